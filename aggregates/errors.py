@@ -1,0 +1,53 @@
+"""The domain's error hierarchy: a rule broken, a thing not found, a conflict, a denial.
+
+Each error says in plain words what went wrong; the API maps each kind to one problem type.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every error the domain and command layer raise on purpose."""
+
+    kind = "domain-error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class RuleBroken(DomainError):
+    """A command would break one of the appraisal policy's rules (``rule`` names which)."""
+
+    kind = "rule-broken"
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+
+
+class NotFound(DomainError):
+    kind = "not-found"
+
+
+class Conflict(DomainError):
+    """The thing already exists, or someone else changed it first."""
+
+    kind = "conflict"
+
+
+class StaleVersion(Conflict):
+    """The caller's expected version is not the current one."""
+
+    kind = "stale-version"
+
+    def __init__(self, message: str, *, expected: int, actual: int) -> None:
+        super().__init__(message)
+        self.expected = expected
+        self.actual = actual
+
+
+class Forbidden(DomainError):
+    """The actor may not do this (``reason`` says why)."""
+
+    kind = "forbidden"

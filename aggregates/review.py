@@ -1,0 +1,430 @@
+"""The Review aggregate: one person's appraisal in one cycle, from planning to appeal.
+
+A review's id follows from its cycle and appraisee, so each person has one review a cycle.
+Who may act (appraisee, appraiser, leaders) is the authorisation policy's concern; this
+module decides what the review's state allows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from enum import StrEnum
+from uuid import UUID, uuid5
+
+from aggregates.base import Context, first_event, next_event, require, require_text
+from aggregates.cycle import AppraisalCycle, require_open
+from aggregates.staff import StaffMember
+from events.base import DomainEvent
+from events.review import (
+    AppealDecided,
+    AppealLodged,
+    AppraiseeCommented,
+    AppraiserChanged,
+    AssessmentWritten,
+    MeetingRecorded,
+    Moderated,
+    ObjectiveLinked,
+    ObjectiveUnlinked,
+    ReportIssued,
+    ReviewReopened,
+    ReviewStarted,
+    SelfAssessmentSubmitted,
+    SignedOff,
+)
+from events.values import (
+    AppealOutcome,
+    MeetingKind,
+    ModerationOutcome,
+    ObjectiveNote,
+    OverallJudgement,
+    Signatory,
+)
+
+
+class AppealState(StrEnum):
+    NONE = "none"
+    LODGED = "lodged"
+    UPHELD = "upheld"
+    DISMISSED = "dismissed"
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    id: UUID
+    version: int
+    cycle_id: UUID
+    trust_id: UUID
+    school_id: UUID
+    appraisee_id: UUID
+    appraiser_id: UUID
+    active_objectives: frozenset[UUID] = frozenset()
+    all_objectives: frozenset[UUID] = frozenset()
+    meetings: dict[MeetingKind, date] = field(default_factory=dict)
+    self_assessed: bool = False
+    assessment: OverallJudgement | None = None
+    report_issued_on: date | None = None
+    signed_by: frozenset[Signatory] = frozenset()
+    commented: bool = False
+    moderation: ModerationOutcome | None = None
+    appeal: AppealState = AppealState.NONE
+    reopened: bool = False
+
+    @property
+    def report_open(self) -> bool:
+        """True while the report can still be written: not yet issued, or reopened."""
+        return self.report_issued_on is None or self.reopened
+
+    @property
+    def report_current(self) -> bool:
+        """An issued report that has not been reopened."""
+        return self.report_issued_on is not None and not self.reopened
+
+
+def review_id_for(cycle_id: UUID, appraisee_id: UUID) -> UUID:
+    return uuid5(cycle_id, str(appraisee_id))
+
+
+def start_review(
+    cycle: AppraisalCycle, appraisee: StaffMember, appraiser: StaffMember, ctx: Context
+) -> list[DomainEvent]:
+    require_open(cycle)
+    _require_appraiser_fits(cycle, appraisee, appraiser)
+    require(
+        appraisee.trust_id == cycle.trust_id,
+        "same-trust",
+        "the appraisee does not work for the trust that runs this cycle",
+    )
+    school_id = appraisee.school_id
+    require(
+        school_id is not None, "staff-assigned", f"{appraisee.name} is not assigned to a school"
+    )
+    assert school_id is not None
+    return [
+        first_event(
+            ReviewStarted,
+            review_id_for(cycle.id, appraisee.id),
+            ctx,
+            cycle_id=cycle.id,
+            trust_id=cycle.trust_id,
+            school_id=school_id,
+            appraisee_id=appraisee.id,
+            appraiser_id=appraiser.id,
+        )
+    ]
+
+
+def change_appraiser(
+    review: Review,
+    cycle: AppraisalCycle,
+    appraisee: StaffMember,
+    appraiser: StaffMember,
+    reason: str,
+    ctx: Context,
+) -> list[DomainEvent]:
+    require_open(cycle)
+    _require_appraiser_fits(cycle, appraisee, appraiser)
+    require(
+        appraiser.id != review.appraiser_id, "appraiser-changed", "this is already the appraiser"
+    )
+    require(
+        review.report_open, "report-not-issued", "the report is issued: reopen the review first"
+    )
+    require_text(reason, "reason", rule="reason-required")
+    return [
+        next_event(
+            AppraiserChanged,
+            review,
+            ctx,
+            previous_appraiser_id=review.appraiser_id,
+            appraiser_id=appraiser.id,
+            reason=reason.strip(),
+        )
+    ]
+
+
+def _require_appraiser_fits(
+    cycle: AppraisalCycle, appraisee: StaffMember, appraiser: StaffMember
+) -> None:
+    require(
+        appraisee.id != appraiser.id,
+        "appraiser-differs",
+        "appraisee and appraiser must be different people",
+    )
+    require(not appraisee.has_left, "staff-employed", f"{appraisee.name} has left the trust")
+    require(not appraiser.has_left, "staff-employed", f"{appraiser.name} has left the trust")
+    require(
+        appraiser.trust_id == cycle.trust_id,
+        "same-trust",
+        "the appraiser does not work for the trust that runs this cycle",
+    )
+
+
+def link_objective(
+    review: Review, cycle: AppraisalCycle, objective_id: UUID, ctx: Context, *, offset: int = 1
+) -> list[DomainEvent]:
+    require_open(cycle)
+    require(review.report_open, "report-not-issued", "objectives cannot be added after the report")
+    limit = cycle.policy.max_objectives
+    require(
+        len(review.active_objectives) < limit,
+        "max-objectives",
+        f"a review may have at most {limit} active objectives under this cycle's policy",
+    )
+    return [next_event(ObjectiveLinked, review, ctx, offset=offset, objective_id=objective_id)]
+
+
+def unlink_objective(
+    review: Review, objective_id: UUID, reason: str, ctx: Context, *, offset: int = 1
+) -> list[DomainEvent]:
+    require(
+        objective_id in review.active_objectives,
+        "objective-active",
+        "the objective is not active on this review",
+    )
+    return [
+        next_event(
+            ObjectiveUnlinked, review, ctx, offset=offset, objective_id=objective_id, reason=reason
+        )
+    ]
+
+
+def record_meeting(
+    review: Review,
+    cycle: AppraisalCycle,
+    kind: MeetingKind,
+    held_on: date,
+    notes: str,
+    ctx: Context,
+) -> list[DomainEvent]:
+    require_open(cycle)
+    require(
+        review.report_open, "report-not-issued", "the report is issued: reopen the review first"
+    )
+    require(
+        cycle.dates.start_date <= held_on <= cycle.dates.end_date,
+        "meeting-in-cycle",
+        f"the meeting must fall within the cycle ({cycle.dates.start_date} to "
+        f"{cycle.dates.end_date})",
+    )
+    require(held_on <= ctx.now.date(), "meeting-not-future", "a meeting cannot be recorded ahead")
+    require(
+        kind not in review.meetings or review.reopened,
+        "meeting-once",
+        f"the {kind.value.replace('_', '-')} meeting is already recorded",
+    )
+    if kind is not MeetingKind.PLANNING:
+        planning = review.meetings.get(MeetingKind.PLANNING)
+        require(
+            planning is not None and planning <= held_on,
+            "meeting-order",
+            "the planning meeting must be held before any review meeting",
+        )
+    if kind is MeetingKind.END_YEAR and MeetingKind.MID_YEAR in review.meetings:
+        require(
+            review.meetings[MeetingKind.MID_YEAR] <= held_on,
+            "meeting-order",
+            "the end-of-year meeting cannot come before the mid-year review",
+        )
+    require_text(notes, "notes", rule="meeting-notes-required")
+    return [next_event(MeetingRecorded, review, ctx, kind=kind, held_on=held_on, notes=notes)]
+
+
+def submit_self_assessment(
+    review: Review, cycle: AppraisalCycle, text: str, ctx: Context
+) -> list[DomainEvent]:
+    require_open(cycle)
+    require(review.report_open, "report-not-issued", "the report is already issued")
+    require_text(text, "self-assessment", rule="self-assessment-required")
+    return [next_event(SelfAssessmentSubmitted, review, ctx, text=text)]
+
+
+def write_assessment(
+    review: Review,
+    cycle: AppraisalCycle,
+    overall: OverallJudgement,
+    summary: str,
+    objective_notes: tuple[ObjectiveNote, ...],
+    development_needs: tuple[str, ...],
+    support: str,
+    ctx: Context,
+) -> list[DomainEvent]:
+    require_open(cycle)
+    require(
+        review.report_open, "report-not-issued", "the report is issued: reopen the review first"
+    )
+    require(
+        MeetingKind.END_YEAR in review.meetings,
+        "end-year-meeting-held",
+        "the end-of-year meeting must be recorded before the assessment",
+    )
+    require_text(summary, "summary", rule="assessment-summary-required")
+    known = {str(o) for o in review.all_objectives}
+    unknown = [n.objective_id for n in objective_notes if n.objective_id not in known]
+    require(
+        not unknown, "objective-of-review", f"not objectives of this review: {', '.join(unknown)}"
+    )
+    return [
+        next_event(
+            AssessmentWritten,
+            review,
+            ctx,
+            overall=overall,
+            summary=summary,
+            objective_notes=objective_notes,
+            development_needs=tuple(d.strip() for d in development_needs if d.strip()),
+            support=support,
+        )
+    ]
+
+
+def issue_report(review: Review, cycle: AppraisalCycle, ctx: Context) -> list[DomainEvent]:
+    require_open(cycle)
+    require(review.report_open, "report-not-issued", "the report is already issued")
+    require(
+        review.assessment is not None,
+        "assessment-written",
+        "the assessment must be written before the report is issued",
+    )
+    return [next_event(ReportIssued, review, ctx, issued_on=ctx.now.date())]
+
+
+def comment_on_report(
+    review: Review, cycle: AppraisalCycle, comment: str, ctx: Context
+) -> list[DomainEvent]:
+    require_open(cycle)
+    require(review.report_current, "report-issued", "there is no issued report to comment on")
+    require(
+        Signatory.APPRAISEE not in review.signed_by,
+        "comment-before-sign-off",
+        "comments must be added before the appraisee signs the report",
+    )
+    require_text(comment, "comment", rule="comment-required")
+    return [next_event(AppraiseeCommented, review, ctx, comment=comment)]
+
+
+def sign_off(
+    review: Review, cycle: AppraisalCycle, by: Signatory, ctx: Context
+) -> list[DomainEvent]:
+    require_open(cycle)
+    require(
+        review.report_current,
+        "report-issued",
+        "a report can be signed off only after it is issued",
+    )
+    require(by not in review.signed_by, "sign-once", f"the {by.value} has already signed")
+    return [next_event(SignedOff, review, ctx, by=by)]
+
+
+def moderate(
+    review: Review, cycle: AppraisalCycle, outcome: ModerationOutcome, note: str, ctx: Context
+) -> list[DomainEvent]:
+    require_open(cycle)
+    require(
+        review.report_current and review.signed_by == frozenset(Signatory),
+        "signed-off",
+        "a review is moderated once both appraisee and appraiser have signed",
+    )
+    require(review.moderation is None, "moderate-once", "this report has already been moderated")
+    require(review.appeal is not AppealState.LODGED, "no-open-appeal", "an appeal is pending")
+    if outcome is ModerationOutcome.REFERRED_BACK:
+        require_text(note, "note", rule="referral-reason-required")
+    return [next_event(Moderated, review, ctx, outcome=outcome, note=note)]
+
+
+def lodge_appeal(
+    review: Review, cycle: AppraisalCycle, grounds: str, ctx: Context
+) -> list[DomainEvent]:
+    require_open(cycle)
+    require(review.report_current, "report-issued", "an appeal needs an issued report")
+    require(review.appeal is AppealState.NONE, "appeal-once", "an appeal has already been lodged")
+    assert review.report_issued_on is not None
+    closes = review.report_issued_on + timedelta(days=cycle.policy.appeal_window_days)
+    require(
+        ctx.now.date() <= closes,
+        "appeal-window",
+        f"the appeal window closed on {closes.isoformat()} "
+        f"({cycle.policy.appeal_window_days} days after the report)",
+    )
+    require_text(grounds, "grounds", rule="appeal-grounds-required")
+    return [next_event(AppealLodged, review, ctx, grounds=grounds)]
+
+
+def decide_appeal(
+    review: Review, cycle: AppraisalCycle, outcome: AppealOutcome, note: str, ctx: Context
+) -> list[DomainEvent]:
+    require_open(cycle)
+    require(review.appeal is AppealState.LODGED, "appeal-pending", "there is no appeal to decide")
+    require_text(note, "note", rule="appeal-note-required")
+    return [next_event(AppealDecided, review, ctx, outcome=outcome, note=note)]
+
+
+def reopen_review(
+    review: Review, cycle: AppraisalCycle, reason: str, ctx: Context
+) -> list[DomainEvent]:
+    require_open(cycle)
+    require(review.report_current, "report-issued", "only a review with an issued report reopens")
+    require(review.appeal is not AppealState.LODGED, "no-open-appeal", "decide the appeal first")
+    require_text(reason, "reason", rule="reason-required")
+    return [next_event(ReviewReopened, review, ctx, reason=reason.strip())]
+
+
+def evolve(state: Review | None, event: DomainEvent) -> Review:
+    if isinstance(event, ReviewStarted):
+        return Review(
+            id=event.originator_id,
+            version=event.originator_version,
+            cycle_id=event.cycle_id,
+            trust_id=event.trust_id,
+            school_id=event.school_id,
+            appraisee_id=event.appraisee_id,
+            appraiser_id=event.appraiser_id,
+        )
+    if state is None:
+        raise ValueError(f"{type(event).__name__} before ReviewStarted")
+    s = replace(state, version=event.originator_version)
+    match event:
+        case AppraiserChanged():
+            return replace(s, appraiser_id=event.appraiser_id)
+        case ObjectiveLinked():
+            return replace(
+                s,
+                active_objectives=s.active_objectives | {event.objective_id},
+                all_objectives=s.all_objectives | {event.objective_id},
+            )
+        case ObjectiveUnlinked():
+            return replace(s, active_objectives=s.active_objectives - {event.objective_id})
+        case MeetingRecorded():
+            return replace(s, meetings={**s.meetings, event.kind: event.held_on})
+        case SelfAssessmentSubmitted():
+            return replace(s, self_assessed=True)
+        case AssessmentWritten():
+            return replace(s, assessment=event.overall)
+        case ReportIssued():
+            return replace(
+                s,
+                report_issued_on=event.issued_on,
+                reopened=False,
+                signed_by=frozenset(),
+                commented=False,
+                moderation=None,
+            )
+        case AppraiseeCommented():
+            return replace(s, commented=True)
+        case SignedOff():
+            return replace(s, signed_by=s.signed_by | {event.by})
+        case Moderated():
+            referred = event.outcome is ModerationOutcome.REFERRED_BACK
+            return replace(s, moderation=event.outcome, reopened=s.reopened or referred)
+        case AppealLodged():
+            return replace(s, appeal=AppealState.LODGED)
+        case AppealDecided():
+            upheld = event.outcome is AppealOutcome.UPHELD
+            return replace(
+                s,
+                appeal=AppealState.UPHELD if upheld else AppealState.DISMISSED,
+                reopened=s.reopened or upheld,
+            )
+        case ReviewReopened():
+            return replace(s, reopened=True)
+    return s

@@ -1,0 +1,166 @@
+"""The StaffMember aggregate: a person employed by a trust, where they work and who manages them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+from uuid import UUID
+
+from aggregates.base import Context, first_event, next_event, require, require_text
+from events.base import DomainEvent
+from events.staff import AssignedToSchool, LineManagerChanged, StaffLeft, StaffRegistered
+from events.values import StaffCategory
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    school_id: UUID
+    effective_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    id: UUID
+    version: int
+    trust_id: UUID
+    name: str
+    email: str
+    job_title: str
+    category: StaffCategory
+    assignments: tuple[Assignment, ...] = ()
+    line_manager_id: UUID | None = None
+    left_on: date | None = None
+
+    @property
+    def school_id(self) -> UUID | None:
+        """The school they are assigned to now (the latest assignment)."""
+        return self.assignments[-1].school_id if self.assignments else None
+
+    @property
+    def has_left(self) -> bool:
+        return self.left_on is not None
+
+    def school_on(self, day: date) -> UUID | None:
+        """The school they were assigned to on a given day."""
+        current = None
+        for a in self.assignments:
+            if a.effective_date <= day:
+                current = a.school_id
+        return current
+
+
+def register_staff(
+    staff_id: UUID,
+    trust_id: UUID,
+    name: str,
+    email: str,
+    job_title: str,
+    category: StaffCategory,
+    ctx: Context,
+) -> list[DomainEvent]:
+    require_text(name, "name", rule="staff-name-required")
+    require_text(job_title, "job title", rule="job-title-required")
+    require(bool(_EMAIL.match(email.strip())), "email-valid", f"{email!r} is not an email address")
+    return [
+        first_event(
+            StaffRegistered,
+            staff_id,
+            ctx,
+            trust_id=trust_id,
+            name=name.strip(),
+            email=email.strip().lower(),
+            job_title=job_title.strip(),
+            category=category,
+        )
+    ]
+
+
+def assign_to_school(
+    staff: StaffMember, school_id: UUID, effective_date: date, reason: str | None, ctx: Context
+) -> list[DomainEvent]:
+    _require_employed(staff)
+    require(
+        school_id != staff.school_id,
+        "school-changed",
+        "the staff member is already assigned to this school",
+    )
+    if staff.assignments:
+        last = staff.assignments[-1].effective_date
+        require(
+            effective_date >= last,
+            "assignment-date-order",
+            f"a move cannot take effect before the previous one ({last.isoformat()})",
+        )
+        require_text(reason or "", "reason", rule="transfer-reason-required")
+    return [
+        next_event(
+            AssignedToSchool,
+            staff,
+            ctx,
+            school_id=school_id,
+            previous_school_id=staff.school_id,
+            effective_date=effective_date,
+            reason=reason.strip() if reason else None,
+        )
+    ]
+
+
+def change_line_manager(
+    staff: StaffMember, line_manager_id: UUID | None, reason: str, ctx: Context
+) -> list[DomainEvent]:
+    _require_employed(staff)
+    require(line_manager_id != staff.id, "not-own-manager", "nobody can be their own line manager")
+    require(
+        line_manager_id != staff.line_manager_id,
+        "line-manager-changed",
+        "this is already their line manager",
+    )
+    require_text(reason, "reason", rule="reason-required")
+    return [
+        next_event(
+            LineManagerChanged, staff, ctx, line_manager_id=line_manager_id, reason=reason.strip()
+        )
+    ]
+
+
+def record_leaving(
+    staff: StaffMember, effective_date: date, reason: str, ctx: Context
+) -> list[DomainEvent]:
+    _require_employed(staff)
+    require_text(reason, "reason", rule="reason-required")
+    return [next_event(StaffLeft, staff, ctx, effective_date=effective_date, reason=reason.strip())]
+
+
+def _require_employed(staff: StaffMember) -> None:
+    require(not staff.has_left, "staff-employed", f"{staff.name} has left the trust")
+
+
+def evolve(state: StaffMember | None, event: DomainEvent) -> StaffMember:
+    if isinstance(event, StaffRegistered):
+        return StaffMember(
+            id=event.originator_id,
+            version=event.originator_version,
+            trust_id=event.trust_id,
+            name=event.name,
+            email=event.email,
+            job_title=event.job_title,
+            category=event.category,
+        )
+    if state is None:
+        raise ValueError(f"{type(event).__name__} before StaffRegistered")
+    match event:
+        case AssignedToSchool():
+            a = Assignment(event.school_id, event.effective_date)
+            return replace(
+                state, version=event.originator_version, assignments=(*state.assignments, a)
+            )
+        case LineManagerChanged():
+            return replace(
+                state, version=event.originator_version, line_manager_id=event.line_manager_id
+            )
+        case StaffLeft():
+            return replace(state, version=event.originator_version, left_on=event.effective_date)
+    return replace(state, version=event.originator_version)

@@ -1,0 +1,175 @@
+"""The Trust aggregate: a multi-academy trust, its schools and its development priorities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from uuid import UUID
+
+from aggregates.base import Context, first_event, next_event, require, require_text
+from events.base import DomainEvent
+from events.trust import (
+    PriorityAdded,
+    PriorityRetired,
+    SchoolAdded,
+    SchoolRenamed,
+    TrustRegistered,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Priority:
+    id: UUID
+    title: str
+    school_id: UUID | None
+    active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Trust:
+    id: UUID
+    version: int
+    name: str
+    registered_at: datetime
+    schools: dict[UUID, str] = field(default_factory=dict)
+    priorities: dict[UUID, Priority] = field(default_factory=dict)
+
+    def has_school(self, school_id: UUID) -> bool:
+        return school_id in self.schools
+
+    def priority_applies(self, priority_id: UUID, school_id: UUID) -> bool:
+        """An active priority that is trust-wide or for this school."""
+        p = self.priorities.get(priority_id)
+        return p is not None and p.active and p.school_id in (None, school_id)
+
+
+# Decisions -----------------------------------------------------------------------------
+
+
+def register_trust(trust_id: UUID, name: str, ctx: Context) -> list[DomainEvent]:
+    require_text(name, "name", rule="trust-name-required")
+    return [first_event(TrustRegistered, trust_id, ctx, name=name.strip())]
+
+
+def add_school(
+    trust: Trust, school_id: UUID, name: str, phase: str | None, ctx: Context
+) -> list[DomainEvent]:
+    require_text(name, "name", rule="school-name-required")
+    require(school_id not in trust.schools, "school-exists", "this school is already in the trust")
+    require(
+        _name_free(trust, name),
+        "school-name-unique",
+        f"the trust already has a school called {name.strip()!r}",
+    )
+    return [
+        next_event(SchoolAdded, trust, ctx, school_id=school_id, name=name.strip(), phase=phase)
+    ]
+
+
+def rename_school(
+    trust: Trust, school_id: UUID, new_name: str, reason: str, ctx: Context
+) -> list[DomainEvent]:
+    require(trust.has_school(school_id), "school-in-trust", "the school is not in this trust")
+    require_text(new_name, "name", rule="school-name-required")
+    require_text(reason, "reason", rule="reason-required")
+    old = trust.schools[school_id]
+    require(new_name.strip() != old, "name-unchanged", "the new name is the same as the old one")
+    require(
+        _name_free(trust, new_name),
+        "school-name-unique",
+        f"the trust already has a school called {new_name.strip()!r}",
+    )
+    return [
+        next_event(
+            SchoolRenamed,
+            trust,
+            ctx,
+            school_id=school_id,
+            old_name=old,
+            new_name=new_name.strip(),
+            reason=reason.strip(),
+        )
+    ]
+
+
+def add_priority(
+    trust: Trust,
+    priority_id: UUID,
+    title: str,
+    description: str,
+    school_id: UUID | None,
+    ctx: Context,
+) -> list[DomainEvent]:
+    require_text(title, "title", rule="priority-title-required")
+    require(priority_id not in trust.priorities, "priority-exists", "this priority already exists")
+    if school_id is not None:
+        require(trust.has_school(school_id), "school-in-trust", "the school is not in this trust")
+    return [
+        next_event(
+            PriorityAdded,
+            trust,
+            ctx,
+            priority_id=priority_id,
+            title=title.strip(),
+            description=description.strip(),
+            school_id=school_id,
+        )
+    ]
+
+
+def retire_priority(
+    trust: Trust, priority_id: UUID, reason: str, ctx: Context
+) -> list[DomainEvent]:
+    p = trust.priorities.get(priority_id)
+    require(p is not None, "priority-exists", "the trust has no such priority")
+    require(p is not None and p.active, "priority-active", "the priority is already retired")
+    require_text(reason, "reason", rule="reason-required")
+    return [next_event(PriorityRetired, trust, ctx, priority_id=priority_id, reason=reason.strip())]
+
+
+def _name_free(trust: Trust, name: str) -> bool:
+    wanted = name.strip().casefold()
+    return all(existing.casefold() != wanted for existing in trust.schools.values())
+
+
+# Evolution ------------------------------------------------------------------------------
+
+
+def evolve(state: Trust | None, event: DomainEvent) -> Trust:
+    if isinstance(event, TrustRegistered):
+        return Trust(
+            id=event.originator_id,
+            version=event.originator_version,
+            name=event.name,
+            registered_at=event.timestamp,
+        )
+    if state is None:
+        raise ValueError(f"{type(event).__name__} before TrustRegistered")
+    match event:
+        case SchoolAdded():
+            return replace(
+                state,
+                version=event.originator_version,
+                schools={**state.schools, event.school_id: event.name},
+            )
+        case SchoolRenamed():
+            return replace(
+                state,
+                version=event.originator_version,
+                schools={**state.schools, event.school_id: event.new_name},
+            )
+        case PriorityAdded():
+            p = Priority(event.priority_id, event.title, event.school_id)
+            return replace(
+                state,
+                version=event.originator_version,
+                priorities={**state.priorities, p.id: p},
+            )
+        case PriorityRetired():
+            p = replace(state.priorities[event.priority_id], active=False)
+            return replace(
+                state,
+                version=event.originator_version,
+                priorities={**state.priorities, p.id: p},
+            )
+    return replace(state, version=event.originator_version)

@@ -1,0 +1,223 @@
+"""The event store: the eventsourcing application, our mapper, and recorders with idempotency.
+
+Events are written by the library's application recorders (SQLite or PostgreSQL). Our
+recorders add one thing inside the same transaction as the events: the idempotency record of
+the command that produced them, so a retried command can never record twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    IntegrityError,
+    Mapper,
+    StoredEvent,
+    Transcoder,
+    Transcoding,
+)
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteFactory
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from events.base import DomainEvent
+from events.codec import decode, encode
+
+EVENTS_TABLE = "appraisals_events"
+IDEMPOTENCY_TABLE = "appraisals_idempotency"
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyRecord:
+    """What a command with an idempotency key recorded: enough to answer a retry."""
+
+    key: str
+    fingerprint: str
+    aggregate_id: UUID
+    version: int
+
+
+class _NoTranscoder(Transcoder):
+    # Our mapper encodes whole events with events.codec; the library's transcoder is unused.
+    def encode(self, obj: Any) -> bytes:
+        raise NotImplementedError
+
+    def decode(self, data: bytes) -> Any:
+        raise NotImplementedError
+
+    def register(self, transcoding: Transcoding) -> None:
+        raise NotImplementedError
+
+
+class EventMapper(Mapper[UUID]):
+    """Maps pydantic events to stored records under their stable topics, upcasting on read."""
+
+    def __init__(self) -> None:
+        super().__init__(transcoder=_NoTranscoder())
+
+    def to_stored_event(self, domain_event: Any) -> StoredEvent:
+        event = cast(DomainEvent, domain_event)
+        topic, state = encode(event)
+        return StoredEvent(
+            originator_id=event.originator_id,
+            originator_version=event.originator_version,
+            topic=topic,
+            state=state,
+        )
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        return decode(
+            stored_event.topic,
+            stored_event.state,
+            stored_event.originator_id,
+            stored_event.originator_version,
+        )
+
+
+class PostgresRecorder(PostgresApplicationRecorder):
+    """The library's PostgreSQL recorder, plus the idempotency record in the same transaction."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        schema = Identifier(self.datastore.schema)
+        table = Identifier(IDEMPOTENCY_TABLE)
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
+                "key text PRIMARY KEY, fingerprint text NOT NULL, "
+                "aggregate_id uuid NOT NULL, version bigint NOT NULL, "
+                "created_at timestamptz NOT NULL DEFAULT now())"
+            ).format(schema=schema, table=table)
+        )
+        self._insert_idempotency = SQL(
+            "INSERT INTO {schema}.{table} (key, fingerprint, aggregate_id, version) "
+            "VALUES (%s, %s, %s, %s)"
+        ).format(schema=schema, table=table)
+        self._select_idempotency = SQL(
+            "SELECT key, fingerprint, aggregate_id, version FROM {schema}.{table} WHERE key = %s"
+        ).format(schema=schema, table=table)
+        self._select_positions = SQL(
+            "SELECT originator_id, originator_version, notification_id FROM {schema}.{events} "
+            "WHERE originator_id = %s AND originator_version = %s"
+        ).format(schema=schema, events=Identifier(self.events_table_name))
+
+    def _insert_events(
+        self,
+        curs: Cursor[DictRow],
+        stored_events: Sequence[StoredEvent],  # noqa: ARG002 - the library's signature
+        **kwargs: Any,
+    ) -> None:
+        record: IdempotencyRecord | None = kwargs.get("idempotency")
+        if record is not None:
+            curs.execute(
+                self._insert_idempotency,
+                (record.key, record.fingerprint, record.aggregate_id, record.version),
+            )
+
+    def find_idempotency(self, key: str) -> IdempotencyRecord | None:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_idempotency, (key,))
+            row = curs.fetchone()
+        if row is None:
+            return None
+        return IdempotencyRecord(
+            row["key"], row["fingerprint"], row["aggregate_id"], int(row["version"])
+        )
+
+    def position_of(self, aggregate_id: UUID, version: int) -> int | None:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._select_positions, (aggregate_id, version))
+            row = curs.fetchone()
+        return None if row is None else int(row["notification_id"])
+
+
+class SQLiteRecorder(SQLiteApplicationRecorder):
+    """The library's SQLite recorder, plus the idempotency record in the same transaction."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            f"CREATE TABLE IF NOT EXISTS {IDEMPOTENCY_TABLE} ("
+            "key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, "
+            "aggregate_id TEXT NOT NULL, version INTEGER NOT NULL, "
+            "created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+        ]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        record: IdempotencyRecord | None = kwargs.get("idempotency")
+        if record is not None:
+            c.execute(
+                f"INSERT INTO {IDEMPOTENCY_TABLE} (key, fingerprint, aggregate_id, version) "
+                "VALUES (?, ?, ?, ?)",
+                (record.key, record.fingerprint, record.aggregate_id.hex, record.version),
+            )
+        return super()._insert_events(c, stored_events, **kwargs)
+
+    def find_idempotency(self, key: str) -> IdempotencyRecord | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT key, fingerprint, aggregate_id, version FROM {IDEMPOTENCY_TABLE} "
+                "WHERE key = ?",
+                (key,),
+            )
+            row = c.fetchone()
+        if row is None:
+            return None
+        return IdempotencyRecord(row[0], row[1], UUID(row[2]), int(row[3]))
+
+    def position_of(self, aggregate_id: UUID, version: int) -> int | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT rowid FROM {self.events_table_name} "
+                "WHERE originator_id = ? AND originator_version = ?",
+                (aggregate_id.hex, version),
+            )
+            row = c.fetchone()
+        return None if row is None else int(row[0])
+
+
+class EventStoreApp(Application[UUID]):
+    """The eventsourcing application that owns the event store of appraisal-ledger."""
+
+    name = "Appraisals"
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return EventMapper()
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        factory = self.factory
+        recorder: PostgresRecorder | SQLiteRecorder
+        if isinstance(factory, PostgresFactory):
+            recorder = PostgresRecorder(factory.datastore, events_table_name=EVENTS_TABLE)
+        elif isinstance(factory, SQLiteFactory):
+            recorder = SQLiteRecorder(factory.datastore, events_table_name=EVENTS_TABLE)
+        else:  # pragma: no cover - only the two supported stores are configured
+            raise TypeError(f"unsupported persistence factory {type(factory).__name__}")
+        recorder.create_table()
+        return recorder
+
+    @property
+    def store_recorder(self) -> PostgresRecorder | SQLiteRecorder:
+        return cast("PostgresRecorder | SQLiteRecorder", self.recorder)
+
+    def record(
+        self, events: Iterable[DomainEvent], idempotency: IdempotencyRecord | None = None
+    ) -> list[int]:
+        """Store events atomically (with the idempotency record); their log positions.
+
+        Raises ``IntegrityError`` when another writer got there first.
+        """
+        recordings = self.save(*events, idempotency=idempotency)
+        return [r.notification.id for r in recordings]
+
+
+__all__ = ["EVENTS_TABLE", "EventStoreApp", "IdempotencyRecord", "IntegrityError"]

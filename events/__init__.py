@@ -1,0 +1,21 @@
+"""The event contract: every appraisal event, its stable topic, version and upcasters.
+
+Importing this package registers every event class under its stable topic.
+"""
+
+from events import cycle, objective, review, staff, trust
+from events.base import DomainEvent, Role, registered_topics, resolve, topic_of, upcast
+
+__all__ = [
+    "DomainEvent",
+    "Role",
+    "cycle",
+    "objective",
+    "registered_topics",
+    "resolve",
+    "review",
+    "staff",
+    "topic_of",
+    "trust",
+    "upcast",
+]

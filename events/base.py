@@ -1,0 +1,105 @@
+"""The event contract: the base event, who did it, stable topics, versions and upcasting.
+
+Every stored event is an immutable pydantic model. It is stored under a stable topic
+(``appraisals/<Name>``) that never changes when a class moves, with its ``class_version``
+beside its fields; an older stored version is upcast step by step on read, so history is
+never rewritten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict
+
+TOPIC_PREFIX = "appraisals/"
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class Role(StrEnum):
+    """Who an actor acts as. ``system`` is the service itself (migrations, scheduled jobs)."""
+
+    STAFF = "staff"
+    SCHOOL_LEADER = "school_leader"
+    TRUST_LEADER = "trust_leader"
+    AUDITOR = "auditor"
+    ANALYST = "analyst"
+    ADMIN = "admin"
+    SYSTEM = "system"
+
+
+class DomainEvent(BaseModel):
+    """Base of every appraisal event: which aggregate, which version, when, and who."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    originator_id: UUID
+    originator_version: int
+    timestamp: datetime
+    actor_id: UUID
+    actor_role: Role
+
+    # The schema version of the class; bumped (with an upcaster) when fields change.
+    class_version: ClassVar[int] = 1
+    # upcasters[n] turns the stored state of version n into version n + 1.
+    upcasters: ClassVar[dict[int, Upcaster]] = {}
+    # The stable stored name, set by @register.
+    topic: ClassVar[str] = ""
+
+
+class TopicError(LookupError):
+    """A stored topic names no registered event class."""
+
+
+_REGISTRY: dict[str, type[DomainEvent]] = {}
+
+E = TypeVar("E", bound=type[DomainEvent])
+
+
+def register(name: str) -> Callable[[E], E]:
+    """Register an event class under a stable name, so stored events outlive refactors."""
+
+    def decorate(cls: E) -> E:
+        topic = TOPIC_PREFIX + name
+        existing = _REGISTRY.get(topic)
+        if existing is not None and existing is not cls:
+            raise ValueError(f"topic {topic!r} is already registered to {existing!r}")
+        cls.topic = topic
+        _REGISTRY[topic] = cls
+        return cls
+
+    return decorate
+
+
+def resolve(topic: str) -> type[DomainEvent]:
+    try:
+        return _REGISTRY[topic]
+    except KeyError:
+        raise TopicError(f"no event class is registered for topic {topic!r}") from None
+
+
+def registered_topics() -> dict[str, type[DomainEvent]]:
+    return dict(_REGISTRY)
+
+
+def topic_of(cls: type[DomainEvent]) -> str:
+    if not cls.topic:
+        raise TopicError(f"{cls.__name__} is not registered under a stable topic")
+    return cls.topic
+
+
+def upcast(cls: type[DomainEvent], state: dict[str, Any], stored_version: int) -> dict[str, Any]:
+    """Bring a stored state of ``stored_version`` up to the class's current version."""
+    version = stored_version
+    while version < cls.class_version:
+        step = cls.upcasters.get(version)
+        if step is None:
+            raise TopicError(f"{cls.__name__} has no upcaster from version {version}")
+        state = step(state)
+        version += 1
+    return state

@@ -1,0 +1,44 @@
+"""Encoding events to stored bytes and back, with upcasting of older stored versions.
+
+The stored state is compact JSON (orjson) of the event's fields, without the originator id
+and version (the event store keeps those in their own columns), plus ``_v``: the class
+version it was written at.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import orjson
+
+from events.base import DomainEvent, resolve, topic_of, upcast
+
+VERSION_KEY = "_v"
+_ENVELOPE = {"originator_id", "originator_version"}
+
+
+def encode(event: DomainEvent) -> tuple[str, bytes]:
+    """The stable topic and stored bytes of an event."""
+    cls = type(event)
+    state = event.model_dump(exclude=_ENVELOPE)
+    state[VERSION_KEY] = cls.class_version
+    return topic_of(cls), orjson.dumps(state)
+
+
+def decode_state(topic: str, data: bytes) -> tuple[type[DomainEvent], dict[str, Any]]:
+    """The event class and its fields (upcast to the current version), without validation."""
+    cls = resolve(topic)
+    state: dict[str, Any] = orjson.loads(data)
+    stored_version = state.pop(VERSION_KEY, 1)
+    if stored_version != cls.class_version:
+        state = upcast(cls, state, stored_version)
+    return cls, state
+
+
+def decode(topic: str, data: bytes, originator_id: UUID | str, version: int) -> DomainEvent:
+    """Rebuild the event object from its stored record."""
+    cls, state = decode_state(topic, data)
+    state["originator_id"] = originator_id
+    state["originator_version"] = version
+    return cls.model_validate(state)

@@ -1,0 +1,105 @@
+"""Events of the Review aggregate: one person's appraisal in one cycle, from start to appeal."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from events.base import DomainEvent, register
+from events.values import (
+    AppealOutcome,
+    MeetingKind,
+    ModerationOutcome,
+    ObjectiveNote,
+    OverallJudgement,
+    Signatory,
+)
+
+
+@register("ReviewStarted")
+class ReviewStarted(DomainEvent):
+    cycle_id: UUID
+    trust_id: UUID
+    school_id: UUID
+    appraisee_id: UUID
+    appraiser_id: UUID
+
+
+@register("AppraiserChanged")
+class AppraiserChanged(DomainEvent):
+    previous_appraiser_id: UUID
+    appraiser_id: UUID
+    reason: str
+
+
+@register("ObjectiveLinked")
+class ObjectiveLinked(DomainEvent):
+    """An objective was drafted for this review (keeps the per-review objective limit)."""
+
+    objective_id: UUID
+
+
+@register("ObjectiveUnlinked")
+class ObjectiveUnlinked(DomainEvent):
+    """An objective of this review was withdrawn, freeing its place."""
+
+    objective_id: UUID
+    reason: str
+
+
+@register("MeetingRecorded")
+class MeetingRecorded(DomainEvent):
+    kind: MeetingKind
+    held_on: date
+    notes: str
+
+
+@register("SelfAssessmentSubmitted")
+class SelfAssessmentSubmitted(DomainEvent):
+    text: str
+
+
+@register("AssessmentWritten")
+class AssessmentWritten(DomainEvent):
+    overall: OverallJudgement
+    summary: str
+    objective_notes: tuple[ObjectiveNote, ...] = ()
+    development_needs: tuple[str, ...] = ()
+    support: str = ""
+
+
+@register("ReportIssued")
+class ReportIssued(DomainEvent):
+    issued_on: date
+
+
+@register("AppraiseeCommented")
+class AppraiseeCommented(DomainEvent):
+    comment: str
+
+
+@register("SignedOff")
+class SignedOff(DomainEvent):
+    by: Signatory
+
+
+@register("Moderated")
+class Moderated(DomainEvent):
+    outcome: ModerationOutcome
+    note: str
+
+
+@register("AppealLodged")
+class AppealLodged(DomainEvent):
+    grounds: str
+
+
+@register("AppealDecided")
+class AppealDecided(DomainEvent):
+    outcome: AppealOutcome
+    note: str
+
+
+@register("ReviewReopened")
+class ReviewReopened(DomainEvent):
+    reason: str

@@ -1,0 +1,48 @@
+"""Events of the StaffMember aggregate: who they are, where they work, who manages them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from events.base import DomainEvent, register
+from events.values import StaffCategory
+
+
+def _staff_registered_v1_to_v2(state: dict[str, Any]) -> dict[str, Any]:
+    # Version 1 did not distinguish teachers from support staff and headteachers;
+    # everyone registered then was on the teachers' policy.
+    return {**state, "category": StaffCategory.TEACHER.value}
+
+
+@register("StaffRegistered")
+class StaffRegistered(DomainEvent):
+    class_version = 2
+    upcasters = {1: _staff_registered_v1_to_v2}  # noqa: RUF012
+
+    trust_id: UUID
+    name: str
+    email: str
+    job_title: str
+    category: StaffCategory
+
+
+@register("AssignedToSchool")
+class AssignedToSchool(DomainEvent):
+    school_id: UUID
+    previous_school_id: UUID | None
+    effective_date: date
+    reason: str | None = None
+
+
+@register("LineManagerChanged")
+class LineManagerChanged(DomainEvent):
+    line_manager_id: UUID | None
+    reason: str
+
+
+@register("StaffLeft")
+class StaffLeft(DomainEvent):
+    effective_date: date
+    reason: str

@@ -1,0 +1,43 @@
+"""Events of the Trust aggregate: the trust, its schools and its development priorities."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from events.base import DomainEvent, register
+
+
+@register("TrustRegistered")
+class TrustRegistered(DomainEvent):
+    name: str
+
+
+@register("SchoolAdded")
+class SchoolAdded(DomainEvent):
+    school_id: UUID
+    name: str
+    phase: str | None = None
+
+
+@register("SchoolRenamed")
+class SchoolRenamed(DomainEvent):
+    school_id: UUID
+    old_name: str
+    new_name: str
+    reason: str
+
+
+@register("PriorityAdded")
+class PriorityAdded(DomainEvent):
+    """A development priority, trust-wide (``school_id`` None) or for one school."""
+
+    priority_id: UUID
+    title: str
+    description: str = ""
+    school_id: UUID | None = None
+
+
+@register("PriorityRetired")
+class PriorityRetired(DomainEvent):
+    priority_id: UUID
+    reason: str

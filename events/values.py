@@ -1,0 +1,79 @@
+"""Value types that events carry: enums for outcomes and kinds, the cycle policy, field changes."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class StaffCategory(StrEnum):
+    TEACHER = "teacher"
+    HEADTEACHER = "headteacher"
+    SUPPORT = "support"
+
+
+class MeetingKind(StrEnum):
+    PLANNING = "planning"
+    MID_YEAR = "mid_year"
+    END_YEAR = "end_year"
+
+
+class Signatory(StrEnum):
+    APPRAISEE = "appraisee"
+    APPRAISER = "appraiser"
+
+
+class OverallJudgement(StrEnum):
+    EXCEEDS = "exceeds"
+    MEETS = "meets"
+    PARTIALLY_MEETS = "partially_meets"
+    DOES_NOT_MEET = "does_not_meet"
+
+
+class ObjectiveOutcome(StrEnum):
+    MET = "met"
+    PARTIALLY_MET = "partially_met"
+    NOT_MET = "not_met"
+
+
+class ModerationOutcome(StrEnum):
+    CONFIRMED = "confirmed"
+    REFERRED_BACK = "referred_back"
+
+
+class AppealOutcome(StrEnum):
+    UPHELD = "upheld"
+    DISMISSED = "dismissed"
+
+
+class CyclePolicy(BaseModel):
+    """The trust's rules for one cycle."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_objectives: int = Field(default=5, ge=1, le=10)
+    appeal_window_days: int = Field(default=10, ge=1, le=90)
+
+
+# A field value as it appears in a revision: text, a list of texts, or nothing.
+FieldValue = str | list[str] | None
+
+
+class FieldChange(BaseModel):
+    """One field of an objective changed by a revision, with its old and new value."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    field: str
+    old: FieldValue
+    new: FieldValue
+
+
+class ObjectiveNote(BaseModel):
+    """The appraiser's note on one objective in the end-of-year assessment."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    objective_id: str
+    note: str
