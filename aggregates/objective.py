@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from aggregates.base import Context, first_event, next_event, require, require_text
-from aggregates.cycle import AppraisalCycle
+from aggregates.cycle import AppraisalCycle, require_open
 from aggregates.review import Review
 from events.base import DomainEvent
 from events.objective import (
@@ -137,6 +137,7 @@ def revise_objective(
     review_reopened: bool,
     ctx: Context,
 ) -> list[DomainEvent]:
+    require_open(cycle)
     _require_changeable(objective, review_reopened)
     unknown = set(changes) - set(REVISABLE)
     require(not unknown, "revisable-fields", f"these fields cannot be revised: {sorted(unknown)}")

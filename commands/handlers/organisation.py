@@ -1,0 +1,131 @@
+"""Handlers for the organisation: trusts, schools, priorities, staff and appraisal cycles."""
+
+from __future__ import annotations
+
+from aggregates import cycle, staff, trust
+from aggregates.base import require
+from commands import messages as m
+from commands.handling import CYCLE, STAFF, TRUST, Handling, Outcome
+from commands.policy import Scope
+from events.values import CyclePolicy
+
+
+def register_trust(cmd: m.RegisterTrust, h: Handling) -> Outcome:
+    h.authorise(cmd, Scope())
+    trust_id = cmd.trust_id or h.new_id()
+    return Outcome(trust_id, trust.register_trust(trust_id, cmd.name, h.ctx))
+
+
+def add_school(cmd: m.AddSchool, h: Handling) -> Outcome:
+    t = h.target(TRUST, cmd.trust_id)
+    h.authorise(cmd, Scope(trust_id=t.id))
+    school_id = cmd.school_id or h.new_id()
+    return Outcome(t.id, trust.add_school(t, school_id, cmd.name, cmd.phase, h.ctx))
+
+
+def rename_school(cmd: m.RenameSchool, h: Handling) -> Outcome:
+    t = h.target(TRUST, cmd.trust_id)
+    h.authorise(cmd, Scope(trust_id=t.id, school_id=cmd.school_id))
+    return Outcome(t.id, trust.rename_school(t, cmd.school_id, cmd.new_name, cmd.reason, h.ctx))
+
+
+def add_priority(cmd: m.AddPriority, h: Handling) -> Outcome:
+    t = h.target(TRUST, cmd.trust_id)
+    h.authorise(cmd, Scope(trust_id=t.id, school_id=cmd.school_id))
+    priority_id = cmd.priority_id or h.new_id()
+    events = trust.add_priority(t, priority_id, cmd.title, cmd.description, cmd.school_id, h.ctx)
+    return Outcome(t.id, events)
+
+
+def retire_priority(cmd: m.RetirePriority, h: Handling) -> Outcome:
+    t = h.target(TRUST, cmd.trust_id)
+    p = t.priorities.get(cmd.priority_id)
+    h.authorise(cmd, Scope(trust_id=t.id, school_id=p.school_id if p else None))
+    return Outcome(t.id, trust.retire_priority(t, cmd.priority_id, cmd.reason, h.ctx))
+
+
+def register_staff(cmd: m.RegisterStaff, h: Handling) -> Outcome:
+    t = h.load(TRUST, cmd.trust_id)
+    h.authorise(cmd, Scope(trust_id=t.id, school_id=cmd.school_id))
+    require(t.has_school(cmd.school_id), "school-in-trust", "the school is not in this trust")
+    staff_id = cmd.staff_id or h.new_id()
+    registered = staff.register_staff(
+        staff_id, t.id, cmd.name, cmd.email, cmd.job_title, cmd.category, h.ctx
+    )
+    member = staff.evolve(None, registered[0])
+    assigned = staff.assign_to_school(member, cmd.school_id, cmd.start_date, None, h.ctx)
+    return Outcome(staff_id, [*registered, *assigned])
+
+
+def transfer_staff(cmd: m.TransferStaff, h: Handling) -> Outcome:
+    member = h.target(STAFF, cmd.staff_id)
+    h.authorise(cmd, Scope(trust_id=member.trust_id, school_id=member.school_id))
+    t = h.load(TRUST, member.trust_id)
+    require(t.has_school(cmd.school_id), "school-in-trust", "the school is not in this trust")
+    events = staff.assign_to_school(member, cmd.school_id, cmd.effective_date, cmd.reason, h.ctx)
+    return Outcome(member.id, events)
+
+
+def change_line_manager(cmd: m.ChangeLineManager, h: Handling) -> Outcome:
+    member = h.target(STAFF, cmd.staff_id)
+    h.authorise(cmd, Scope(trust_id=member.trust_id, school_id=member.school_id))
+    if cmd.line_manager_id is not None:
+        manager = h.load(STAFF, cmd.line_manager_id)
+        require(
+            manager.trust_id == member.trust_id and not manager.has_left,
+            "line-manager-in-trust",
+            "the line manager must be a current member of staff of the same trust",
+        )
+    events = staff.change_line_manager(member, cmd.line_manager_id, cmd.reason, h.ctx)
+    return Outcome(member.id, events)
+
+
+def record_staff_leaving(cmd: m.RecordStaffLeaving, h: Handling) -> Outcome:
+    member = h.target(STAFF, cmd.staff_id)
+    h.authorise(cmd, Scope(trust_id=member.trust_id, school_id=member.school_id))
+    return Outcome(member.id, staff.record_leaving(member, cmd.effective_date, cmd.reason, h.ctx))
+
+
+def schedule_cycle(cmd: m.ScheduleCycle, h: Handling) -> Outcome:
+    t = h.load(TRUST, cmd.trust_id)
+    h.authorise(cmd, Scope(trust_id=t.id))
+    dates = cycle.CycleDates(
+        cmd.start_date,
+        cmd.end_date,
+        cmd.objective_setting_deadline,
+        cmd.mid_year_window_start,
+        cmd.mid_year_window_end,
+        cmd.end_year_deadline,
+    )
+    policy = CyclePolicy(
+        max_objectives=cmd.max_objectives, appeal_window_days=cmd.appeal_window_days
+    )
+    events = cycle.schedule_cycle(t.id, cmd.name, dates, policy, h.ctx)
+    return Outcome(events[0].originator_id, events)
+
+
+def open_cycle(cmd: m.OpenCycle, h: Handling) -> Outcome:
+    c = h.target(CYCLE, cmd.cycle_id)
+    h.authorise(cmd, Scope(trust_id=c.trust_id))
+    return Outcome(c.id, cycle.open_cycle(c, h.ctx))
+
+
+def close_cycle(cmd: m.CloseCycle, h: Handling) -> Outcome:
+    c = h.target(CYCLE, cmd.cycle_id)
+    h.authorise(cmd, Scope(trust_id=c.trust_id))
+    return Outcome(c.id, cycle.close_cycle(c, h.ctx))
+
+
+def reopen_cycle(cmd: m.ReopenCycle, h: Handling) -> Outcome:
+    c = h.target(CYCLE, cmd.cycle_id)
+    h.authorise(cmd, Scope(trust_id=c.trust_id))
+    return Outcome(c.id, cycle.reopen_cycle(c, cmd.reason, h.ctx))
+
+
+def change_cycle_policy(cmd: m.ChangeCyclePolicy, h: Handling) -> Outcome:
+    c = h.target(CYCLE, cmd.cycle_id)
+    h.authorise(cmd, Scope(trust_id=c.trust_id))
+    policy = CyclePolicy(
+        max_objectives=cmd.max_objectives, appeal_window_days=cmd.appeal_window_days
+    )
+    return Outcome(c.id, cycle.change_policy(c, policy, cmd.reason, h.ctx))

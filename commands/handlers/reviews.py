@@ -1,0 +1,113 @@
+"""Handlers for reviews: starting, meetings, assessment, the report, sign-off and appeals."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from aggregates import review
+from aggregates.errors import Forbidden
+from aggregates.review import Review
+from commands import messages as m
+from commands.handling import CYCLE, REVIEW, STAFF, Handling, Outcome, review_scope
+from commands.policy import Scope
+from events.values import ObjectiveNote, Signatory
+
+
+def start_review(cmd: m.StartReview, h: Handling) -> Outcome:
+    c = h.load(CYCLE, cmd.cycle_id)
+    appraisee = h.load(STAFF, cmd.appraisee_id)
+    h.authorise(cmd, Scope(trust_id=appraisee.trust_id, school_id=appraisee.school_id))
+    appraiser = h.load(STAFF, cmd.appraiser_id)
+    events = review.start_review(c, appraisee, appraiser, h.ctx)
+    return Outcome(events[0].originator_id, events)
+
+
+def change_appraiser(cmd: m.ChangeAppraiser, h: Handling) -> Outcome:
+    rv = h.target(REVIEW, cmd.review_id)
+    h.authorise(cmd, review_scope(h, rv))
+    c = h.load(CYCLE, rv.cycle_id)
+    appraisee = h.load(STAFF, rv.appraisee_id)
+    appraiser = h.load(STAFF, cmd.appraiser_id)
+    return Outcome(rv.id, review.change_appraiser(rv, c, appraisee, appraiser, cmd.reason, h.ctx))
+
+
+def _authorised_review(cmd: m.Command, review_id: UUID, h: Handling) -> Review:
+    rv = h.target(REVIEW, review_id)
+    h.authorise(cmd, review_scope(h, rv))
+    return rv
+
+
+def record_meeting(cmd: m.RecordMeeting, h: Handling) -> Outcome:
+    rv = _authorised_review(cmd, cmd.review_id, h)
+    c = h.load(CYCLE, rv.cycle_id)
+    return Outcome(rv.id, review.record_meeting(rv, c, cmd.kind, cmd.held_on, cmd.notes, h.ctx))
+
+
+def submit_self_assessment(cmd: m.SubmitSelfAssessment, h: Handling) -> Outcome:
+    rv = _authorised_review(cmd, cmd.review_id, h)
+    c = h.load(CYCLE, rv.cycle_id)
+    return Outcome(rv.id, review.submit_self_assessment(rv, c, cmd.text, h.ctx))
+
+
+def write_assessment(cmd: m.WriteAssessment, h: Handling) -> Outcome:
+    rv = _authorised_review(cmd, cmd.review_id, h)
+    c = h.load(CYCLE, rv.cycle_id)
+    notes = tuple(
+        ObjectiveNote(objective_id=str(n.objective_id), note=n.note) for n in cmd.objective_notes
+    )
+    events = review.write_assessment(
+        rv, c, cmd.overall, cmd.summary, notes, tuple(cmd.development_needs), cmd.support, h.ctx
+    )
+    return Outcome(rv.id, events)
+
+
+def issue_report(cmd: m.IssueReport, h: Handling) -> Outcome:
+    rv = _authorised_review(cmd, cmd.review_id, h)
+    c = h.load(CYCLE, rv.cycle_id)
+    return Outcome(rv.id, review.issue_report(rv, c, h.ctx))
+
+
+def comment_on_report(cmd: m.CommentOnReport, h: Handling) -> Outcome:
+    rv = _authorised_review(cmd, cmd.review_id, h)
+    c = h.load(CYCLE, rv.cycle_id)
+    return Outcome(rv.id, review.comment_on_report(rv, c, cmd.comment, h.ctx))
+
+
+def sign_off(cmd: m.SignOffReview, h: Handling) -> Outcome:
+    rv = _authorised_review(cmd, cmd.review_id, h)
+    c = h.load(CYCLE, rv.cycle_id)
+    by = signatory(h, rv)
+    return Outcome(rv.id, review.sign_off(rv, c, by, h.ctx))
+
+
+def signatory(h: Handling, rv: Review) -> Signatory:
+    """Whether the actor signs or agrees as the appraisee or as the appraiser."""
+    if h.principal.id == rv.appraisee_id:
+        return Signatory.APPRAISEE
+    if h.principal.id == rv.appraiser_id:
+        return Signatory.APPRAISER
+    raise Forbidden("only the appraisee or their appraiser may do this")
+
+
+def moderate(cmd: m.ModerateReview, h: Handling) -> Outcome:
+    rv = _authorised_review(cmd, cmd.review_id, h)
+    c = h.load(CYCLE, rv.cycle_id)
+    return Outcome(rv.id, review.moderate(rv, c, cmd.outcome, cmd.note, h.ctx))
+
+
+def lodge_appeal(cmd: m.LodgeAppeal, h: Handling) -> Outcome:
+    rv = _authorised_review(cmd, cmd.review_id, h)
+    c = h.load(CYCLE, rv.cycle_id)
+    return Outcome(rv.id, review.lodge_appeal(rv, c, cmd.grounds, h.ctx))
+
+
+def decide_appeal(cmd: m.DecideAppeal, h: Handling) -> Outcome:
+    rv = _authorised_review(cmd, cmd.review_id, h)
+    c = h.load(CYCLE, rv.cycle_id)
+    return Outcome(rv.id, review.decide_appeal(rv, c, cmd.outcome, cmd.note, h.ctx))
+
+
+def reopen_review(cmd: m.ReopenReview, h: Handling) -> Outcome:
+    rv = _authorised_review(cmd, cmd.review_id, h)
+    c = h.load(CYCLE, rv.cycle_id)
+    return Outcome(rv.id, review.reopen_review(rv, c, cmd.reason, h.ctx))

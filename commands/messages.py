@@ -1,0 +1,297 @@
+"""The commands: one pydantic model each, validated before anything is loaded or decided.
+
+Field constraints here are input validation (a field is missing, too long, out of range);
+the domain's rules are checked by the aggregates.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from events.values import (
+    AppealOutcome,
+    MeetingKind,
+    ModerationOutcome,
+    ObjectiveOutcome,
+    OverallJudgement,
+    StaffCategory,
+)
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
+Criterion = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# Organisation ------------------------------------------------------------------------------
+
+
+class RegisterTrust(Command):
+    name: Name
+    trust_id: UUID | None = Field(default=None, description="client-chosen id (optional)")
+
+
+class AddSchool(Command):
+    trust_id: UUID
+    name: Name
+    phase: Annotated[str, StringConstraints(max_length=50)] | None = None
+    school_id: UUID | None = None
+
+
+class RenameSchool(Command):
+    trust_id: UUID
+    school_id: UUID
+    new_name: Name
+    reason: Reason
+
+
+class AddPriority(Command):
+    trust_id: UUID
+    title: Name
+    description: Annotated[str, StringConstraints(max_length=5000)] = ""
+    school_id: UUID | None = Field(default=None, description="None for a trust-wide priority")
+    priority_id: UUID | None = None
+
+
+class RetirePriority(Command):
+    trust_id: UUID
+    priority_id: UUID
+    reason: Reason
+
+
+class RegisterStaff(Command):
+    trust_id: UUID
+    name: Name
+    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)]
+    job_title: Name
+    category: StaffCategory = StaffCategory.TEACHER
+    school_id: UUID
+    start_date: date
+    staff_id: UUID | None = None
+
+
+class TransferStaff(Command):
+    staff_id: UUID
+    school_id: UUID
+    effective_date: date
+    reason: Reason
+
+
+class ChangeLineManager(Command):
+    staff_id: UUID
+    line_manager_id: UUID | None
+    reason: Reason
+
+
+class RecordStaffLeaving(Command):
+    staff_id: UUID
+    effective_date: date
+    reason: Reason
+
+
+class ScheduleCycle(Command):
+    trust_id: UUID
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    start_date: date
+    end_date: date
+    objective_setting_deadline: date
+    mid_year_window_start: date
+    mid_year_window_end: date
+    end_year_deadline: date
+    max_objectives: int = Field(default=5, ge=1, le=10)
+    appeal_window_days: int = Field(default=10, ge=1, le=90)
+
+
+class OpenCycle(Command):
+    cycle_id: UUID
+
+
+class CloseCycle(Command):
+    cycle_id: UUID
+
+
+class ReopenCycle(Command):
+    cycle_id: UUID
+    reason: Reason
+
+
+class ChangeCyclePolicy(Command):
+    cycle_id: UUID
+    max_objectives: int = Field(ge=1, le=10)
+    appeal_window_days: int = Field(ge=1, le=90)
+    reason: Reason
+
+
+# Reviews -----------------------------------------------------------------------------------
+
+
+class StartReview(Command):
+    cycle_id: UUID
+    appraisee_id: UUID
+    appraiser_id: UUID
+
+
+class ChangeAppraiser(Command):
+    review_id: UUID
+    appraiser_id: UUID
+    reason: Reason
+
+
+class RecordMeeting(Command):
+    review_id: UUID
+    kind: MeetingKind
+    held_on: date
+    notes: Text
+
+
+class SubmitSelfAssessment(Command):
+    review_id: UUID
+    text: Text
+
+
+class ObjectiveNoteIn(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    objective_id: UUID
+    note: Text
+
+
+class WriteAssessment(Command):
+    review_id: UUID
+    overall: OverallJudgement
+    summary: Text
+    objective_notes: list[ObjectiveNoteIn] = Field(default_factory=list, max_length=10)
+    development_needs: list[Reference] = Field(default_factory=list, max_length=20)
+    support: Annotated[str, StringConstraints(max_length=5000)] = ""
+
+
+class IssueReport(Command):
+    review_id: UUID
+
+
+class CommentOnReport(Command):
+    review_id: UUID
+    comment: Text
+
+
+class SignOffReview(Command):
+    """Signed by the appraisee or the appraiser: which one follows from who signs."""
+
+    review_id: UUID
+
+
+class ModerateReview(Command):
+    review_id: UUID
+    outcome: ModerationOutcome
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] = ""
+
+
+class LodgeAppeal(Command):
+    review_id: UUID
+    grounds: Text
+
+
+class DecideAppeal(Command):
+    review_id: UUID
+    outcome: AppealOutcome
+    note: Text
+
+
+class ReopenReview(Command):
+    review_id: UUID
+    reason: Reason
+
+
+# Objectives --------------------------------------------------------------------------------
+
+
+class DraftObjective(Command):
+    review_id: UUID
+    title: Name
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] = ""
+    success_criteria: list[Criterion] = Field(min_length=1, max_length=10)
+    priority_id: UUID | None = None
+    standards: list[Reference] = Field(default_factory=list, max_length=20)
+    due_date: date
+    objective_id: UUID | None = None
+
+
+class ReviseObjective(Command):
+    """Only the fields given are changed; give ``priority_id: null`` to unlink a priority."""
+
+    objective_id: UUID
+    title: Name | None = None
+    description: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] | None
+    ) = None
+    success_criteria: list[Criterion] | None = Field(default=None, min_length=1, max_length=10)
+    priority_id: UUID | None = None
+    standards: list[Reference] | None = Field(default=None, max_length=20)
+    due_date: date | None = None
+    reason: Reason | None = None
+
+    @model_validator(mode="after")
+    def _something_changes(self) -> ReviseObjective:
+        if not self.changed_fields():
+            raise ValueError("a revision must change at least one field")
+        for name in ("title", "description", "success_criteria", "standards", "due_date"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+    def changed_fields(self) -> set[str]:
+        return self.model_fields_set - {"objective_id", "reason"}
+
+
+class AgreeObjective(Command):
+    """Agreed by the appraisee or the appraiser: which one follows from who agrees."""
+
+    objective_id: UUID
+
+
+class SetObjectiveWithoutAgreement(Command):
+    objective_id: UUID
+    reason: Reason
+
+
+class RecordDisagreement(Command):
+    objective_id: UUID
+    statement: Text
+
+
+class RecordProgress(Command):
+    objective_id: UUID
+    percent: int = Field(ge=0, le=100)
+    note: Text
+    evidence: list[Reference] = Field(default_factory=list, max_length=20)
+
+
+class AssessObjective(Command):
+    objective_id: UUID
+    outcome: ObjectiveOutcome
+    comment: Text
+
+
+class WithdrawObjective(Command):
+    objective_id: UUID
+    reason: Reason
+
+
+class ReinstateObjective(Command):
+    objective_id: UUID
+    reason: Reason
+
+
+class CarryForwardObjective(Command):
+    objective_id: UUID
+    to_review_id: UUID
+    due_date: date
+    new_objective_id: UUID | None = None

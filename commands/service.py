@@ -1,0 +1,133 @@
+"""The write application's front door: validate, authorise, decide, save — or record nothing.
+
+``CommandService.execute`` runs one command for one principal. With an idempotency key, a
+repeat of the same command returns the first result and records nothing; the key is stored
+in the same transaction as the events. A stale expected version, or a concurrent writer that
+got there first, is a conflict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+from eventsourcing.persistence import IntegrityError
+
+from aggregates.base import Context
+from aggregates.errors import Conflict, DomainError
+from commands.handlers import COMMAND_HANDLERS
+from commands.handling import Handling
+from commands.messages import Command
+from commands.principal import Principal
+from commands.store import EventStoreApp, IdempotencyRecord
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class IdempotencyKeyReused(DomainError):
+    """The idempotency key was used before for a different command."""
+
+    kind = "idempotency-key-reused"
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    aggregate_id: UUID
+    version: int
+    position: int | None
+    replayed: bool = False
+
+
+class CommandService:
+    """Runs commands against the event store. Dependencies are passed in, never global."""
+
+    def __init__(
+        self,
+        store: EventStoreApp,
+        *,
+        clock: Clock = system_clock,
+        new_id: Callable[[], UUID] = uuid4,
+        on_committed: Callable[[int], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.new_id = new_id
+        self.on_committed = on_committed
+
+    def execute(
+        self,
+        command: Command,
+        principal: Principal,
+        *,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+    ) -> CommandResult:
+        handler = COMMAND_HANDLERS[type(command)]
+        record_key = fingerprint = None
+        if idempotency_key is not None:
+            record_key = f"{principal.id}:{idempotency_key}"
+            fingerprint = _fingerprint(command)
+            previous = self._replay(record_key, fingerprint)
+            if previous is not None:
+                return previous
+
+        handling = Handling(
+            store=self.store,
+            principal=principal,
+            ctx=Context(actor_id=principal.id, actor_role=principal.role, now=self.clock()),
+            new_id=self.new_id,
+            expected_version=expected_version,
+        )
+        outcome = handler(command, handling)
+        target_events = [e for e in outcome.events if e.originator_id == outcome.target_id]
+        version = max(e.originator_version for e in target_events)
+        idempotency = None
+        if record_key is not None and fingerprint is not None:
+            idempotency = IdempotencyRecord(record_key, fingerprint, outcome.target_id, version)
+        try:
+            positions = self.store.record(outcome.events, idempotency=idempotency)
+        except IntegrityError:
+            if record_key is not None and fingerprint is not None:
+                previous = self._replay(record_key, fingerprint)
+                if previous is not None:
+                    return previous
+            raise Conflict(
+                "someone else changed this at the same time; reload it and try again"
+            ) from None
+        position = positions[outcome.events.index(target_events[-1])] if positions else None
+        if self.on_committed is not None and positions:
+            self._notify(max(positions))
+        return CommandResult(outcome.target_id, version, position)
+
+    def _replay(self, key: str, fingerprint: str) -> CommandResult | None:
+        record = self.store.store_recorder.find_idempotency(key)
+        if record is None:
+            return None
+        if record.fingerprint != fingerprint:
+            raise IdempotencyKeyReused(
+                "this Idempotency-Key was already used for a different command"
+            )
+        position = self.store.store_recorder.position_of(record.aggregate_id, record.version)
+        return CommandResult(record.aggregate_id, record.version, position, replayed=True)
+
+    def _notify(self, position: int) -> None:
+        assert self.on_committed is not None
+        try:
+            self.on_committed(position)
+        except Exception:
+            log.exception("could not notify projections of new events")
+
+
+def _fingerprint(command: Command) -> str:
+    body = type(command).__name__ + ":" + command.model_dump_json()
+    return hashlib.sha256(body.encode()).hexdigest()
