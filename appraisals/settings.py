@@ -24,7 +24,10 @@ class Settings(BaseSettings):
     # Pseudonymisation key for analysts' output (replay); set it in production.
     pseudonym_key: SecretStr = SecretStr("dev-only-pseudonym-key")
     pool_size: int = Field(default=10, ge=1)
-    aggregate_cache_size: int = Field(default=5000, ge=0)
+    # Recent aggregate states kept per process by the command side (see commands/states.py).
+    state_cache_size: int = Field(default=20_000, ge=0)
+    # How old (seconds) a cached context aggregate (a review, a cycle) may be in a rule check.
+    context_cache_ttl: float = Field(default=1.0, ge=0)
     log_level: str = "INFO"
 
     @property
@@ -61,7 +64,6 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
         raise ValueError(
             f"APPRAISALS_DATABASE_URL must start with sqlite:// or postgresql://, got {url!r}"
         )
-    env["AGGREGATE_CACHE_MAXSIZE"] = str(settings.aggregate_cache_size)
     return env
 
 

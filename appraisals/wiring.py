@@ -13,6 +13,7 @@ from uuid import UUID, uuid4
 
 from appraisals.settings import Settings, eventsourcing_env
 from commands.service import CommandService, system_clock
+from commands.states import StateCache
 from commands.store import EventStoreApp
 
 
@@ -42,5 +43,8 @@ def build(
     new_id: Callable[[], UUID] = uuid4,
 ) -> Container:
     store = build_store(settings)
-    service = CommandService(store, clock=clock, new_id=new_id)
+    states = StateCache(
+        store, maxsize=settings.state_cache_size, context_ttl=settings.context_cache_ttl
+    )
+    service = CommandService(store, clock=clock, new_id=new_id, states=states)
     return Container(settings=settings, store=store, commands=service)

@@ -2,61 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-
-from aggregates import cycle, objective, review, staff, trust
-from aggregates.base import Context, projector
-from aggregates.errors import NotFound, StaleVersion
+from aggregates import review
+from aggregates.base import Context
+from aggregates.errors import StaleVersion
 from commands.messages import Command
 from commands.policy import Scope, authorise
 from commands.principal import Principal
-from commands.store import EventStoreApp
+from commands.states import CYCLE, OBJECTIVE, REVIEW, STAFF, TRUST, Kind, StateCache, load
 from events.base import DomainEvent
 
 S = TypeVar("S")
-
-
-@dataclass(frozen=True)
-class Kind(Generic[S]):
-    """An aggregate type as the command layer sees it: its name and projector."""
-
-    name: str
-    project: Callable[[S | None, Iterable[DomainEvent]], S | None]
-
-
-TRUST: Kind[trust.Trust] = Kind("trust", projector(trust.evolve))
-STAFF: Kind[staff.StaffMember] = Kind("staff member", projector(staff.evolve))
-CYCLE: Kind[cycle.AppraisalCycle] = Kind("appraisal cycle", projector(cycle.evolve))
-REVIEW: Kind[review.Review] = Kind("review", projector(review.evolve))
-OBJECTIVE: Kind[objective.Objective] = Kind("objective", projector(objective.evolve))
-
-
-def load(store: EventStoreApp, kind: Kind[S], aggregate_id: UUID) -> S:
-    """The current state of an aggregate of the given kind, or ``NotFound``."""
-    project: Any = _guarded(kind)
-    try:
-        state = store.repository.get(aggregate_id, projector_func=project)
-    except AggregateNotFoundError:
-        state = None
-    if state is None:
-        raise NotFound(f"there is no {kind.name} with id {aggregate_id}")
-    return state  # type: ignore[no-any-return]
-
-
-def _guarded(kind: Kind[S]) -> Callable[[Any, Iterable[DomainEvent]], S | None]:
-    # An id of another kind of aggregate replays events this kind does not start with.
-    def project(state: Any, events: Iterable[DomainEvent]) -> S | None:
-        try:
-            return kind.project(state, events)
-        except (ValueError, KeyError, AttributeError):
-            return None
-
-    return project
 
 
 @dataclass
@@ -69,29 +29,35 @@ class Outcome:
 
 @dataclass
 class Handling:
-    """One command's run: the store to load from, who acts, when, and how ids are made."""
+    """One command's run: where states come from, who acts, when, and how ids are made."""
 
-    store: EventStoreApp
+    states: StateCache
     principal: Principal
     ctx: Context
     new_id: Callable[[], UUID]
     expected_version: int | None = None
-    _target_checked: bool = field(default=False, repr=False)
+    fresh: bool = False
 
     def load(self, kind: Kind[S], aggregate_id: UUID) -> S:
-        return load(self.store, kind, aggregate_id)
+        """A context aggregate: cached for a moment, or read now when ``fresh``."""
+        max_age = 0.0 if self.fresh else self.states.context_ttl
+        return self.states.get(kind, aggregate_id, max_age=max_age)
 
     def target(self, kind: Kind[S], aggregate_id: UUID) -> S:
-        """Load the aggregate the command acts on, checking the caller's expected version."""
-        state = self.load(kind, aggregate_id)
+        """The aggregate the command changes, checked against the caller's expected version."""
+        max_age = 0.0 if self.fresh else float("inf")
+        state = self.states.get(kind, aggregate_id, max_age=max_age)
         version: int = getattr(state, "version")  # noqa: B009 - every state has one
         if self.expected_version is not None and self.expected_version != version:
-            raise StaleVersion(
-                f"the {kind.name} is at version {version}, not {self.expected_version}",
-                expected=self.expected_version,
-                actual=version,
-            )
-        self._target_checked = True
+            if not self.fresh:  # the cached copy may be behind: look again before refusing
+                state = self.states.get(kind, aggregate_id, max_age=0.0)
+                version = getattr(state, "version")  # noqa: B009
+            if self.expected_version != version:
+                raise StaleVersion(
+                    f"the {kind.name} is at version {version}, not {self.expected_version}",
+                    expected=self.expected_version,
+                    actual=version,
+                )
         return state
 
     def authorise(self, command: Command, scope: Scope) -> None:
@@ -110,3 +76,17 @@ def review_scope(h: Handling, rv: review.Review) -> Scope:
         appraisee_id=rv.appraisee_id,
         appraiser_id=rv.appraiser_id,
     )
+
+
+__all__ = [
+    "CYCLE",
+    "OBJECTIVE",
+    "REVIEW",
+    "STAFF",
+    "TRUST",
+    "Handling",
+    "Kind",
+    "Outcome",
+    "load",
+    "review_scope",
+]

@@ -23,6 +23,7 @@ from commands.handlers import COMMAND_HANDLERS
 from commands.handling import Handling
 from commands.messages import Command
 from commands.principal import Principal
+from commands.states import StateCache
 from commands.store import EventStoreApp, IdempotencyRecord
 
 log = logging.getLogger(__name__)
@@ -58,8 +59,10 @@ class CommandService:
         clock: Clock = system_clock,
         new_id: Callable[[], UUID] = uuid4,
         on_committed: Callable[[int], None] | None = None,
+        states: StateCache | None = None,
     ) -> None:
         self.store = store
+        self.states = states or StateCache(store)
         self.clock = clock
         self.new_id = new_id
         self.on_committed = on_committed
@@ -81,33 +84,42 @@ class CommandService:
             if previous is not None:
                 return previous
 
-        handling = Handling(
-            store=self.store,
-            principal=principal,
-            ctx=Context(actor_id=principal.id, actor_role=principal.role, now=self.clock()),
-            new_id=self.new_id,
-            expected_version=expected_version,
-        )
-        outcome = handler(command, handling)
-        target_events = [e for e in outcome.events if e.originator_id == outcome.target_id]
-        version = max(e.originator_version for e in target_events)
-        idempotency = None
-        if record_key is not None and fingerprint is not None:
-            idempotency = IdempotencyRecord(record_key, fingerprint, outcome.target_id, version)
-        try:
-            positions = self.store.record(outcome.events, idempotency=idempotency)
-        except IntegrityError:
+        # First on cached states; if the save then conflicts, once more on fresh ones.
+        for fresh in (False, True):
+            handling = Handling(
+                states=self.states,
+                principal=principal,
+                ctx=Context(actor_id=principal.id, actor_role=principal.role, now=self.clock()),
+                new_id=self.new_id,
+                expected_version=expected_version,
+                fresh=fresh,
+            )
+            outcome = handler(command, handling)
+            target_events = [e for e in outcome.events if e.originator_id == outcome.target_id]
+            version = max(e.originator_version for e in target_events)
+            idempotency = None
             if record_key is not None and fingerprint is not None:
-                previous = self._replay(record_key, fingerprint)
-                if previous is not None:
-                    return previous
-            raise Conflict(
-                "someone else changed this at the same time; reload it and try again"
-            ) from None
-        position = positions[outcome.events.index(target_events[-1])] if positions else None
-        if self.on_committed is not None and positions:
-            self._notify(max(positions))
-        return CommandResult(outcome.target_id, version, position)
+                idempotency = IdempotencyRecord(record_key, fingerprint, outcome.target_id, version)
+            try:
+                positions = self.store.record(outcome.events, idempotency=idempotency)
+            except IntegrityError:
+                for e in outcome.events:
+                    self.states.forget(e.originator_id)
+                if record_key is not None and fingerprint is not None:
+                    previous = self._replay(record_key, fingerprint)
+                    if previous is not None:
+                        return previous
+                if not fresh:
+                    continue
+                raise Conflict(
+                    "someone else changed this at the same time; reload it and try again"
+                ) from None
+            self.states.apply(outcome.events)
+            position = positions[outcome.events.index(target_events[-1])] if positions else None
+            if self.on_committed is not None and positions:
+                self._notify(max(positions))
+            return CommandResult(outcome.target_id, version, position)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _replay(self, key: str, fingerprint: str) -> CommandResult | None:
         record = self.store.store_recorder.find_idempotency(key)

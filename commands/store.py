@@ -16,15 +16,16 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import (
     ApplicationRecorder,
     IntegrityError,
+    InterfaceError,
     Mapper,
+    OperationalError,
     StoredEvent,
     Transcoder,
     Transcoding,
 )
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteFactory
-from psycopg import Cursor
-from psycopg.rows import DictRow
+from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
 from events.base import DomainEvent
@@ -103,23 +104,64 @@ class PostgresRecorder(PostgresApplicationRecorder):
         self._select_idempotency = SQL(
             "SELECT key, fingerprint, aggregate_id, version FROM {schema}.{table} WHERE key = %s"
         ).format(schema=schema, table=table)
+        self._create_record_function = SQL(
+            "CREATE OR REPLACE FUNCTION {schema}.appraisals_record_events("
+            "ids uuid[], versions bigint[], topics text[], states bytea[], "
+            "idem_key text, idem_fingerprint text, idem_aggregate uuid, idem_version bigint) "
+            "RETURNS TABLE (notification_id bigint) LANGUAGE plpgsql AS $$ "
+            "BEGIN "
+            "  SET LOCAL lock_timeout = '{lock_timeout}s'; "
+            "  LOCK TABLE {schema}.{events} IN EXCLUSIVE MODE; "
+            "  IF idem_key IS NOT NULL THEN "
+            "    INSERT INTO {schema}.{table} (key, fingerprint, aggregate_id, version) "
+            "    VALUES (idem_key, idem_fingerprint, idem_aggregate, idem_version); "
+            "  END IF; "
+            "  RETURN QUERY INSERT INTO {schema}.{events} AS t "
+            "    (originator_id, originator_version, topic, state) "
+            "    SELECT * FROM unnest(ids, versions, topics, states) "
+            "    RETURNING t.notification_id; "
+            "END $$"
+        ).format(
+            schema=schema,
+            table=table,
+            events=Identifier(self.events_table_name),
+            lock_timeout=self.datastore.lock_timeout,
+        )
+        self._call_record_function = SQL(
+            "SELECT notification_id FROM {schema}.appraisals_record_events("
+            "%s, %s, %s, %s, %s, %s, %s, %s)"
+        ).format(schema=schema)
         self._select_positions = SQL(
             "SELECT originator_id, originator_version, notification_id FROM {schema}.{events} "
             "WHERE originator_id = %s AND originator_version = %s"
         ).format(schema=schema, events=Identifier(self.events_table_name))
 
-    def _insert_events(
-        self,
-        curs: Cursor[DictRow],
-        stored_events: Sequence[StoredEvent],  # noqa: ARG002 - the library's signature
-        **kwargs: Any,
-    ) -> None:
+    def create_table(self) -> None:
+        super().create_table()
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self._create_record_function)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        # One round trip: a server-side function locks the table (so positions are issued
+        # in commit order and readers never pass a gap), records the idempotency key, and
+        # inserts the events, all in the one implicit transaction of the call.
         record: IdempotencyRecord | None = kwargs.get("idempotency")
-        if record is not None:
-            curs.execute(
-                self._insert_idempotency,
-                (record.key, record.fingerprint, record.aggregate_id, record.version),
-            )
+        params = (
+            [e.originator_id for e in stored_events],
+            [e.originator_version for e in stored_events],
+            [e.topic for e in stored_events],
+            [e.state for e in stored_events],
+            record.key if record else None,
+            record.fingerprint if record else None,
+            record.aggregate_id if record else None,
+            record.version if record else None,
+        )
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._call_record_function, params, prepare=True)
+            return [row["notification_id"] for row in curs.fetchall()]
 
     def find_idempotency(self, key: str) -> IdempotencyRecord | None:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

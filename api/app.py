@@ -1,0 +1,47 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import health, problems
+from appraisals.settings import Settings
+from appraisals.wiring import Container, build
+
+DESCRIPTION = """
+Record, audit and analyse staff appraisal across a multi-academy trust.
+
+Commands are `POST`s on resources and answer with the aggregate id, its new version (also as
+`ETag`) and the event's log position. Errors are RFC 9457 problem details. Authenticate with
+a bearer JWT (`appraisals token --role ...`).
+"""
+
+
+def create_app(settings: Settings | None = None, *, container: Container | None = None) -> FastAPI:
+    """Build the app. With a ``container`` the caller owns it; otherwise the app builds and
+    closes its own from ``settings``."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = container is None
+        app.state.container = container or build(settings or Settings())
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.container.close()
+
+    app = FastAPI(
+        title="appraisal-ledger",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    if container is not None:
+        app.state.container = container
+    problems.install(app)
+    app.include_router(health.router)
+    return app

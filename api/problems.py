@@ -1,0 +1,162 @@
+"""RFC 9457 problem details: one place maps every error kind to a status and a stable type."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from aggregates.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    RuleBroken,
+    StaleVersion,
+)
+from commands.service import IdempotencyKeyReused
+
+log = logging.getLogger(__name__)
+
+PROBLEM_BASE = "https://appraisal-ledger.dev/problems/"
+MEDIA_TYPE = "application/problem+json"
+
+
+class Unauthenticated(Exception):
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class PreconditionFailed(Exception):
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotReady(Exception):
+    """A read model did not reach the requested position in time."""
+
+    def __init__(self, detail: str, *, position: int | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.position = position
+
+
+def problem(
+    status: int, kind: str, title: str, detail: str, request: Request | None = None, **extra: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + kind,
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if request is not None:
+        body["instance"] = request.url.path
+    body.update({k: v for k, v in extra.items() if v is not None})
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _errors(exc: RequestValidationError | ValidationError) -> list[dict[str, Any]]:
+    return [
+        {
+            "field": ".".join(str(p) for p in e["loc"] if p != "body"),
+            "message": e["msg"],
+            "type": e["type"],
+        }
+        for e in exc.errors()
+    ]
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error into problem details."""
+
+    @app.exception_handler(RequestValidationError)
+    async def on_request_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = _errors(exc)
+        fields = ", ".join(sorted({e["field"] or "body" for e in errors}))
+        return problem(
+            422, "validation-error", "Invalid input", f"invalid: {fields}", request, errors=errors
+        )
+
+    @app.exception_handler(ValidationError)
+    async def on_invalid(request: Request, exc: ValidationError) -> JSONResponse:
+        errors = _errors(exc)
+        fields = ", ".join(sorted({e["field"] or "body" for e in errors}))
+        return problem(
+            422, "validation-error", "Invalid input", f"invalid: {fields}", request, errors=errors
+        )
+
+    @app.exception_handler(DomainError)
+    async def on_domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        return domain_problem(exc, request)
+
+    @app.exception_handler(Unauthenticated)
+    async def on_unauthenticated(request: Request, exc: Unauthenticated) -> JSONResponse:
+        return problem(401, "unauthenticated", "Authentication required", exc.detail, request)
+
+    @app.exception_handler(PreconditionFailed)
+    async def on_precondition(request: Request, exc: PreconditionFailed) -> JSONResponse:
+        return problem(412, "precondition-failed", "Precondition failed", exc.detail, request)
+
+    @app.exception_handler(NotReady)
+    async def on_not_ready(request: Request, exc: NotReady) -> JSONResponse:
+        return problem(
+            503,
+            "read-model-behind",
+            "Read model not yet up to date",
+            exc.detail,
+            request,
+            position=exc.position,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        kind = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}.get(
+            exc.status_code, "http-error"
+        )
+        return problem(exc.status_code, kind, str(exc.detail), str(exc.detail), request)
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error(
+            "unhandled %s on %s %s",
+            type(exc).__name__,
+            request.method,
+            request.url.path,
+            exc_info=exc,
+        )
+        return problem(
+            500, "internal-error", "Internal error", "an unexpected error occurred", request
+        )
+
+
+def domain_problem(exc: DomainError, request: Request | None = None) -> JSONResponse:
+    if isinstance(exc, RuleBroken):
+        return problem(422, "rule-broken", "Rule broken", exc.message, request, rule=exc.rule)
+    if isinstance(exc, NotFound):
+        return problem(404, "not-found", "Not found", exc.message, request)
+    if isinstance(exc, Forbidden):
+        return problem(403, "forbidden", "Forbidden", exc.message, request)
+    if isinstance(exc, StaleVersion):
+        return problem(
+            412,
+            "stale-version",
+            "Precondition failed",
+            exc.message,
+            request,
+            expected_version=exc.expected,
+            current_version=exc.actual,
+        )
+    if isinstance(exc, IdempotencyKeyReused):
+        return problem(422, exc.kind, "Idempotency key reused", exc.message, request)
+    if isinstance(exc, Conflict):
+        return problem(409, "conflict", "Conflict", exc.message, request)
+    return problem(400, exc.kind, "Bad request", exc.message, request)

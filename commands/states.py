@@ -1,0 +1,153 @@
+"""Loading aggregate states, with a per-process cache of recent states.
+
+Commands load the aggregate they change (the target) and a few others for context (its
+review, its cycle). Reading every one of them from the store on every command would cost a
+round trip each, so states are cached:
+
+* a target is used as cached: if it is stale, the insert of its next version conflicts, and
+  the command service retries once with fresh states — so a stale cache can never record
+  anything wrong;
+* a context aggregate is re-read when its cached copy is older than ``context_ttl``
+  seconds; rules that span aggregates (a cycle closed a moment ago in another process) are
+  checked against a state at most that old — the same race any check-then-write across
+  aggregates has;
+* after a save, the new events are folded into the cached states, so a process always sees
+  its own writes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from threading import Lock
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+from aggregates import cycle, objective, review, staff, trust
+from aggregates.base import projector
+from aggregates.errors import NotFound
+from commands.store import EventStoreApp
+from events.base import DomainEvent
+from events.cycle import CycleScheduled
+from events.objective import ObjectiveDrafted
+from events.review import ReviewStarted
+from events.staff import StaffRegistered
+from events.trust import TrustRegistered
+
+S = TypeVar("S")
+
+
+@dataclass(frozen=True)
+class Kind(Generic[S]):
+    """An aggregate type as the command layer sees it: its name and projector."""
+
+    name: str
+    project: Callable[[S | None, Iterable[DomainEvent]], S | None]
+
+
+TRUST: Kind[trust.Trust] = Kind("trust", projector(trust.evolve))
+STAFF: Kind[staff.StaffMember] = Kind("staff member", projector(staff.evolve))
+CYCLE: Kind[cycle.AppraisalCycle] = Kind("appraisal cycle", projector(cycle.evolve))
+REVIEW: Kind[review.Review] = Kind("review", projector(review.evolve))
+OBJECTIVE: Kind[objective.Objective] = Kind("objective", projector(objective.evolve))
+
+
+# The event that creates each kind of aggregate, to cache what a command creates.
+_CREATED_BY: dict[type[DomainEvent], Kind[Any]] = {
+    TrustRegistered: TRUST,
+    StaffRegistered: STAFF,
+    CycleScheduled: CYCLE,
+    ReviewStarted: REVIEW,
+    ObjectiveDrafted: OBJECTIVE,
+}
+
+
+def replay(store: EventStoreApp, kind: Kind[S], aggregate_id: UUID, state: S | None = None) -> S:
+    """Fold the stored events (after ``state``'s version, if given) into a state."""
+    after = getattr(state, "version", None)
+    events = store.events.get(aggregate_id, gt=after)
+    try:
+        result = kind.project(state, events)  # type: ignore[arg-type]
+    except (ValueError, KeyError, AttributeError):
+        # An id of another kind of aggregate replays events this kind does not start with.
+        result = None
+    if result is None:
+        raise NotFound(f"there is no {kind.name} with id {aggregate_id}")
+    return result
+
+
+def load(store: EventStoreApp, kind: Kind[S], aggregate_id: UUID) -> S:
+    """The current state of an aggregate of the given kind, read from the store, or NotFound."""
+    return replay(store, kind, aggregate_id)
+
+
+@dataclass
+class _Entry:
+    kind: Kind[Any]
+    state: Any
+    loaded_at: float
+
+
+class StateCache:
+    """Recent aggregate states of this process (LRU, bounded), as described above."""
+
+    def __init__(
+        self,
+        store: EventStoreApp,
+        *,
+        maxsize: int = 10_000,
+        context_ttl: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self.maxsize = maxsize
+        self.context_ttl = context_ttl
+        self.monotonic = monotonic
+        self._entries: OrderedDict[UUID, _Entry] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, kind: Kind[S], aggregate_id: UUID, *, max_age: float) -> S:
+        """A state no older than ``max_age`` seconds (0: read the store now)."""
+        now = self.monotonic()
+        with self._lock:
+            entry = self._entries.get(aggregate_id)
+            if entry is not None:
+                self._entries.move_to_end(aggregate_id)
+        if entry is not None and entry.kind is not kind:
+            raise NotFound(f"there is no {kind.name} with id {aggregate_id}")
+        if entry is not None and now - entry.loaded_at <= max_age:
+            return entry.state  # type: ignore[no-any-return]
+        state: S = replay(self.store, kind, aggregate_id, entry.state if entry else None)
+        self._put(aggregate_id, _Entry(kind, state, now))
+        return state
+
+    def apply(self, events: Iterable[DomainEvent]) -> None:
+        """Fold just-recorded events into the cached states (and cache new aggregates)."""
+        now = self.monotonic()
+        by_id: dict[UUID, list[DomainEvent]] = {}
+        for e in events:
+            by_id.setdefault(e.originator_id, []).append(e)
+        for aggregate_id, new in by_id.items():
+            with self._lock:
+                entry = self._entries.get(aggregate_id)
+            kind = entry.kind if entry else _CREATED_BY.get(type(new[0]))
+            base = entry.state if entry else None
+            if kind is None or getattr(base, "version", 0) != new[0].originator_version - 1:
+                self.forget(aggregate_id)
+                continue
+            self._put(aggregate_id, _Entry(kind, kind.project(base, new), now))
+
+    def forget(self, aggregate_id: UUID) -> None:
+        with self._lock:
+            self._entries.pop(aggregate_id, None)
+
+    def _put(self, aggregate_id: UUID, entry: _Entry) -> None:
+        if self.maxsize <= 0:
+            return
+        with self._lock:
+            self._entries[aggregate_id] = entry
+            self._entries.move_to_end(aggregate_id)
+            while len(self._entries) > self.maxsize:
+                self._entries.popitem(last=False)

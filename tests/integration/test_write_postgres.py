@@ -1,0 +1,156 @@
+"""The write side on the real PostgreSQL: concurrency, idempotency across processes, no leaks."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+
+from aggregates.errors import Conflict, RuleBroken
+from appraisals.settings import Settings
+from appraisals.wiring import Container, build
+from commands import messages as m
+from commands.handling import REVIEW, load
+from commands.principal import Principal
+from commands.service import CommandService
+from commands.store import EventStoreApp
+from events.base import DomainEvent
+from tests.scenario import Org, build_org
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def container(pg_url: str) -> Iterator[Container]:
+    c = build(Settings(database_url=pg_url))
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def org(container: Container) -> Org:
+    return build_org(container.commands)
+
+
+def head(store: EventStoreApp) -> int:
+    return store.recorder.max_notification_id() or 0
+
+
+class _RacingStore(EventStoreApp):
+    """Holds every writer at a barrier after deciding, so both decide on the same state."""
+
+    barrier: threading.Barrier
+
+    def record(self, events: Any, idempotency: Any = None) -> list[int]:
+        self.barrier.wait(timeout=10)
+        return super().record(events, idempotency=idempotency)
+
+
+def test_two_concurrent_conflicting_commands_give_one_success_and_one_conflict(
+    pg_url: str, container: Container, org: Org
+) -> None:
+    settings = Settings(database_url=pg_url)
+    from appraisals.settings import eventsourcing_env
+
+    barrier = threading.Barrier(2)
+    stores = []
+    for _ in range(2):
+        s = _RacingStore(env=eventsourcing_env(settings))
+        s.barrier = barrier
+        stores.append(s)
+    before = head(container.store)
+    version = load(container.store, REVIEW, org.review_id).version
+    results: list[object] = []
+
+    def run(store: EventStoreApp, principal: Principal, kind: str) -> None:
+        svc = CommandService(store)
+        cmd = m.RecordMeeting(
+            review_id=org.review_id, kind=kind, held_on=date(2025, 9, 20), notes="agreed plan"
+        )
+        try:
+            results.append(svc.execute(cmd, principal, expected_version=version))
+        except Conflict as e:
+            results.append(e)
+
+    threads = [
+        threading.Thread(target=run, args=(stores[0], org.appraiser, "planning")),
+        threading.Thread(target=run, args=(stores[1], org.appraiser, "planning")),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    for s in stores:
+        s.close()
+
+    conflicts = [r for r in results if isinstance(r, Conflict)]
+    successes = [r for r in results if not isinstance(r, Exception)]
+    assert len(successes) == 1 and len(conflicts) == 1
+    # Exactly the one successful event was recorded, nothing lost, nothing doubled.
+    assert head(container.store) == before + 1
+    assert load(container.store, REVIEW, org.review_id).version == version + 1
+
+
+def _draft_in_process(url: str, org_review: str, appraiser_id: str, trust_id: str, q: Any) -> None:
+    from uuid import UUID
+
+    from events.base import Role
+
+    c = build(Settings(database_url=url))
+    principal = Principal(UUID(appraiser_id), Role.STAFF, trust_id=UUID(trust_id))
+    cmd = m.DraftObjective(
+        review_id=UUID(org_review),
+        title="Raise attainment in Year 6 reading",
+        success_criteria=["80% at the expected standard"],
+        due_date=date(2026, 7, 1),
+    )
+    result = c.commands.execute(cmd, principal, idempotency_key="draft-reading-1")
+    q.put((str(result.aggregate_id), result.version, result.position))
+    c.close()
+
+
+def test_idempotent_retries_across_processes_record_one_event(
+    pg_url: str, container: Container, org: Org
+) -> None:
+    before = head(container.store)
+    ctx = multiprocessing.get_context("spawn")
+    q = ctx.Queue()
+    args = (pg_url, str(org.review_id), str(org.appraiser_id), str(org.trust_id), q)
+    procs = [ctx.Process(target=_draft_in_process, args=args) for _ in range(3)]
+    for p in procs:
+        p.start()
+    answers = [q.get(timeout=60) for _ in procs]
+    for p in procs:
+        p.join(timeout=30)
+        assert p.exitcode == 0
+    # Every process got the same answer, and one draft (objective + review link) was recorded.
+    assert len(set(answers)) == 1
+    assert head(container.store) == before + 2
+    review = load(container.store, REVIEW, org.review_id)
+    assert len(review.active_objectives) == 1
+
+
+def test_rejected_commands_record_nothing_on_postgres(container: Container, org: Org) -> None:
+    before = head(container.store)
+    with pytest.raises(RuleBroken) as broken:
+        container.commands.execute(
+            m.RecordMeeting(
+                review_id=org.review_id, kind="mid_year", held_on=date(2026, 2, 3), notes="x"
+            ),
+            org.appraiser,
+        )
+    assert broken.value.rule == "meeting-order"
+    assert head(container.store) == before
+
+
+def test_events_read_back_from_postgres_equal_what_was_decided(
+    container: Container, org: Org
+) -> None:
+    stored = list(container.store.events.get(org.review_id))
+    assert all(isinstance(e, DomainEvent) for e in stored)
+    assert stored[0].originator_version == 1
+    assert load(container.store, REVIEW, org.review_id).appraiser_id == org.appraiser_id
