@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import health, problems
+from api import cycles, health, objectives, problems, reviews, staff, trusts
 from appraisals.settings import Settings
 from appraisals.wiring import Container, build
 
@@ -44,4 +44,6 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         app.state.container = container
     problems.install(app)
     app.include_router(health.router)
+    for resource in (trusts, staff, cycles, reviews, objectives):
+        app.include_router(resource.router)
     return app

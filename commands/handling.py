@@ -25,6 +25,9 @@ class Outcome:
 
     target_id: UUID
     events: list[DomainEvent]
+    # The id of a thing the command created inside the target (a school, a priority, a
+    # carried-forward objective), when the caller needs to know it.
+    created_id: UUID | None = None
 
 
 @dataclass

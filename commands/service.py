@@ -46,6 +46,7 @@ class CommandResult:
     aggregate_id: UUID
     version: int
     position: int | None
+    created_id: UUID | None = None
     replayed: bool = False
 
 
@@ -99,7 +100,9 @@ class CommandService:
             version = max(e.originator_version for e in target_events)
             idempotency = None
             if record_key is not None and fingerprint is not None:
-                idempotency = IdempotencyRecord(record_key, fingerprint, outcome.target_id, version)
+                idempotency = IdempotencyRecord(
+                    record_key, fingerprint, outcome.target_id, version, outcome.created_id
+                )
             try:
                 positions = self.store.record(outcome.events, idempotency=idempotency)
             except IntegrityError:
@@ -118,7 +121,7 @@ class CommandService:
             position = positions[outcome.events.index(target_events[-1])] if positions else None
             if self.on_committed is not None and positions:
                 self._notify(max(positions))
-            return CommandResult(outcome.target_id, version, position)
+            return CommandResult(outcome.target_id, version, position, outcome.created_id)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _replay(self, key: str, fingerprint: str) -> CommandResult | None:
@@ -130,7 +133,9 @@ class CommandService:
                 "this Idempotency-Key was already used for a different command"
             )
         position = self.store.store_recorder.position_of(record.aggregate_id, record.version)
-        return CommandResult(record.aggregate_id, record.version, position, replayed=True)
+        return CommandResult(
+            record.aggregate_id, record.version, position, record.created_id, replayed=True
+        )
 
     def _notify(self, position: int) -> None:
         assert self.on_committed is not None

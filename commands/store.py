@@ -43,6 +43,7 @@ class IdempotencyRecord:
     fingerprint: str
     aggregate_id: UUID
     version: int
+    created_id: UUID | None = None
 
 
 class _NoTranscoder(Transcoder):
@@ -93,28 +94,27 @@ class PostgresRecorder(PostgresApplicationRecorder):
             SQL(
                 "CREATE TABLE IF NOT EXISTS {schema}.{table} ("
                 "key text PRIMARY KEY, fingerprint text NOT NULL, "
-                "aggregate_id uuid NOT NULL, version bigint NOT NULL, "
+                "aggregate_id uuid NOT NULL, version bigint NOT NULL, created_id uuid, "
                 "created_at timestamptz NOT NULL DEFAULT now())"
             ).format(schema=schema, table=table)
         )
-        self._insert_idempotency = SQL(
-            "INSERT INTO {schema}.{table} (key, fingerprint, aggregate_id, version) "
-            "VALUES (%s, %s, %s, %s)"
-        ).format(schema=schema, table=table)
         self._select_idempotency = SQL(
-            "SELECT key, fingerprint, aggregate_id, version FROM {schema}.{table} WHERE key = %s"
+            "SELECT key, fingerprint, aggregate_id, version, created_id "
+            "FROM {schema}.{table} WHERE key = %s"
         ).format(schema=schema, table=table)
         self._create_record_function = SQL(
             "CREATE OR REPLACE FUNCTION {schema}.appraisals_record_events("
             "ids uuid[], versions bigint[], topics text[], states bytea[], "
-            "idem_key text, idem_fingerprint text, idem_aggregate uuid, idem_version bigint) "
+            "idem_key text, idem_fingerprint text, idem_aggregate uuid, idem_version bigint, "
+            "idem_created uuid) "
             "RETURNS TABLE (notification_id bigint) LANGUAGE plpgsql AS $$ "
             "BEGIN "
             "  SET LOCAL lock_timeout = '{lock_timeout}s'; "
             "  LOCK TABLE {schema}.{events} IN EXCLUSIVE MODE; "
             "  IF idem_key IS NOT NULL THEN "
-            "    INSERT INTO {schema}.{table} (key, fingerprint, aggregate_id, version) "
-            "    VALUES (idem_key, idem_fingerprint, idem_aggregate, idem_version); "
+            "    INSERT INTO {schema}.{table} "
+            "    (key, fingerprint, aggregate_id, version, created_id) "
+            "    VALUES (idem_key, idem_fingerprint, idem_aggregate, idem_version, idem_created); "
             "  END IF; "
             "  RETURN QUERY INSERT INTO {schema}.{events} AS t "
             "    (originator_id, originator_version, topic, state) "
@@ -129,7 +129,7 @@ class PostgresRecorder(PostgresApplicationRecorder):
         )
         self._call_record_function = SQL(
             "SELECT notification_id FROM {schema}.appraisals_record_events("
-            "%s, %s, %s, %s, %s, %s, %s, %s)"
+            "%s, %s, %s, %s, %s, %s, %s, %s, %s)"
         ).format(schema=schema)
         self._select_positions = SQL(
             "SELECT originator_id, originator_version, notification_id FROM {schema}.{events} "
@@ -158,6 +158,7 @@ class PostgresRecorder(PostgresApplicationRecorder):
             record.fingerprint if record else None,
             record.aggregate_id if record else None,
             record.version if record else None,
+            record.created_id if record else None,
         )
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(self._call_record_function, params, prepare=True)
@@ -170,7 +171,11 @@ class PostgresRecorder(PostgresApplicationRecorder):
         if row is None:
             return None
         return IdempotencyRecord(
-            row["key"], row["fingerprint"], row["aggregate_id"], int(row["version"])
+            row["key"],
+            row["fingerprint"],
+            row["aggregate_id"],
+            int(row["version"]),
+            row["created_id"],
         )
 
     def position_of(self, aggregate_id: UUID, version: int) -> int | None:
@@ -188,7 +193,7 @@ class SQLiteRecorder(SQLiteApplicationRecorder):
             *super().construct_create_table_statements(),
             f"CREATE TABLE IF NOT EXISTS {IDEMPOTENCY_TABLE} ("
             "key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, "
-            "aggregate_id TEXT NOT NULL, version INTEGER NOT NULL, "
+            "aggregate_id TEXT NOT NULL, version INTEGER NOT NULL, created_id TEXT, "
             "created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)",
         ]
 
@@ -198,23 +203,31 @@ class SQLiteRecorder(SQLiteApplicationRecorder):
         record: IdempotencyRecord | None = kwargs.get("idempotency")
         if record is not None:
             c.execute(
-                f"INSERT INTO {IDEMPOTENCY_TABLE} (key, fingerprint, aggregate_id, version) "
-                "VALUES (?, ?, ?, ?)",
-                (record.key, record.fingerprint, record.aggregate_id.hex, record.version),
+                f"INSERT INTO {IDEMPOTENCY_TABLE} "
+                "(key, fingerprint, aggregate_id, version, created_id) VALUES (?, ?, ?, ?, ?)",
+                (
+                    record.key,
+                    record.fingerprint,
+                    record.aggregate_id.hex,
+                    record.version,
+                    record.created_id.hex if record.created_id else None,
+                ),
             )
         return super()._insert_events(c, stored_events, **kwargs)
 
     def find_idempotency(self, key: str) -> IdempotencyRecord | None:
         with self.datastore.transaction(commit=False) as c:
             c.execute(
-                f"SELECT key, fingerprint, aggregate_id, version FROM {IDEMPOTENCY_TABLE} "
+                "SELECT key, fingerprint, aggregate_id, version, created_id "
+                f"FROM {IDEMPOTENCY_TABLE} "
                 "WHERE key = ?",
                 (key,),
             )
             row = c.fetchone()
         if row is None:
             return None
-        return IdempotencyRecord(row[0], row[1], UUID(row[2]), int(row[3]))
+        created = UUID(row[4]) if row[4] else None
+        return IdempotencyRecord(row[0], row[1], UUID(row[2]), int(row[3]), created)
 
     def position_of(self, aggregate_id: UUID, version: int) -> int | None:
         with self.datastore.transaction(commit=False) as c:

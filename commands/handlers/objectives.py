@@ -141,7 +141,7 @@ def carry_forward(cmd: m.CarryForwardObjective, h: Handling) -> Outcome:
     drafted = objective.draft_objective(
         new_id, target, target_cycle, content, h.ctx, carried_forward_from=obj.id
     )
-    return Outcome(obj.id, [*carried, *drafted, *linked])
+    return Outcome(obj.id, [*carried, *drafted, *linked], new_id)
 
 
 def _require_cycle_open(h: Handling, rv: Review) -> None:

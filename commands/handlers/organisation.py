@@ -20,7 +20,7 @@ def add_school(cmd: m.AddSchool, h: Handling) -> Outcome:
     t = h.target(TRUST, cmd.trust_id)
     h.authorise(cmd, Scope(trust_id=t.id))
     school_id = cmd.school_id or h.new_id()
-    return Outcome(t.id, trust.add_school(t, school_id, cmd.name, cmd.phase, h.ctx))
+    return Outcome(t.id, trust.add_school(t, school_id, cmd.name, cmd.phase, h.ctx), school_id)
 
 
 def rename_school(cmd: m.RenameSchool, h: Handling) -> Outcome:
@@ -34,7 +34,7 @@ def add_priority(cmd: m.AddPriority, h: Handling) -> Outcome:
     h.authorise(cmd, Scope(trust_id=t.id, school_id=cmd.school_id))
     priority_id = cmd.priority_id or h.new_id()
     events = trust.add_priority(t, priority_id, cmd.title, cmd.description, cmd.school_id, h.ctx)
-    return Outcome(t.id, events)
+    return Outcome(t.id, events, priority_id)
 
 
 def retire_priority(cmd: m.RetirePriority, h: Handling) -> Outcome:
