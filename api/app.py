@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import cycles, health, objectives, problems, reviews, staff, trusts
+from api.observability import Metrics, RequestMiddleware, configure_logging
 from appraisals.settings import Settings
 from appraisals.wiring import Container, build
 
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = container is None
         app.state.container = container or build(settings or Settings())
+        configure_logging(app.state.container.settings.log_level)
         try:
             yield
         finally:
@@ -42,6 +44,8 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     )
     if container is not None:
         app.state.container = container
+    app.state.metrics = Metrics()
+    app.add_middleware(RequestMiddleware, metrics=app.state.metrics)
     problems.install(app)
     app.include_router(health.router)
     for resource in (trusts, staff, cycles, reviews, objectives):

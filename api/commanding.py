@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Path, Response
+from fastapi import APIRouter, Body, Path, Request, Response
 from fastapi.openapi.models import Example
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
+from aggregates.errors import DomainError
 from api.deps import Commands, CurrentPrincipal, ExpectedVersion, IdempotencyKey
 from api.schemas import PROBLEM_RESPONSES
 from commands.messages import Command
@@ -78,11 +79,22 @@ def _add_route(router: APIRouter, route: CommandRoute) -> None:
         key = kwargs.pop("idempotency_key")
         expected = kwargs.pop("expected_version")
         response: Response = kwargs.pop("response")
+        request: Request = kwargs.pop("request")
+        counter = request.app.state.metrics.commands
+        name = route.command.__name__
         data = body.model_dump(exclude_unset=True)
-        command = route.command(**data, **kwargs)
-        result = commands.execute(
-            command, principal, idempotency_key=key, expected_version=expected
-        )
+        try:
+            command = route.command(**data, **kwargs)
+            result = commands.execute(
+                command, principal, idempotency_key=key, expected_version=expected
+            )
+        except DomainError as e:
+            counter.labels(name, e.kind).inc()
+            raise
+        except ValidationError:
+            counter.labels(name, "validation-error").inc()
+            raise
+        counter.labels(name, "replayed" if result.replayed else "accepted").inc()
         response.headers["ETag"] = f'"{result.version}"'
         if result.replayed:
             response.headers["Idempotent-Replayed"] = "true"
@@ -118,6 +130,7 @@ def _add_route(router: APIRouter, route: CommandRoute) -> None:
             "expected_version", inspect.Parameter.KEYWORD_ONLY, annotation=ExpectedVersion
         ),
         inspect.Parameter("response", inspect.Parameter.KEYWORD_ONLY, annotation=Response),
+        inspect.Parameter("request", inspect.Parameter.KEYWORD_ONLY, annotation=Request),
     ]
     endpoint.__signature__ = inspect.Signature(parameters, return_annotation=Accepted)  # type: ignore[attr-defined]
     endpoint.__name__ = route.command.__name__

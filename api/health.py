@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
 
 from api.deps import AppContainer
 
@@ -25,3 +25,9 @@ def readyz(container: AppContainer) -> JSONResponse:
     except Exception as e:
         return JSONResponse({"status": "unavailable", "detail": type(e).__name__}, 503)
     return JSONResponse(body)
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+def metrics(request: Request) -> Response:
+    body, content_type = request.app.state.metrics.render()
+    return Response(body, media_type=content_type)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
-from aggregates.errors import Forbidden
+from aggregates.errors import Forbidden, NotFound
 from commands import messages as m
 from commands.principal import Principal
 from events.base import Role
@@ -30,6 +30,8 @@ class Scope:
 class Decision:
     allowed: bool
     reason: str = ""
+    # Denied without saying the thing exists (it belongs to another trust).
+    hidden: bool = False
 
 
 ALLOW = Decision(True)
@@ -49,7 +51,7 @@ def _in_trust(p: Principal, s: Scope) -> Decision | None:
     if p.role in READ_ONLY:
         return deny(f"the {p.role.value} role is read-only")
     if s.trust_id is not None and not p.in_trust(s.trust_id):
-        return deny("this belongs to another trust")
+        return Decision(False, "this belongs to another trust", hidden=True)
     return None
 
 
@@ -168,7 +170,12 @@ def decide(principal: Principal, command: m.Command, scope: Scope) -> Decision:
 
 
 def authorise(principal: Principal, command: m.Command, scope: Scope) -> None:
-    """Raise ``Forbidden`` (with the policy's reason) unless the principal may run the command."""
+    """Raise ``Forbidden`` (with the policy's reason) unless the principal may run the command.
+
+    Things of another trust are ``NotFound``: a denial must not reveal that they exist.
+    """
     decision = decide(principal, command, scope)
+    if decision.hidden:
+        raise NotFound("there is no such record in your trust")
     if not decision.allowed:
         raise Forbidden(decision.reason)
