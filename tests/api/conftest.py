@@ -1,0 +1,53 @@
+"""HTTP tests run the real FastAPI app over the real PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.auth import mint_token
+from appraisals.settings import Settings
+from appraisals.wiring import Container, build
+from commands.principal import Principal
+from tests.scenario import Org, build_org
+
+Auth = Callable[[Principal], dict[str, str]]
+
+
+@pytest.fixture(scope="module")
+def api_settings(pg_url: str) -> Settings:
+    return Settings(database_url=pg_url, context_cache_ttl=0)
+
+
+@pytest.fixture(scope="module")
+def api_container(api_settings: Settings) -> Iterator[Container]:
+    container = build(api_settings)
+    yield container
+    container.close()
+
+
+@pytest.fixture(scope="module")
+def client(api_container: Container) -> Iterator[TestClient]:
+    with TestClient(create_app(container=api_container)) as c:
+        yield c
+
+
+@pytest.fixture
+def org(api_container: Container) -> Org:
+    return build_org(api_container.commands)
+
+
+@pytest.fixture(scope="module")
+def auth(api_settings: Settings) -> Auth:
+    def headers(principal: Principal) -> dict[str, str]:
+        token = mint_token(
+            principal,
+            secret=api_settings.jwt_secret.get_secret_value(),
+            issuer=api_settings.jwt_issuer,
+        )
+        return {"Authorization": f"Bearer {token}"}
+
+    return headers

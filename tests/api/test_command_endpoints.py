@@ -1,0 +1,255 @@
+"""Every command endpoint: authorisation for every role and scope, idempotency, If-Match,
+and problem details — through the real app on the real PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api import cycles, objectives, reviews, staff, trusts
+from api.auth import mint_token
+from api.commanding import CommandRoute
+from appraisals.wiring import Container
+from commands import messages as m
+from commands.policy import POLICIES
+from commands.principal import Principal
+from events.base import Role
+from tests.api.conftest import Auth
+from tests.scenario import Org, build_org
+
+pytestmark = pytest.mark.integration
+
+ALL_ROUTES: list[tuple[str, CommandRoute]] = [
+    (module.router.prefix, route)
+    for module in (trusts, staff, cycles, reviews, objectives)
+    for route in module.ROUTES
+]
+
+
+def _objective(container: Container, org: Org) -> uuid.UUID:
+    return container.commands.execute(
+        m.DraftObjective(
+            review_id=org.review_id,
+            title="Improve phonics outcomes",
+            success_criteria=["90% pass the screening check"],
+            due_date=datetime(2026, 6, 30).date(),
+        ),
+        org.appraiser,
+    ).aggregate_id
+
+
+def _ids(container: Container, org: Org) -> dict[str, str]:
+    objective_id = _objective(container, org)
+    priority = container.commands.execute(
+        m.AddPriority(trust_id=org.trust_id, title="Attendance", school_id=org.school_id),
+        org.admin,
+    ).created_id
+    return {
+        "trust_id": str(org.trust_id),
+        "school_id": str(org.school_id),
+        "priority_id": str(priority),
+        "staff_id": str(org.appraisee_id),
+        "line_manager_id": str(org.appraiser_id),
+        "cycle_id": str(org.cycle_id),
+        "review_id": str(org.review_id),
+        "to_review_id": str(org.review_id),
+        "appraisee_id": str(org.appraisee_id),
+        "appraiser_id": str(org.appraiser_id),
+        "objective_id": objective_id.hex,
+    }
+
+
+def _request(prefix: str, route: CommandRoute, ids: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    path = prefix + route.path
+    for name, value in ids.items():
+        path = path.replace("{" + name + "}", value)
+    body = {
+        k: (ids.get(k, v) if isinstance(v, str) and k in ids else v)
+        for k, v in route.example.items()
+    }
+    if "objective_notes" in body:
+        body["objective_notes"] = [{"objective_id": ids["objective_id"], "note": "Met"}]
+    return path, body
+
+
+def _allowed_principal(org: Org, command: type[m.Command]) -> Principal:
+    rule = POLICIES[command].__name__
+    return {
+        "platform_admin": org.platform_admin,
+        "trust_admin": org.admin,
+        "trust_management": org.trust_leader,
+        "school_management": org.school_leader,
+        "independent_leader": org.school_leader,
+        "appraisee": org.appraisee,
+        "appraiser": org.appraiser,
+        "appraisee_or_appraiser": org.appraiser,
+    }[rule]
+
+
+def _head(container: Container) -> int:
+    return container.store.recorder.max_notification_id() or 0
+
+
+def test_every_command_has_a_route_and_an_example() -> None:
+    routed = {route.command for _, route in ALL_ROUTES}
+    assert routed == set(POLICIES)
+
+
+@pytest.mark.parametrize(("prefix", "route"), ALL_ROUTES, ids=lambda r: getattr(r, "summary", r))
+def test_command_endpoint_denies_every_out_of_scope_role_and_records_nothing(
+    client: TestClient, api_container: Container, auth: Auth, prefix: str, route: CommandRoute
+) -> None:
+    org = build_org(api_container.commands)
+    other = build_org(api_container.commands, name="Elm Trust")
+    path, body = _request(prefix, route, _ids(api_container, org))
+    unrelated_staff = Principal(uuid.uuid4(), Role.STAFF, trust_id=org.trust_id)
+    denied = {
+        "auditor": org.auditor,
+        "analyst": org.analyst,
+        "unrelated staff": unrelated_staff,
+        "leader of another school": org.other_school_leader,
+        "admin of another trust": other.admin,
+        "trust leader of another trust": other.trust_leader,
+        "appraiser of another trust": other.appraiser,
+    }
+    if route.command is m.RegisterTrust:
+        denied = {k: v for k, v in denied.items() if "another trust" not in k} | {
+            "trust admin": org.admin
+        }
+    before = _head(api_container)
+    unauthenticated = client.post(path, json=body)
+    assert unauthenticated.status_code == 401
+    assert unauthenticated.headers["content-type"] == "application/problem+json"
+    for who, principal in denied.items():
+        response = client.post(path, json=body, headers=auth(principal))
+        assert response.status_code in (403, 404), (who, response.json())
+        problem = response.json()
+        assert problem["status"] == response.status_code and problem["type"].endswith(
+            ("/forbidden", "/not-found")
+        )
+        if "another trust" in who:
+            # Records of another trust are not revealed to exist.
+            assert response.status_code == 404, who
+    assert _head(api_container) == before
+
+
+@pytest.mark.parametrize(("prefix", "route"), ALL_ROUTES, ids=lambda r: getattr(r, "summary", r))
+def test_command_endpoint_lets_the_principal_the_policy_names_act(
+    client: TestClient, api_container: Container, auth: Auth, prefix: str, route: CommandRoute
+) -> None:
+    org = build_org(api_container.commands)
+    path, body = _request(prefix, route, _ids(api_container, org))
+    principal = _allowed_principal(org, route.command)
+    response = client.post(path, json=body, headers=auth(principal))
+    # Authorised: either it happened, or the domain refused it with a named rule or conflict.
+    assert response.status_code in (200, 201, 409, 422), response.json()
+    if response.status_code in (200, 201):
+        assert response.headers["etag"] == f'"{response.json()["version"]}"'
+    else:
+        assert response.json()["type"].rsplit("/", 1)[1] in ("rule-broken", "conflict")
+
+
+def test_a_retried_command_with_the_same_idempotency_key_records_once(
+    client: TestClient, api_container: Container, auth: Auth, org: Org
+) -> None:
+    body = {
+        "review_id": str(org.review_id),
+        "title": "Lead the maths mastery pilot",
+        "success_criteria": ["Pilot in three classes"],
+        "due_date": "2026-07-01",
+    }
+    headers = auth(org.appraiser) | {"Idempotency-Key": str(uuid.uuid4())}
+    before = _head(api_container)
+    first = client.post("/v1/objectives", json=body, headers=headers)
+    second = client.post("/v1/objectives", json=body, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert {**first.json(), "replayed": True} == second.json()
+    assert second.headers["idempotent-replayed"] == "true"
+    assert _head(api_container) == before + 2  # the objective and its link on the review
+    reused = client.post("/v1/objectives", json={**body, "title": "Other"}, headers=headers)
+    assert reused.status_code == 422
+    assert reused.json()["type"].endswith("/idempotency-key-reused")
+
+
+def test_a_stale_if_match_is_412_and_records_nothing(
+    client: TestClient, api_container: Container, auth: Auth, org: Org
+) -> None:
+    objective_id = _objective(api_container, org)
+    path = f"/v1/objectives/{objective_id}/revisions"
+    before = _head(api_container)
+    stale = client.post(
+        path, json={"title": "New title"}, headers=auth(org.appraiser) | {"If-Match": '"7"'}
+    )
+    assert stale.status_code == 412
+    assert stale.json()["current_version"] == 1
+    assert _head(api_container) == before
+    fresh = client.post(
+        path, json={"title": "New title"}, headers=auth(org.appraiser) | {"If-Match": '"1"'}
+    )
+    assert fresh.status_code == 200 and fresh.headers["etag"] == '"2"'
+    malformed = client.post(
+        path, json={"title": "x"}, headers=auth(org.appraiser) | {"If-Match": "v1"}
+    )
+    assert malformed.status_code == 412
+
+
+def test_bad_input_is_a_problem_naming_the_field_and_records_nothing(
+    client: TestClient, api_container: Container, auth: Auth, org: Org
+) -> None:
+    objective_id = _objective(api_container, org)
+    before = _head(api_container)
+    out_of_range = client.post(
+        f"/v1/objectives/{objective_id}/progress",
+        json={"percent": 140, "note": "x"},
+        headers=auth(org.appraisee),
+    )
+    assert out_of_range.status_code == 422
+    assert out_of_range.json()["errors"][0]["field"] == "percent"
+    unknown_field = client.post(
+        f"/v1/objectives/{objective_id}/progress",
+        json={"percent": 10, "note": "x", "grade": "A"},
+        headers=auth(org.appraisee),
+    )
+    assert unknown_field.status_code == 422
+    not_json = client.post(
+        f"/v1/objectives/{objective_id}/progress",
+        content=b"{nope",
+        headers=auth(org.appraisee) | {"Content-Type": "application/json"},
+    )
+    assert not_json.status_code == 422
+    rule = client.post(
+        f"/v1/objectives/{objective_id}/progress",
+        json={"percent": 10, "note": "x"},
+        headers=auth(org.appraisee),
+    )
+    assert rule.status_code == 422 and rule.json()["rule"] == "objective-in-force"
+    too_big = client.post(
+        f"/v1/objectives/{objective_id}/progress",
+        content=b'{"note": "' + b"x" * 300_000 + b'"}',
+        headers=auth(org.appraisee) | {"Content-Type": "application/json"},
+    )
+    assert too_big.status_code == 413
+    assert _head(api_container) == before
+
+
+def test_tokens_that_are_expired_forged_or_malformed_are_401(
+    client: TestClient, api_container: Container, org: Org
+) -> None:
+    settings = api_container.settings
+    path = f"/v1/reviews/{org.review_id}/self-assessment"
+    expired = mint_token(
+        org.appraisee,
+        secret=settings.jwt_secret.get_secret_value(),
+        issuer=settings.jwt_issuer,
+        now=datetime.now(UTC) - timedelta(days=2),
+        ttl=timedelta(hours=1),
+    )
+    forged = mint_token(org.appraisee, secret="not-the-secret-at-all-0123456789", issuer="x")
+    for token in (expired, forged, "not-a-jwt"):
+        r = client.post(path, json={"text": "x"}, headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 401
+        assert r.headers["www-authenticate"] == "Bearer"
