@@ -1,0 +1,274 @@
+"""Facts about a cycle, attributed to the school where each thing happened.
+
+The two summary read models share this base. Each review and objective keeps a small state
+(JSON), from which a pure function derives its facts: ``(metric, school)`` pairs such as
+("objective_agreed", the school the appraisee was in on the day it was agreed). Facts are
+rewritten for the subjects a batch changed, and the summaries of the (school, cycle) groups
+those facts touched are recomputed from the facts at the end of the batch. Summaries are
+therefore a pure function of the facts: any batch size gives the same rows.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from events import cycle as cy
+from events import objective as ob
+from events import review as rv
+from events import staff, trust
+from events.base import DomainEvent
+from projections.cycle_subjects import SubjectHandlers
+from projections.db import Column, Table, Tx
+from projections.engine import Event, Handler, Projection
+from projections.workset import Batch, Row
+
+Group = tuple[str, str, str]  # (trust_id, cycle_id, school_id)
+
+# Summary columns: the metric each counts (facts are counted per group).
+METRICS = {
+    "staff_in_cycle": "staff",
+    "planning_done": "planning_done",
+    "mid_year_done": "mid_year_done",
+    "end_year_done": "end_year_done",
+    "reports_issued": "reported",
+    "reviews_complete": "complete",
+    "appeals": "appeal",
+    "pending_planning": "pending_planning",
+    "pending_mid_year": "pending_mid_year",
+    "pending_report": "pending_report",
+    "objectives_set": "objective_set",
+    "objectives_agreed": "objective_agreed",
+    "objectives_without_agreement": "objective_without_agreement",
+    "objectives_withdrawn": "objective_withdrawn",
+    "judgement_exceeds": "judgement:exceeds",
+    "judgement_meets": "judgement:meets",
+    "judgement_partially_meets": "judgement:partially_meets",
+    "judgement_does_not_meet": "judgement:does_not_meet",
+    "outcome_met": "outcome:met",
+    "outcome_partially_met": "outcome:partially_met",
+    "outcome_not_met": "outcome:not_met",
+}
+METRIC_COLUMNS = tuple(
+    [Column(name, "int", False) for name in METRICS]
+    + [Column("priorities_applicable", "int", False), Column("priorities_covered", "int", False)]
+)
+CYCLE_COLUMNS = (
+    Column("cycle_name", "text"),
+    Column("objective_setting_deadline", "date"),
+    Column("mid_year_deadline", "date"),
+    Column("end_year_deadline", "date"),
+)
+
+
+def fact_tables(prefix: str) -> tuple[Table, Table, Table]:
+    subjects = Table(
+        f"{prefix}_subjects",
+        (Column("subject_id", "id", False), Column("state", "json", False)),
+        key=("subject_id",),
+        public=False,
+    )
+    facts = Table(
+        f"{prefix}_facts",
+        (
+            Column("subject_id", "id", False),
+            Column("metric", "text", False),
+            Column("school_id", "id", False),
+            Column("cycle_id", "id", False),
+            Column("trust_id", "id", False),
+        ),
+        key=("subject_id", "metric", "school_id"),
+        indexes=(("school_id", "cycle_id"), ("trust_id", "cycle_id")),
+        public=False,
+    )
+    priorities = Table(
+        f"{prefix}_priorities",
+        (
+            Column("priority_id", "id", False),
+            Column("trust_id", "id", False),
+            Column("school_id", "id"),
+            Column("active", "bool", False),
+        ),
+        key=("priority_id",),
+        indexes=(("trust_id",),),
+        public=False,
+    )
+    return subjects, facts, priorities
+
+
+def facts_of(state: Row) -> set[tuple[str, str]]:
+    """The (metric, school) facts of a review's or an objective's state."""
+    out: set[tuple[str, str]] = set()
+    if state["kind"] == "review":
+        out.update(("staff", s) for s in state["schools"])
+        for metric in ("planning_done", "mid_year_done", "end_year_done", "reported"):
+            if state[metric]:
+                out.add((metric, state[metric]))
+        if state["complete"]:
+            out.add(("complete", state["complete"]))
+        if state["appeal"]:
+            out.add(("appeal", state["appeal"]))
+        if state["overall"]:
+            out.add((f"judgement:{state['overall'][0]}", state["overall"][1]))
+        current = state["schools"][-1]
+        for pending, done in (
+            ("pending_planning", "planning_done"),
+            ("pending_mid_year", "mid_year_done"),
+            ("pending_report", "reported"),
+        ):
+            if not state[done]:
+                out.add((pending, current))
+    elif state["kind"] == "objective":
+        school = state["school"]
+        if state["withdrawn"]:
+            return {("objective_withdrawn", school)}
+        out.add(("objective_set", school))
+        if state["agreed"]:
+            out.add(("objective_agreed", state["agreed"]))
+        if state["without_agreement"]:
+            out.add(("objective_without_agreement", state["without_agreement"]))
+        if state["outcome"]:
+            out.add((f"outcome:{state['outcome'][0]}", state["outcome"][1]))
+        if state["priority_id"]:
+            out.add((f"priority:{state['priority_id']}", school))
+    return out
+
+
+class CycleFacts(SubjectHandlers, Projection):
+    """Keeps subjects and their facts; subclasses turn dirty groups into summary rows."""
+
+    facts: Table
+
+    def handlers(self) -> Mapping[type[DomainEvent], Handler]:
+        return {
+            trust.SchoolAdded: self._school,
+            trust.SchoolRenamed: self._school,
+            trust.PriorityAdded: self._priority,
+            trust.PriorityRetired: self._priority,
+            staff.StaffRegistered: self._staff_registered,
+            staff.AssignedToSchool: self._assigned,
+            cy.CycleScheduled: self._cycle,
+            rv.ReviewStarted: self._review_started,
+            rv.MeetingRecorded: self._meeting,
+            rv.AssessmentWritten: self._assessment,
+            rv.ReportIssued: self._review_milestone("reported"),
+            rv.AppealLodged: self._review_milestone("appeal"),
+            rv.SignedOff: self._signed_off,
+            rv.ReviewReopened: self._reopened,
+            ob.ObjectiveDrafted: self._drafted,
+            ob.ObjectiveAgreed: self._agreed,
+            ob.ObjectiveRevised: lambda b, e: self._objective(b, e, agreed_by=[], agreed=None),
+            ob.ObjectiveSetWithoutAgreement: self._without_agreement,
+            ob.ObjectiveAssessed: self._assessed,
+            ob.ObjectiveWithdrawn: lambda b, e: self._objective(b, e, withdrawn=True),
+            ob.ObjectiveReinstated: lambda b, e: self._objective(b, e, withdrawn=False),
+        }
+
+    # --------------------------------------------------------------- batch plumbing
+
+    def apply(self, batch: Batch, events: Sequence[Event]) -> None:
+        self._dirty = set()
+        self._dirty_trusts = set()
+        self._dirty_schools = set()
+        super().apply(batch, events)
+
+    def prefetch(self, batch: Batch, events: Sequence[Event]) -> None:
+        keys: set[Any] = set()
+        for e in events:
+            keys.add(e.originator_id)
+            d = e.data
+            keys.update(d.get(k) for k in ("review_id", "appraisee_id", "cycle_id", "school_id"))
+        batch.rows(self.subjects).load(keys)
+
+    def finish(self, batch: Batch) -> None:
+        tx = batch.tx
+        facts_name = batch.name(self.facts)
+        groups: set[Group] = set()
+        dirty = sorted(self._dirty)
+        if dirty:
+            for old in tx.select_in(self.facts, facts_name, "subject_id", dirty):
+                groups.add((str(old[4]), str(old[3]), str(old[2])))
+            tx.delete_in(self.facts, facts_name, "subject_id", dirty)
+            new: list[tuple[str, str, str, str, str]] = []
+            for subject_id in dirty:
+                row = self._subject(batch, subject_id)
+                state = None if row is None else row["state"]
+                if state is None or state["kind"] not in ("review", "objective"):
+                    continue
+                for metric, school in sorted(facts_of(state)):
+                    new.append((subject_id, metric, school, state["cycle"], state["trust"]))
+                    groups.add((state["trust"], state["cycle"], school))
+            tx.insert(self.facts, facts_name, new)
+        for trust_id in sorted(self._dirty_trusts):
+            groups.update(self._groups(tx, facts_name, "trust_id", trust_id))
+        for school_id in sorted(self._dirty_schools):
+            groups.update(self._groups(tx, facts_name, "school_id", school_id))
+        if groups:
+            self.summarise(batch, sorted(groups))
+
+    def _groups(self, tx: Tx, facts_name: str, column: str, value: str) -> set[Group]:
+        sql, params = tx.in_list(column, "id", [value])
+        rows = tx.query(
+            f"SELECT DISTINCT trust_id, cycle_id, school_id FROM {facts_name} WHERE {sql}", params
+        )
+        return {(str(t), str(c), str(s)) for t, c, s in rows}
+
+    def counts(
+        self, batch: Batch, groups: Sequence[Group], *, by_trust: bool
+    ) -> dict[tuple[str, ...], dict[str, int]]:
+        """Fact counts per metric for each group: per school, or per trust (distinct subjects)."""
+        tx = batch.tx
+        cycles = sorted({g[1] for g in groups})
+        if by_trust:
+            keys, owners = "trust_id, cycle_id", sorted({g[0] for g in groups})
+            owner_sql, owner_params = tx.in_list("trust_id", "id", owners)
+            count = "COUNT(DISTINCT subject_id)"
+        else:
+            keys, owners = "school_id, cycle_id", sorted({g[2] for g in groups})
+            owner_sql, owner_params = tx.in_list("school_id", "id", owners)
+            count = "COUNT(*)"
+        cycle_sql, cycle_params = tx.in_list("cycle_id", "id", cycles)
+        rows = tx.query(
+            f"SELECT {keys}, metric, {count} FROM {batch.name(self.facts)} "
+            f"WHERE {owner_sql} AND {cycle_sql} GROUP BY {keys}, metric",
+            owner_params + cycle_params,
+        )
+        out: dict[tuple[str, ...], dict[str, int]] = {}
+        for owner, cycle_id, metric, n in rows:
+            out.setdefault((str(owner), str(cycle_id)), {})[metric] = int(n)
+        return out
+
+    def metric_values(
+        self, batch: Batch, trust_id: str, school_id: str | None, counts: dict[str, int]
+    ) -> dict[str, Any]:
+        """The metric columns of a summary row (a school's, or the trust's when None)."""
+        values: dict[str, Any] = {col: counts.get(metric, 0) for col, metric in METRICS.items()}
+        priorities = batch.rows(self.priorities, index_on=("trust_id",)).find("trust_id", trust_id)
+        applicable = {
+            p["priority_id"]
+            for p in priorities
+            if p["active"] and (school_id is None or p["school_id"] in (None, school_id))
+        }
+        covered = {m.removeprefix("priority:") for m in counts if m.startswith("priority:")}
+        values["priorities_applicable"] = len(applicable)
+        values["priorities_covered"] = len(applicable & covered)
+        return values
+
+    def cycle_values(self, batch: Batch, cycle_id: str) -> dict[str, Any]:
+        row = self._subject(batch, cycle_id)
+        c = {} if row is None else row["state"]
+        return {
+            "cycle_name": c.get("name"),
+            "objective_setting_deadline": c.get("objective_setting_deadline"),
+            "mid_year_deadline": c.get("mid_year_deadline"),
+            "end_year_deadline": c.get("end_year_deadline"),
+        }
+
+    def school_name(self, batch: Batch, school_id: str) -> str | None:
+        row = self._subject(batch, school_id)
+        return None if row is None else row["state"].get("name")
+
+    @abstractmethod
+    def summarise(self, batch: Batch, groups: Sequence[Group]) -> None:
+        """Rewrite the summary rows of these (trust, cycle, school) groups from the facts."""

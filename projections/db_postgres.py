@@ -1,0 +1,155 @@
+"""PostgreSQL for read models: psycopg 3 with a connection pool and advisory locks."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from projections.db import _DDL, Database, Dialect, Table, Tx, lock_id, pg_text, pg_value
+
+
+class _PgTx(Tx):
+    dialect: Dialect = "postgresql"
+
+    def __init__(self, conn: psycopg.Connection[tuple[Any, ...]]) -> None:
+        self._conn = conn
+        self._cur = conn.cursor()
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        self._cur.execute(sql.replace("?", "%s"), params or None)
+        return self._cur.rowcount
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        self._cur.execute(sql.replace("?", "%s"), params or None)
+        return self._cur.fetchall()
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        self._cur.executemany(sql.replace("?", "%s"), rows)
+
+    def insert(self, table: Table, name: str, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        types = [c.type for c in table.columns]
+        jsons = [i for i, t in enumerate(types) if t == "json"]
+        with self._cur.copy(f"COPY {name} ({','.join(table.column_names)}) FROM STDIN") as cp:
+            for r in rows:
+                if jsons:
+                    r = list(r)
+                    for i in jsons:
+                        r[i] = pg_value("json", r[i])
+                cp.write_row(r)
+
+    def upsert(self, table: Table, name: str, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        # One statement per batch: each column travels as one array and is unnested.
+        cols = table.column_names
+        arrays = [
+            [None if r[i] is None else pg_text(pg_value(c.type, r[i])) for r in rows]
+            for i, c in enumerate(table.columns)
+        ]
+        casts = ",".join(f"%s::text[]::{_DDL['postgresql'][c.type]}[]" for c in table.columns)
+        updates = ",".join(f"{c}=EXCLUDED.{c}" for c in cols if c not in table.key)
+        conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+        self._cur.execute(
+            f"INSERT INTO {name} ({','.join(cols)}) SELECT * FROM unnest({casts}) "
+            f"ON CONFLICT ({','.join(table.key)}) {conflict}",
+            arrays,
+        )
+
+    def select_in(
+        self, table: Table, name: str, column: str, values: Sequence[Any]
+    ) -> list[tuple[Any, ...]]:
+        cast = _DDL["postgresql"][table.column(column).type]
+        return self.query(
+            f"SELECT {','.join(table.column_names)} FROM {name} "
+            f"WHERE {column} = ANY(?::text[]::{cast}[])",
+            [[pg_text(v) for v in values]],
+        )
+
+    def lock(self, key: str) -> None:
+        self.execute("SELECT pg_advisory_xact_lock(?)", [lock_id(key)])
+
+    def delete_in(self, table: Table, name: str, column: str, values: Sequence[Any]) -> None:
+        cast = _DDL["postgresql"][table.column(column).type]
+        self.execute(
+            f"DELETE FROM {name} WHERE {column} = ANY(?::text[]::{cast}[])",
+            [[pg_text(v) for v in values]],
+        )
+
+
+class PostgresDatabase(Database):
+    """PostgreSQL through a psycopg connection pool; locks are session advisory locks."""
+
+    dialect: Dialect = "postgresql"
+
+    def __init__(self, url: str, *, pool_size: int = 4) -> None:
+        self.url = url
+        parts = urlsplit(url)
+        self.conninfo = psycopg.conninfo.make_conninfo(
+            dbname=unquote(parts.path.lstrip("/")) or "appraisals",
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or 5432,
+            user=unquote(parts.username or "postgres"),
+            password=unquote(parts.password or ""),
+        )
+        self._pool: ConnectionPool[psycopg.Connection[tuple[Any, ...]]] = ConnectionPool(
+            self.conninfo,
+            min_size=1,
+            max_size=pool_size,
+            open=False,
+            configure=_autocommit,
+            timeout=30.0,
+        )
+        self._opened = False
+        self._guard = threading.Lock()
+
+    def _open(self) -> None:
+        with self._guard:
+            if not self._opened:
+                self._pool.open(wait=True, timeout=30.0)
+                self._opened = True
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
+        self._open()
+        with self._pool.connection() as conn:
+            yield conn
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Tx]:
+        with self.connection() as conn, conn.transaction():
+            if not write:
+                conn.execute("SET TRANSACTION READ ONLY")
+            yield _PgTx(conn)
+
+    @contextmanager
+    def locked(self, *keys: str) -> Iterator[bool]:
+        # Session locks on a connection held for the whole run: released when the run ends
+        # or, if the worker dies, when PostgreSQL notices that its connection is gone.
+        with self.connection() as conn:
+            held: list[int] = []
+            for key in keys:
+                row = conn.execute("SELECT pg_try_advisory_lock(%s)", (lock_id(key),)).fetchone()
+                if not (row and row[0]):
+                    break
+                held.append(lock_id(key))
+            try:
+                yield len(held) == len(keys)
+            finally:
+                for number in held:
+                    if not conn.closed:
+                        conn.execute("SELECT pg_advisory_unlock(%s)", (number,))
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+def _autocommit(conn: psycopg.Connection[Any]) -> None:
+    conn.autocommit = True

@@ -1,0 +1,243 @@
+"""The projection engine: read the notification log in pages, apply a whole page to the read
+model and move the tracked position in the same transaction.
+
+A batch reads events after the tracked position (only the topics the projection handles),
+applies them through the projection's working set, and moves the position with a
+compare-and-set on its tracking row: a batch that lost a race to another worker rolls back,
+so every event is applied exactly once. Events a projection ignores still move its position:
+a short page means the log was read up to the head seen at the start of the batch.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, NamedTuple
+
+import orjson
+
+from events.base import DomainEvent, TopicError, topic_of
+from events.codec import decode_state
+from projections.db import Database, Table, Tx
+from projections.workset import Batch
+
+EVENTS_TABLE = "appraisals_events"
+REGISTRY = "rm_registry"
+TOPIC_PREFIX_LEN = len("appraisals/")
+
+
+class Event(NamedTuple):
+    """One decoded notification: log position, aggregate, version, topic and fields."""
+
+    position: int
+    originator_id: str
+    originator_version: int
+    topic: str
+    data: dict[str, Any]
+
+    @property
+    def type(self) -> str:
+        """The event's class name, e.g. ``ObjectiveDrafted``."""
+        return self.topic[TOPIC_PREFIX_LEN:]
+
+
+Handler = Callable[[Batch, Event], None]
+
+
+class Projection(ABC):
+    """A read model: its tables, the events it handles and how a batch changes its rows."""
+
+    name: ClassVar[str]
+    # Bump when the tables or the meaning of their rows change: the live generation is then
+    # reported as outdated until it is rebuilt.
+    schema_version: ClassVar[int] = 1
+    tables: ClassVar[tuple[Table, ...]]
+    # Every event, including topics this code does not know (audit log, event index).
+    all_topics: ClassVar[bool] = False
+
+    def __init__(self) -> None:
+        self._dispatch: dict[str, Handler] = {
+            topic_of(cls): handler for cls, handler in self.handlers().items()
+        }
+
+    @abstractmethod
+    def handlers(self) -> Mapping[type[DomainEvent], Handler]:
+        """The handler of each event class this projection reads."""
+
+    @property
+    def topics(self) -> frozenset[str] | None:
+        """The topics to read from the log, or None for all of them."""
+        return None if self.all_topics else frozenset(self._dispatch)
+
+    def prefetch(self, batch: Batch, events: Sequence[Event]) -> None:
+        """Load the rows a batch will touch in bulk (optional; misses load one by one)."""
+        del batch, events
+
+    def other(self, batch: Batch, event: Event) -> None:
+        """An event without a handler (only called when ``all_topics`` is set)."""
+        del batch, event
+
+    def finish(self, batch: Batch) -> None:
+        """Work done once per batch after every event (e.g. recomputing summaries)."""
+        del batch
+
+    def apply(self, batch: Batch, events: Sequence[Event]) -> None:
+        self.prefetch(batch, events)
+        dispatch = self._dispatch
+        for event in events:
+            handler = dispatch.get(event.topic)
+            if handler is not None:
+                handler(batch, event)
+            elif self.all_topics:
+                self.other(batch, event)
+        self.finish(batch)
+
+
+class PositionConflict(RuntimeError):
+    """Another worker moved this projection's position during the batch; nothing was applied."""
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A projection generation taking part in a batch."""
+
+    projection: Projection
+    generation: int
+
+
+def decode(row: tuple[Any, ...]) -> Event:
+    position, originator_id, version, topic, state = row
+    try:
+        _, data = decode_state(topic, bytes(state))
+    except TopicError:
+        # A topic this code does not know (a newer writer): the envelope is still readable.
+        data = orjson.loads(bytes(state))
+    return Event(position, originator_id, version, topic, data)
+
+
+def _dashed(hex_id: str) -> str:
+    if len(hex_id) == 32:
+        return f"{hex_id[:8]}-{hex_id[8:12]}-{hex_id[12:16]}-{hex_id[16:20]}-{hex_id[20:]}"
+    return hex_id
+
+
+class EventLog:
+    """The write side's notification log, read directly with the projections' own connection.
+
+    It answers the same questions as the library's ``ApplicationRecorder`` (head,
+    notifications after a position, filtered by topic) inside the batch's transaction.
+    """
+
+    def __init__(self, table: str = EVENTS_TABLE) -> None:
+        self.table = table
+
+    def head(self, tx: Tx) -> int:
+        column = "notification_id" if tx.dialect == "postgresql" else "rowid"
+        rows = tx.query(f"SELECT MAX({column}) FROM {self.table}")
+        return int(rows[0][0] or 0)
+
+    def read(
+        self, tx: Tx, after: int, upto: int, limit: int, topics: frozenset[str] | None
+    ) -> list[tuple[Any, ...]]:
+        """Stored notifications after ``after`` up to ``upto``, in log order."""
+        params: list[Any] = [after, upto]
+        if tx.dialect == "postgresql":
+            where = "notification_id > ? AND notification_id <= ?"
+            if topics is not None:
+                where += " AND topic = ANY(?)"
+                params.append(sorted(topics))
+            params.append(limit)
+            return tx.query(
+                "SELECT notification_id, originator_id::text, originator_version, topic, state "
+                f"FROM {self.table} WHERE {where} ORDER BY notification_id LIMIT ?",
+                params,
+            )
+        where = "rowid > ? AND rowid <= ?"
+        if topics is not None:
+            where += f" AND topic IN ({','.join('?' * len(topics))})"
+            params += sorted(topics)
+        params.append(limit)
+        rows = tx.query(
+            "SELECT rowid, originator_id, originator_version, topic, state "
+            f"FROM {self.table} WHERE {where} ORDER BY rowid LIMIT ?",
+            params,
+        )
+        return [(p, _dashed(o), v, t, s) for p, o, v, t, s in rows]
+
+
+class Engine:
+    """Runs batches for projection generations against one database."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        log: EventLog | None = None,
+        page_size: int = 1000,
+        before_commit: Callable[[Sequence[Member], int], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.log = log or EventLog()
+        self.page_size = page_size
+        # Called inside the batch transaction just before it commits (tests, metrics).
+        self.before_commit = before_commit
+
+    def head(self) -> int:
+        with self.db.transaction(write=False) as tx:
+            return self.log.head(tx)
+
+    def positions(self, members: Sequence[Member]) -> list[int]:
+        with self.db.transaction(write=False) as tx:
+            return [_position(tx, m) for m in members]
+
+    def run_batch(self, members: Sequence[Member], page_size: int | None = None) -> int:
+        """Apply the next page to every member (all at one position); how far they moved."""
+        limit = page_size or self.page_size
+        topics: frozenset[str] | None = frozenset()
+        for m in members:
+            t = m.projection.topics
+            topics = None if t is None or topics is None else topics | t
+        with self.db.transaction(write=False) as tx:
+            starts = {_position(tx, m) for m in members}
+            if len(starts) != 1:
+                raise ValueError("members of one batch must share a position")
+            start = starts.pop()
+            # The head is read before the page: everything up to it is committed, so a short
+            # page proves there is nothing more to read up to the head.
+            head = self.log.head(tx)
+            if head <= start:
+                return 0
+            rows = self.log.read(tx, start, head, limit, topics)
+        end = rows[-1][0] if len(rows) == limit else head
+        events = [decode(r) for r in rows]
+        with self.db.transaction(write=True) as tx:
+            for m in members:
+                batch = Batch(tx, m.generation)
+                wanted = m.projection.topics
+                mine = events if wanted is None else [e for e in events if e.topic in wanted]
+                m.projection.apply(batch, mine)
+                batch.flush()
+                _advance(tx, m, start, end)
+            if self.before_commit is not None:
+                self.before_commit(members, end)
+        return end - start
+
+
+def _position(tx: Tx, m: Member) -> int:
+    rows = tx.query(
+        f"SELECT position FROM {REGISTRY} WHERE name = ? AND generation = ?",
+        [m.projection.name, m.generation],
+    )
+    if not rows:
+        raise PositionConflict(f"{m.projection.name} v{m.generation} is not registered")
+    return int(rows[0][0])
+
+
+def _advance(tx: Tx, m: Member, start: int, end: int) -> None:
+    changed = tx.execute(
+        f"UPDATE {REGISTRY} SET position = ? WHERE name = ? AND generation = ? AND position = ?",
+        [end, m.projection.name, m.generation, start],
+    )
+    if changed != 1:
+        raise PositionConflict(f"{m.projection.name} v{m.generation} moved past {start}")

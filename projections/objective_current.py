@@ -1,0 +1,352 @@
+"""objective_current: one row per objective with its current fields, status and people.
+
+The school is the appraisee's school on the day the objective was drafted (from the
+assignment history), so staff who move later still count where they were.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from events import objective as ob
+from events import review as rv
+from events import staff, trust
+from events.base import DomainEvent
+from projections.common import (
+    as_model,
+    assignments_table,
+    day,
+    field_values,
+    objective_status,
+    originators,
+    record_assignment,
+    school_at,
+    select,
+    when,
+)
+from projections.db import Column, Database, Table
+from projections.engine import Event, Handler, Projection
+from projections.workset import Batch, Row, Rows
+
+OBJECTIVES = Table(
+    "objective_current",
+    (
+        Column("objective_id", "id", False),
+        Column("review_id", "id", False),
+        Column("cycle_id", "id", False),
+        Column("trust_id", "id"),
+        Column("school_id", "id"),
+        Column("appraisee_id", "id", False),
+        Column("appraiser_id", "id"),
+        Column("title", "text", False),
+        Column("description", "text", False),
+        Column("success_criteria", "json", False),
+        Column("standards", "json", False),
+        Column("priority_id", "id"),
+        Column("priority_title", "text"),
+        Column("due_date", "date"),
+        Column("status", "text", False),
+        Column("agreed_by_appraisee", "bool", False),
+        Column("agreed_by_appraiser", "bool", False),
+        Column("set_without_agreement", "bool", False),
+        Column("disagreement", "text"),
+        Column("progress_percent", "int"),
+        Column("progress_note", "text"),
+        Column("outcome", "text"),
+        Column("assessment_comment", "text"),
+        Column("withdrawn", "bool", False),
+        Column("withdrawal_reason", "text"),
+        Column("carried_forward_from", "id"),
+        Column("carried_forward_to", "id"),
+        Column("revisions", "int", False),
+        Column("created_at", "ts", False),
+        Column("updated_at", "ts", False),
+        Column("version", "int", False),
+    ),
+    key=("objective_id",),
+    indexes=(
+        ("review_id",),
+        ("appraisee_id", "cycle_id"),
+        ("appraiser_id", "cycle_id"),
+        ("school_id", "cycle_id", "status"),
+        ("priority_id",),
+    ),
+)
+REVIEWS = Table(
+    "objective_current_reviews",
+    (
+        Column("review_id", "id", False),
+        Column("trust_id", "id"),
+        Column("school_id", "id"),
+        Column("appraiser_id", "id"),
+    ),
+    key=("review_id",),
+    public=False,
+)
+PRIORITIES = Table(
+    "objective_current_priorities",
+    (Column("priority_id", "id", False), Column("title", "text", False)),
+    key=("priority_id",),
+    public=False,
+)
+ASSIGNMENTS = assignments_table("objective_current")
+_REVISABLE = ("title", "description", "success_criteria", "standards", "priority_id", "due_date")
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectiveView:
+    objective_id: UUID
+    review_id: UUID
+    cycle_id: UUID
+    trust_id: UUID | None
+    school_id: UUID | None
+    appraisee_id: UUID
+    appraiser_id: UUID | None
+    title: str
+    description: str
+    success_criteria: list[str]
+    standards: list[str]
+    priority_id: UUID | None
+    priority_title: str | None
+    due_date: date | None
+    status: str
+    agreed_by_appraisee: bool
+    agreed_by_appraiser: bool
+    set_without_agreement: bool
+    disagreement: str | None
+    progress_percent: int | None
+    progress_note: str | None
+    outcome: str | None
+    assessment_comment: str | None
+    withdrawn: bool
+    withdrawal_reason: str | None
+    carried_forward_from: UUID | None
+    carried_forward_to: UUID | None
+    revisions: int
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class ObjectiveCurrent(Projection):
+    name = "objective_current"
+    tables = (OBJECTIVES, REVIEWS, PRIORITIES, ASSIGNMENTS)
+
+    def handlers(self) -> Mapping[type[DomainEvent], Handler]:
+        return {
+            rv.ReviewStarted: self._review_started,
+            rv.AppraiserChanged: self._appraiser_changed,
+            staff.AssignedToSchool: lambda b, e: record_assignment(b.rows(ASSIGNMENTS), e),
+            trust.PriorityAdded: self._priority_added,
+            ob.ObjectiveDrafted: self._drafted,
+            ob.ObjectiveSetWithoutAgreement: self._set_without_agreement,
+            ob.DisagreementRecorded: self._disagreement,
+            ob.ObjectiveRevised: self._revised,
+            ob.ObjectiveAgreed: self._agreed,
+            ob.ProgressRecorded: self._progress,
+            ob.ObjectiveAssessed: self._assessed,
+            ob.ObjectiveWithdrawn: self._withdrawn,
+            ob.ObjectiveReinstated: self._reinstated,
+            ob.ObjectiveCarriedForward: self._carried_forward,
+        }
+
+    def prefetch(self, batch: Batch, events: Sequence[Event]) -> None:
+        _objectives(batch).load(e.originator_id for e in events if e.type not in _NOT_OBJECTIVE)
+        batch.rows(REVIEWS).load(field_values(events, ["ObjectiveDrafted"], "review_id"))
+        batch.rows(ASSIGNMENTS).load(field_values(events, ["ObjectiveDrafted"], "appraisee_id"))
+        batch.rows(ASSIGNMENTS).load(originators(events, ["AssignedToSchool"]))
+        batch.rows(PRIORITIES).load(field_values(events, ["ObjectiveDrafted"], "priority_id"))
+
+    # ------------------------------------------------------------ other aggregates
+
+    def _review_started(self, b: Batch, e: Event) -> None:
+        d = e.data
+        b.rows(REVIEWS).put(
+            {
+                "review_id": e.originator_id,
+                "trust_id": d["trust_id"],
+                "school_id": d["school_id"],
+                "appraiser_id": d["appraiser_id"],
+            }
+        )
+
+    def _appraiser_changed(self, b: Batch, e: Event) -> None:
+        reviews = b.rows(REVIEWS)
+        review = reviews.get(e.originator_id)
+        if review is not None:
+            reviews.put({**review, "appraiser_id": e.data["appraiser_id"]})
+        objectives = _objectives(b)
+        for row in objectives.find("review_id", e.originator_id):
+            row["appraiser_id"] = e.data["appraiser_id"]
+            objectives.put(row)
+
+    def _priority_added(self, b: Batch, e: Event) -> None:
+        b.rows(PRIORITIES).put({"priority_id": e.data["priority_id"], "title": e.data["title"]})
+
+    def _priority_title(self, b: Batch, priority_id: str | None) -> str | None:
+        row = None if priority_id is None else b.rows(PRIORITIES).get(priority_id)
+        return None if row is None else str(row["title"])
+
+    # ------------------------------------------------------------------ objectives
+
+    def _drafted(self, b: Batch, e: Event) -> None:
+        d = e.data
+        review = b.rows(REVIEWS).get(d["review_id"]) or {}
+        at = when(e)
+        row: Row = {
+            "objective_id": e.originator_id,
+            "review_id": d["review_id"],
+            "cycle_id": d["cycle_id"],
+            "trust_id": review.get("trust_id"),
+            "school_id": school_at(
+                b.rows(ASSIGNMENTS), d["appraisee_id"], day(e), review.get("school_id")
+            ),
+            "appraisee_id": d["appraisee_id"],
+            "appraiser_id": review.get("appraiser_id"),
+            "title": d["title"],
+            "description": d["description"],
+            "success_criteria": list(d.get("success_criteria") or ()),
+            "standards": list(d.get("standards") or ()),
+            "priority_id": d.get("priority_id"),
+            "priority_title": self._priority_title(b, d.get("priority_id")),
+            "due_date": d.get("due_date"),
+            "agreed_by_appraisee": False,
+            "agreed_by_appraiser": False,
+            "set_without_agreement": False,
+            "disagreement": None,
+            "progress_percent": None,
+            "progress_note": None,
+            "outcome": None,
+            "assessment_comment": None,
+            "withdrawn": False,
+            "withdrawal_reason": None,
+            "carried_forward_from": d.get("carried_forward_from"),
+            "carried_forward_to": None,
+            "revisions": 0,
+            "created_at": at,
+        }
+        self._save(b, e, row)
+
+    def _change(self, b: Batch, e: Event, **fields: Any) -> Row | None:
+        row = _objectives(b).get(e.originator_id)
+        if row is None:  # history before this read model knew the objective: nothing to change
+            return None
+        row.update(fields)
+        self._save(b, e, row)
+        return row
+
+    def _save(self, b: Batch, e: Event, row: Row) -> None:
+        row["status"] = objective_status(row)
+        row["updated_at"] = when(e)
+        row["version"] = e.originator_version
+        _objectives(b).put(row)
+
+    def _set_without_agreement(self, b: Batch, e: Event) -> None:
+        self._change(b, e, set_without_agreement=True)
+
+    def _disagreement(self, b: Batch, e: Event) -> None:
+        self._change(b, e, disagreement=e.data["statement"])
+
+    def _revised(self, b: Batch, e: Event) -> None:
+        row = _objectives(b).get(e.originator_id)
+        if row is None:
+            return
+        fields: dict[str, Any] = {}
+        for change in e.data["changes"]:
+            if change["field"] in _REVISABLE:
+                fields[change["field"]] = change["new"]
+        if "priority_id" in fields:
+            fields["priority_title"] = self._priority_title(b, fields["priority_id"])
+        # Revising clears agreement: both must agree again.
+        self._change(
+            b,
+            e,
+            **fields,
+            agreed_by_appraisee=False,
+            agreed_by_appraiser=False,
+            set_without_agreement=False,
+            revisions=row["revisions"] + 1,
+        )
+
+    def _agreed(self, b: Batch, e: Event) -> None:
+        self._change(b, e, **{f"agreed_by_{e.data['by']}": True})
+
+    def _progress(self, b: Batch, e: Event) -> None:
+        self._change(b, e, progress_percent=e.data["percent"], progress_note=e.data["note"])
+
+    def _assessed(self, b: Batch, e: Event) -> None:
+        self._change(b, e, outcome=e.data["outcome"], assessment_comment=e.data["comment"])
+
+    def _withdrawn(self, b: Batch, e: Event) -> None:
+        self._change(b, e, withdrawn=True, withdrawal_reason=e.data["reason"])
+
+    def _reinstated(self, b: Batch, e: Event) -> None:
+        self._change(b, e, withdrawn=False, withdrawal_reason=None)
+
+    def _carried_forward(self, b: Batch, e: Event) -> None:
+        self._change(b, e, carried_forward_to=e.data["to_objective_id"])
+
+
+def _objectives(b: Batch) -> Rows:
+    return b.rows(OBJECTIVES, index_on=("review_id",))
+
+
+_NOT_OBJECTIVE = frozenset(
+    {"ReviewStarted", "AppraiserChanged", "AssignedToSchool", "PriorityAdded"}
+)
+
+
+# ------------------------------------------------------------------------------ queries
+
+
+def get_objective(db: Database, objective_id: UUID) -> ObjectiveView | None:
+    rows = select(db, OBJECTIVES, "objective_id = ?", [("id", objective_id)])
+    return as_model(ObjectiveView, rows)[0] if rows else None
+
+
+def objectives_for_review(db: Database, review_id: UUID) -> list[ObjectiveView]:
+    rows = select(db, OBJECTIVES, "review_id = ?", [("id", review_id)], "ORDER BY created_at")
+    return as_model(ObjectiveView, rows)
+
+
+def objectives_for_appraisee(
+    db: Database, appraisee_id: UUID, cycle_id: UUID
+) -> list[ObjectiveView]:
+    rows = select(
+        db,
+        OBJECTIVES,
+        "appraisee_id = ? AND cycle_id = ?",
+        [("id", appraisee_id), ("id", cycle_id)],
+        "ORDER BY created_at",
+    )
+    return as_model(ObjectiveView, rows)
+
+
+def objectives_for_appraiser(
+    db: Database, appraiser_id: UUID, cycle_id: UUID
+) -> list[ObjectiveView]:
+    rows = select(
+        db,
+        OBJECTIVES,
+        "appraiser_id = ? AND cycle_id = ?",
+        [("id", appraiser_id), ("id", cycle_id)],
+        "ORDER BY appraisee_id, created_at",
+    )
+    return as_model(ObjectiveView, rows)
+
+
+def objectives_for_school(
+    db: Database, school_id: UUID, cycle_id: UUID, status: str | None = None
+) -> list[ObjectiveView]:
+    """Objectives counted at a school (where the appraisee was when they were drafted)."""
+    where = "school_id = ? AND cycle_id = ?"
+    params: list[tuple[Any, Any]] = [("id", school_id), ("id", cycle_id)]
+    if status is not None:
+        where += " AND status = ?"
+        params.append(("text", status))
+    rows = select(db, OBJECTIVES, where, params, "ORDER BY appraisee_id, created_at")
+    return as_model(ObjectiveView, rows)

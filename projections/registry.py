@@ -1,0 +1,142 @@
+"""Generations of read models: versioned tables, the live pointer and the stable views.
+
+Each projection's tables exist per generation (``rm_objective_current_v3``). The registry row
+of a generation is its tracking record (the log position it has applied) and its state:
+``live`` (the one queries read) or ``building`` (a rebuild in progress beside it). Queries
+read the stable views (``rm_objective_current``); switching re-points the registry and the
+views in one transaction, so readers see the old generation or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from hashlib import blake2b
+
+from projections.db import _DDL, Table, Tx
+from projections.engine import REGISTRY, Projection
+
+LIVE = "live"
+BUILDING = "building"
+_MAX_IDENT = 63
+
+
+@dataclass(frozen=True, slots=True)
+class Generation:
+    name: str
+    generation: int
+    schema_version: int
+    state: str
+    position: int
+    indexed: bool
+
+
+def ensure_registry(tx: Tx) -> None:
+    tx.lock(REGISTRY)
+    tx.execute(
+        f"CREATE TABLE IF NOT EXISTS {REGISTRY} ("
+        "name TEXT NOT NULL, generation INTEGER NOT NULL, schema_version INTEGER NOT NULL, "
+        "state TEXT NOT NULL, position BIGINT NOT NULL DEFAULT 0, "
+        "indexed INTEGER NOT NULL DEFAULT 1, PRIMARY KEY (name, generation))"
+    )
+
+
+def generations(tx: Tx, name: str | None = None) -> list[Generation]:
+    sql = f"SELECT name, generation, schema_version, state, position, indexed FROM {REGISTRY}"
+    params: list[str] = []
+    if name is not None:
+        sql += " WHERE name = ?"
+        params.append(name)
+    rows = tx.query(sql + " ORDER BY name, generation", params)
+    return [Generation(r[0], int(r[1]), int(r[2]), r[3], int(r[4]), bool(r[5])) for r in rows]
+
+
+def live(tx: Tx, name: str) -> Generation | None:
+    return next((g for g in generations(tx, name) if g.state == LIVE), None)
+
+
+def _index_name(physical: str, columns: tuple[str, ...]) -> str:
+    name = f"{physical}__{'_'.join(columns)}"
+    if len(name) > _MAX_IDENT:
+        digest = blake2b(name.encode(), digest_size=4).hexdigest()
+        name = f"{name[: _MAX_IDENT - 9]}_{digest}"
+    return name
+
+
+def create_table(tx: Tx, table: Table, generation: int, *, indexed: bool) -> None:
+    types = _DDL[tx.dialect]
+    physical = table.physical(generation)
+    columns = ", ".join(
+        f"{c.name} {types[c.type]}{'' if c.nullable else ' NOT NULL'}" for c in table.columns
+    )
+    tx.execute(
+        f"CREATE TABLE IF NOT EXISTS {physical} ({columns}, PRIMARY KEY ({', '.join(table.key)}))"
+    )
+    if indexed:
+        create_indexes(tx, table, generation)
+
+
+def create_indexes(tx: Tx, table: Table, generation: int) -> None:
+    physical = table.physical(generation)
+    for columns in table.indexes:
+        tx.execute(
+            f"CREATE INDEX IF NOT EXISTS {_index_name(physical, columns)} "
+            f"ON {physical} ({', '.join(columns)})"
+        )
+
+
+def create_generation(tx: Tx, projection: Projection, *, state: str, indexed: bool) -> int:
+    """Tables and a registry row for the projection's next generation; its number."""
+    existing = [g.generation for g in generations(tx, projection.name)]
+    generation = max(existing, default=0) + 1
+    for table in projection.tables:
+        create_table(tx, table, generation, indexed=indexed)
+    tx.execute(
+        f"INSERT INTO {REGISTRY} (name, generation, schema_version, state, position, indexed) "
+        "VALUES (?, ?, ?, ?, 0, ?)",
+        [projection.name, generation, projection.schema_version, state, int(indexed)],
+    )
+    if state == LIVE:
+        point_views(tx, projection, generation)
+    return generation
+
+
+def mark_indexed(tx: Tx, projection: Projection, generation: int) -> None:
+    for table in projection.tables:
+        create_indexes(tx, table, generation)
+    tx.execute(
+        f"UPDATE {REGISTRY} SET indexed = 1 WHERE name = ? AND generation = ?",
+        [projection.name, generation],
+    )
+
+
+def point_views(tx: Tx, projection: Projection, generation: int) -> None:
+    for table in projection.tables:
+        if table.public:
+            tx.execute(f"DROP VIEW IF EXISTS {table.view}")
+            tx.execute(f"CREATE VIEW {table.view} AS SELECT * FROM {table.physical(generation)}")
+
+
+def switch(tx: Tx, projection: Projection, generation: int) -> list[int]:
+    """Make ``generation`` live; the generations it replaces (to drop afterwards)."""
+    tx.lock(REGISTRY)
+    old = [g.generation for g in generations(tx, projection.name) if g.state == LIVE]
+    tx.execute(
+        f"UPDATE {REGISTRY} SET state = ? WHERE name = ? AND state = ?",
+        ["retired", projection.name, LIVE],
+    )
+    tx.execute(
+        f"UPDATE {REGISTRY} SET state = ?, schema_version = ? WHERE name = ? AND generation = ?",
+        [LIVE, projection.schema_version, projection.name, generation],
+    )
+    point_views(tx, projection, generation)
+    return old
+
+
+def drop_generation(tx: Tx, projection: Projection, generation: int) -> None:
+    tx.lock(REGISTRY)
+    for table in projection.tables:
+        tx.execute(f"DROP TABLE IF EXISTS {table.physical(generation)}")
+    tx.execute(
+        f"DELETE FROM {REGISTRY} WHERE name = ? AND generation = ?",
+        [projection.name, generation],
+    )

@@ -1,0 +1,338 @@
+"""review_status: one row per review: stage, meetings, sign-offs, appeal, deadlines.
+
+Overdue depends on today's date, which no event announces, so rows keep the cycle's
+deadlines and the overdue flags are worked out when the row is read (``overdue``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from events import cycle as cy
+from events import review as rv
+from events import staff
+from events.base import DomainEvent
+from projections.common import as_model, field_values, originators, select, when
+from projections.db import Column, ColumnType, Database, Table
+from projections.engine import Event, Handler, Projection
+from projections.workset import Batch, Row, Rows
+
+REVIEWS = Table(
+    "review_status",
+    (
+        Column("review_id", "id", False),
+        Column("cycle_id", "id", False),
+        Column("trust_id", "id", False),
+        Column("school_id", "id", False),
+        Column("current_school_id", "id", False),
+        Column("appraisee_id", "id", False),
+        Column("appraiser_id", "id", False),
+        Column("stage", "text", False),
+        Column("objectives_active", "int", False),
+        Column("planning_on", "date"),
+        Column("mid_year_on", "date"),
+        Column("end_year_on", "date"),
+        Column("self_assessment_submitted", "bool", False),
+        Column("overall", "text"),
+        Column("report_issued_on", "date"),
+        Column("appraisee_commented", "bool", False),
+        Column("signed_by_appraisee", "bool", False),
+        Column("signed_by_appraiser", "bool", False),
+        Column("moderation", "text"),
+        Column("appeal", "text"),
+        Column("appeal_deadline", "date"),
+        Column("reopened", "int", False),
+        Column("objective_setting_deadline", "date"),
+        Column("mid_year_deadline", "date"),
+        Column("end_year_deadline", "date"),
+        Column("started_at", "ts", False),
+        Column("updated_at", "ts", False),
+        Column("version", "int", False),
+    ),
+    key=("review_id",),
+    indexes=(
+        ("cycle_id", "current_school_id"),
+        ("appraiser_id", "cycle_id"),
+        ("appraisee_id", "cycle_id"),
+    ),
+)
+CYCLES = Table(
+    "review_status_cycles",
+    (
+        Column("cycle_id", "id", False),
+        Column("objective_setting_deadline", "date"),
+        Column("mid_year_deadline", "date"),
+        Column("end_year_deadline", "date"),
+        Column("appeal_window_days", "int", False),
+    ),
+    key=("cycle_id",),
+    public=False,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewView:
+    review_id: UUID
+    cycle_id: UUID
+    trust_id: UUID
+    school_id: UUID
+    current_school_id: UUID
+    appraisee_id: UUID
+    appraiser_id: UUID
+    stage: str
+    objectives_active: int
+    planning_on: date | None
+    mid_year_on: date | None
+    end_year_on: date | None
+    self_assessment_submitted: bool
+    overall: str | None
+    report_issued_on: date | None
+    appraisee_commented: bool
+    signed_by_appraisee: bool
+    signed_by_appraiser: bool
+    moderation: str | None
+    appeal: str | None
+    appeal_deadline: date | None
+    reopened: int
+    objective_setting_deadline: date | None
+    mid_year_deadline: date | None
+    end_year_deadline: date | None
+    started_at: datetime
+    updated_at: datetime
+    version: int
+
+    def overdue(self, today: date) -> dict[str, bool]:
+        """Which milestones are late on ``today``."""
+        return {
+            "objectives": _late(self.planning_on, self.objective_setting_deadline, today),
+            "mid_year": _late(self.mid_year_on, self.mid_year_deadline, today),
+            "report": _late(self.report_issued_on, self.end_year_deadline, today),
+        }
+
+
+def _late(done: date | None, deadline: date | None, today: date) -> bool:
+    return done is None and deadline is not None and today > deadline
+
+
+def stage(r: Row) -> str:
+    """How far a review has got."""
+    if r["appeal"] == "lodged":
+        return "in_appeal"
+    if r["moderation"]:
+        return "moderated"
+    if r["signed_by_appraisee"] and r["signed_by_appraiser"]:
+        return "signed_off"
+    if r["report_issued_on"]:
+        return "reported"
+    if r["overall"]:
+        return "assessed"
+    for column, name in (("end_year_on", "end_year"), ("mid_year_on", "mid_year")):
+        if r[column]:
+            return name
+    return "planned" if r["planning_on"] else "started"
+
+
+class ReviewStatus(Projection):
+    name = "review_status"
+    tables = (REVIEWS, CYCLES)
+
+    def handlers(self) -> Mapping[type[DomainEvent], Handler]:
+        return {
+            cy.CycleScheduled: self._cycle_scheduled,
+            cy.PolicyChanged: self._policy_changed,
+            staff.AssignedToSchool: self._assigned,
+            rv.ReviewStarted: self._started,
+            rv.AppraiserChanged: lambda b, e: self._set(b, e, appraiser_id=e.data["appraiser_id"]),
+            rv.ObjectiveLinked: lambda b, e: self._count(b, e, 1),
+            rv.ObjectiveUnlinked: lambda b, e: self._count(b, e, -1),
+            rv.MeetingRecorded: self._meeting,
+            rv.SelfAssessmentSubmitted: lambda b, e: self._set(
+                b, e, self_assessment_submitted=True
+            ),
+            rv.AssessmentWritten: lambda b, e: self._set(b, e, overall=e.data["overall"]),
+            rv.ReportIssued: self._report_issued,
+            rv.AppraiseeCommented: lambda b, e: self._set(b, e, appraisee_commented=True),
+            rv.SignedOff: lambda b, e: self._set(b, e, **{f"signed_by_{e.data['by']}": True}),
+            rv.Moderated: lambda b, e: self._set(b, e, moderation=e.data["outcome"]),
+            rv.AppealLodged: lambda b, e: self._set(b, e, appeal="lodged"),
+            rv.AppealDecided: lambda b, e: self._set(b, e, appeal=e.data["outcome"]),
+            rv.ReviewReopened: self._reopened,
+        }
+
+    def prefetch(self, batch: Batch, events: Sequence[Event]) -> None:
+        reviews = _reviews(batch)
+        reviews.load(e.originator_id for e in events if e.type not in _NOT_REVIEW)
+        reviews.load_where("appraisee_id", originators(events, ["AssignedToSchool"]))
+        batch.rows(CYCLES).load(field_values(events, ["ReviewStarted"], "cycle_id"))
+
+    def _cycle_scheduled(self, b: Batch, e: Event) -> None:
+        d = e.data
+        b.rows(CYCLES).put(
+            {
+                "cycle_id": e.originator_id,
+                "objective_setting_deadline": d["objective_setting_deadline"],
+                "mid_year_deadline": d["mid_year_window_end"],
+                "end_year_deadline": d["end_year_deadline"],
+                "appeal_window_days": d["policy"]["appeal_window_days"],
+            }
+        )
+
+    def _policy_changed(self, b: Batch, e: Event) -> None:
+        cycles = b.rows(CYCLES)
+        cycle = cycles.get(e.originator_id)
+        if cycle is not None:
+            window = e.data["new_policy"]["appeal_window_days"]
+            cycles.put({**cycle, "appeal_window_days": window})
+
+    def _assigned(self, b: Batch, e: Event) -> None:
+        # Reviews follow the appraisee to their new school; the starting school stays.
+        reviews = _reviews(b)
+        for row in reviews.find("appraisee_id", e.originator_id):
+            if not (row["signed_by_appraisee"] and row["signed_by_appraiser"]):
+                row["current_school_id"] = e.data["school_id"]
+                reviews.put(row)
+
+    def _started(self, b: Batch, e: Event) -> None:
+        d = e.data
+        cycle = b.rows(CYCLES).get(d["cycle_id"]) or {}
+        row: Row = {
+            "review_id": e.originator_id,
+            "cycle_id": d["cycle_id"],
+            "trust_id": d["trust_id"],
+            "school_id": d["school_id"],
+            "current_school_id": d["school_id"],
+            "appraisee_id": d["appraisee_id"],
+            "appraiser_id": d["appraiser_id"],
+            "objectives_active": 0,
+            "planning_on": None,
+            "mid_year_on": None,
+            "end_year_on": None,
+            "self_assessment_submitted": False,
+            "overall": None,
+            "report_issued_on": None,
+            "appraisee_commented": False,
+            "signed_by_appraisee": False,
+            "signed_by_appraiser": False,
+            "moderation": None,
+            "appeal": None,
+            "appeal_deadline": None,
+            "reopened": 0,
+            "objective_setting_deadline": cycle.get("objective_setting_deadline"),
+            "mid_year_deadline": cycle.get("mid_year_deadline"),
+            "end_year_deadline": cycle.get("end_year_deadline"),
+            "started_at": when(e),
+        }
+        self._save(b, e, row)
+
+    def _set(self, b: Batch, e: Event, **fields: Any) -> None:
+        row = _reviews(b).get(e.originator_id)
+        if row is not None:
+            row.update(fields)
+            self._save(b, e, row)
+
+    def _save(self, b: Batch, e: Event, row: Row) -> None:
+        row["stage"] = stage(row)
+        row["updated_at"] = when(e)
+        row["version"] = e.originator_version
+        _reviews(b).put(row)
+
+    def _count(self, b: Batch, e: Event, step: int) -> None:
+        row = _reviews(b).get(e.originator_id)
+        if row is not None:
+            self._set(b, e, objectives_active=max(row["objectives_active"] + step, 0))
+
+    def _meeting(self, b: Batch, e: Event) -> None:
+        column = {"planning": "planning_on", "mid_year": "mid_year_on", "end_year": "end_year_on"}
+        self._set(b, e, **{column[e.data["kind"]]: e.data["held_on"]})
+
+    def _report_issued(self, b: Batch, e: Event) -> None:
+        row = _reviews(b).get(e.originator_id)
+        if row is None:
+            return
+        cycle = b.rows(CYCLES).get(row["cycle_id"]) or {}
+        issued = date.fromisoformat(e.data["issued_on"])
+        window = int(cycle.get("appeal_window_days") or 10)
+        deadline = (issued + timedelta(days=window)).isoformat()
+        self._set(b, e, report_issued_on=issued.isoformat(), appeal_deadline=deadline)
+
+    def _reopened(self, b: Batch, e: Event) -> None:
+        # Reopening sends the review back before its report: it is issued and signed again.
+        row = _reviews(b).get(e.originator_id)
+        if row is not None:
+            self._set(
+                b,
+                e,
+                report_issued_on=None,
+                appeal_deadline=None,
+                signed_by_appraisee=False,
+                signed_by_appraiser=False,
+                appraisee_commented=False,
+                moderation=None,
+                reopened=row["reopened"] + 1,
+            )
+
+
+_NOT_REVIEW = frozenset({"CycleScheduled", "PolicyChanged", "AssignedToSchool"})
+
+
+def _reviews(b: Batch) -> Rows:
+    return b.rows(REVIEWS, index_on=("appraisee_id",))
+
+
+# ------------------------------------------------------------------------------ queries
+
+
+def get_review(db: Database, review_id: UUID) -> ReviewView | None:
+    rows = select(db, REVIEWS, "review_id = ?", [("id", review_id)])
+    return as_model(ReviewView, rows)[0] if rows else None
+
+
+def reviews_for_school(db: Database, school_id: UUID, cycle_id: UUID) -> list[ReviewView]:
+    """Reviews of the staff now at a school (a review follows its appraisee when they move)."""
+    rows = select(
+        db,
+        REVIEWS,
+        "current_school_id = ? AND cycle_id = ?",
+        [("id", school_id), ("id", cycle_id)],
+        "ORDER BY appraisee_id",
+    )
+    return as_model(ReviewView, rows)
+
+
+def reviews_for_appraiser(db: Database, appraiser_id: UUID, cycle_id: UUID) -> list[ReviewView]:
+    rows = select(
+        db,
+        REVIEWS,
+        "appraiser_id = ? AND cycle_id = ?",
+        [("id", appraiser_id), ("id", cycle_id)],
+        "ORDER BY appraisee_id",
+    )
+    return as_model(ReviewView, rows)
+
+
+def reviews_for_appraisee(db: Database, appraisee_id: UUID) -> list[ReviewView]:
+    rows = select(db, REVIEWS, "appraisee_id = ?", [("id", appraisee_id)], "ORDER BY started_at")
+    return as_model(ReviewView, rows)
+
+
+def overdue_reviews(
+    db: Database, cycle_id: UUID, today: date, *, school_id: UUID | None = None
+) -> list[ReviewView]:
+    """Reviews with a milestone past its deadline on ``today`` (a school's, or the cycle's)."""
+    late = (
+        "((planning_on IS NULL AND objective_setting_deadline < ?)"
+        " OR (mid_year_on IS NULL AND mid_year_deadline < ?)"
+        " OR (report_issued_on IS NULL AND end_year_deadline < ?))"
+    )
+    params: list[tuple[ColumnType, Any]] = [("id", cycle_id)]
+    where = "cycle_id = ?"
+    if school_id is not None:
+        where = "current_school_id = ? AND cycle_id = ?"
+        params.insert(0, ("id", school_id))
+    params += [("date", today)] * 3
+    rows = select(db, REVIEWS, f"{where} AND {late}", params, "ORDER BY appraisee_id")
+    return as_model(ReviewView, rows)

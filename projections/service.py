@@ -1,0 +1,240 @@
+"""The projections of one database: keep them current, report status, rebuild blue/green.
+
+``Projections(url)`` is what the wiring builds; the runners and the CLI call its methods.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from hashlib import blake2b
+
+from projections import registry
+from projections.db import Database, canonical, connect
+from projections.engine import EVENTS_TABLE, Engine, EventLog, Member, PositionConflict, Projection
+
+log = logging.getLogger(__name__)
+
+
+def all_projections() -> list[Projection]:
+    """Every read model of DESIGN.md section 5."""
+    from projections.audit_log import AuditLog
+    from projections.event_index import EventIndex
+    from projections.objective_current import ObjectiveCurrent
+    from projections.objective_revisions import ObjectiveRevisions
+    from projections.review_status import ReviewStatus
+    from projections.school_cycle_summary import SchoolCycleSummary
+    from projections.trust_cycle_summary import TrustCycleSummary
+
+    return [
+        ObjectiveCurrent(),
+        ObjectiveRevisions(),
+        ReviewStatus(),
+        SchoolCycleSummary(),
+        TrustCycleSummary(),
+        AuditLog(),
+        EventIndex(),
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectionStatus:
+    name: str
+    version: int
+    position: int
+    head: int
+    lag: int
+    state: str
+
+
+@dataclass(frozen=True, slots=True)
+class RebuildProgress:
+    """Where a rebuild is: ``phase`` is building, indexing, switching or done."""
+
+    names: tuple[str, ...]
+    phase: str
+    start: int
+    position: int
+    head: int
+    elapsed: float
+
+    @property
+    def processed(self) -> int:
+        return self.position - self.start
+
+    @property
+    def events_per_second(self) -> float:
+        return self.processed / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def eta_seconds(self) -> float | None:
+        rate = self.events_per_second
+        return (self.head - self.position) / rate if rate > 0 else None
+
+
+Progress = Callable[[RebuildProgress], None]
+
+
+class Projections:
+    """The read models of one database (the event store's), each with its tracked position."""
+
+    def __init__(
+        self,
+        database: str | Database,
+        *,
+        projections: Sequence[Projection] | None = None,
+        page_size: int = 1000,
+        events_table: str = EVENTS_TABLE,
+        before_commit: Callable[[Sequence[Member], int], None] | None = None,
+    ) -> None:
+        self.db = connect(database) if isinstance(database, str) else database
+        self._own_db = isinstance(database, str)
+        self.projections = {p.name: p for p in (projections or all_projections())}
+        self.engine = Engine(
+            self.db, log=EventLog(events_table), page_size=page_size, before_commit=before_commit
+        )
+        self._ensured = False
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.projections)
+
+    def close(self) -> None:
+        if self._own_db:
+            self.db.close()
+
+    def ensure(self) -> None:
+        """Create the registry and a first live generation of every projection that has none."""
+        with self.db.transaction() as tx:
+            registry.ensure_registry(tx)
+            for p in self.projections.values():
+                if registry.live(tx, p.name) is None:
+                    registry.create_generation(tx, p, state=registry.LIVE, indexed=True)
+        self._ensured = True
+
+    def _live(self, name: str) -> int:
+        if not self._ensured:
+            self.ensure()
+        with self.db.transaction(write=False) as tx:
+            gen = registry.live(tx, name)
+        if gen is None:
+            raise LookupError(f"projection {name!r} has no live generation")
+        return gen.generation
+
+    def advance(self, name: str, *, max_batches: int | None = None) -> int:
+        """Apply pending events to a projection's live generation; how far it moved.
+
+        Returns 0 at once when another worker holds this projection's lock.
+        """
+        gen = self._live(name)
+        member = Member(self.projections[name], gen)
+        moved = 0
+        with self.db.locked(_lock_key(name, gen)) as got:
+            if not got:
+                return 0
+            batches = 0
+            while max_batches is None or batches < max_batches:
+                try:
+                    step = self.engine.run_batch([member])
+                except PositionConflict as exc:
+                    log.info("projection %s: %s; another worker is on it", name, exc)
+                    break
+                if step == 0:
+                    break
+                moved += step
+                batches += 1
+        return moved
+
+    def catch_up(self, names: Sequence[str] | None = None) -> int:
+        """Advance every (or the named) projection until none has anything left to apply."""
+        total = 0
+        while True:
+            moved = sum(self.advance(n) for n in (names or self.names))
+            total += moved
+            if moved == 0:
+                return total
+
+    def status(self) -> list[ProjectionStatus]:
+        """Each projection's generations: version, position, head, lag and state."""
+        with self.db.transaction() as tx:
+            registry.ensure_registry(tx)
+        with self.db.transaction(write=False) as tx:
+            head = self.engine.log.head(tx)
+            gens = registry.generations(tx)
+        out: list[ProjectionStatus] = []
+        for name, p in self.projections.items():
+            mine = [g for g in gens if g.name == name]
+            if not mine:
+                out.append(ProjectionStatus(name, 0, 0, head, head, "missing"))
+            for g in mine:
+                lag = max(head - g.position, 0)
+                if g.state != registry.LIVE:
+                    state = g.state
+                elif g.schema_version != p.schema_version:
+                    state = "outdated"
+                else:
+                    state = "current" if lag == 0 else "catching_up"
+                out.append(ProjectionStatus(name, g.generation, g.position, head, lag, state))
+        return out
+
+    def wait_for(
+        self, position: int, *, names: Sequence[str] | None = None, timeout: float = 5.0
+    ) -> bool:
+        """Block until the live read models have applied the log up to ``position``."""
+        wanted = set(names or self.names)
+        deadline = time.monotonic() + timeout
+        pause = 0.01
+        while True:
+            with self.db.transaction(write=False) as tx:
+                reached = {
+                    g.name: g.position
+                    for g in registry.generations(tx)
+                    if g.state == registry.LIVE and g.name in wanted
+                }
+            if len(reached) == len(wanted) and min(reached.values()) >= position:
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
+
+    def checksum(self, name: str) -> str:
+        """A digest of the live generation's rows, equal for equal read models on any database."""
+        p = self.projections[name]
+        gen = self._live(name)
+        digest = blake2b(digest_size=16)
+        with self.db.transaction(write=False) as tx:
+            for table in sorted(p.tables, key=lambda t: t.name):
+                types = [c.type for c in table.columns]
+                digest.update(f"\x01{table.name}\x01".encode())
+                rows = tx.query(
+                    f"SELECT {', '.join(table.column_names)} FROM {table.physical(gen)} "
+                    f"ORDER BY {', '.join(table.key)}"
+                )
+                for row in rows:
+                    text = "\x1f".join(canonical(t, v) for t, v in zip(types, row, strict=True))
+                    digest.update(text.encode() + b"\x1e")
+        return digest.hexdigest()
+
+    def rebuild(
+        self, names: str | Sequence[str] | None = None, progress: Progress | None = None
+    ) -> dict[str, int]:
+        """Build new generations beside the live ones, catch up, switch, drop the old ones.
+
+        Several projections rebuilt together share one pass over the log. A rebuild that was
+        interrupted is resumed. Returns the new live generation of each projection.
+        """
+        from projections.rebuild import run_rebuild
+
+        if isinstance(names, str):
+            names = [names]
+        chosen = [self.projections[n] for n in (names or self.names)]
+        if not self._ensured:
+            self.ensure()
+        return run_rebuild(self, chosen, progress)
+
+
+def _lock_key(name: str, generation: int) -> str:
+    return f"appraisals:projection:{name}:v{generation}"
