@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from aggregates.base import Context
 from aggregates.errors import Conflict, DomainError
@@ -25,6 +25,8 @@ from commands.messages import Command
 from commands.principal import Principal
 from commands.states import StateCache
 from commands.store import EventStoreApp, IdempotencyRecord
+from events.base import DomainEvent
+from events.codec import encode, record_hash
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +98,8 @@ class CommandService:
                 fresh=fresh,
             )
             outcome = handler(command, handling)
-            target_events = [e for e in outcome.events if e.originator_id == outcome.target_id]
+            events, records, hashes = self._chain(outcome.events)
+            target_events = [e for e in events if e.originator_id == outcome.target_id]
             version = max(e.originator_version for e in target_events)
             idempotency = None
             if record_key is not None and fingerprint is not None:
@@ -104,7 +107,7 @@ class CommandService:
                     record_key, fingerprint, outcome.target_id, version, outcome.created_id
                 )
             try:
-                positions = self.store.record(outcome.events, idempotency=idempotency)
+                positions = self.store.record_stored(records, idempotency=idempotency)
             except IntegrityError:
                 for e in outcome.events:
                     self.states.forget(e.originator_id)
@@ -117,12 +120,31 @@ class CommandService:
                 raise Conflict(
                     "someone else changed this at the same time; reload it and try again"
                 ) from None
-            self.states.apply(outcome.events)
-            position = positions[outcome.events.index(target_events[-1])] if positions else None
+            self.states.apply(events, hashes)
+            position = positions[events.index(target_events[-1])] if positions else None
             if self.on_committed is not None and positions:
                 self._notify(max(positions))
             return CommandResult(outcome.target_id, version, position, outcome.created_id)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _chain(
+        self, events: list[DomainEvent]
+    ) -> tuple[list[DomainEvent], list[StoredEvent], dict[UUID, str]]:
+        """Stamp each event with the hash of its aggregate's previous stored record, and
+        encode it for the store."""
+        last: dict[UUID, str | None] = {}
+        chained = []
+        records = []
+        for e in events:
+            if e.originator_id not in last:
+                first = e.originator_version == 1
+                last[e.originator_id] = None if first else self.states.last_hash(e.originator_id)
+            e = e.model_copy(update={"prev_hash": last[e.originator_id]})
+            topic, state = encode(e)
+            last[e.originator_id] = record_hash(topic, e.originator_id, e.originator_version, state)
+            chained.append(e)
+            records.append(StoredEvent(e.originator_id, e.originator_version, topic, state))
+        return chained, records, {k: v for k, v in last.items() if v is not None}
 
     def _replay(self, key: str, fingerprint: str) -> CommandResult | None:
         record = self.store.store_recorder.find_idempotency(key)

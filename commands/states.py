@@ -30,6 +30,7 @@ from aggregates.base import projector
 from aggregates.errors import NotFound
 from commands.store import EventStoreApp
 from events.base import DomainEvent
+from events.codec import record_hash
 from events.cycle import CycleScheduled
 from events.objective import ObjectiveDrafted
 from events.review import ReviewStarted
@@ -64,10 +65,18 @@ _CREATED_BY: dict[type[DomainEvent], Kind[Any]] = {
 }
 
 
-def replay(store: EventStoreApp, kind: Kind[S], aggregate_id: UUID, state: S | None = None) -> S:
-    """Fold the stored events (after ``state``'s version, if given) into a state."""
+def replay(
+    store: EventStoreApp,
+    kind: Kind[S],
+    aggregate_id: UUID,
+    state: S | None = None,
+    last_hash: str | None = None,
+) -> tuple[S, str | None]:
+    """Fold the stored events (after ``state``'s version, if given) into a state; with the
+    hash of the last stored record folded."""
     after = getattr(state, "version", None)
-    events = store.events.get(aggregate_id, gt=after)
+    records = store.recorder.select_events(aggregate_id, gt=after)
+    events = [store.mapper.to_domain_event(r) for r in records]
     try:
         result = kind.project(state, events)  # type: ignore[arg-type]
     except (ValueError, KeyError, AttributeError):
@@ -75,12 +84,15 @@ def replay(store: EventStoreApp, kind: Kind[S], aggregate_id: UUID, state: S | N
         result = None
     if result is None:
         raise NotFound(f"there is no {kind.name} with id {aggregate_id}")
-    return result
+    if records:
+        r = records[-1]
+        last_hash = record_hash(r.topic, r.originator_id, r.originator_version, r.state)
+    return result, last_hash
 
 
 def load(store: EventStoreApp, kind: Kind[S], aggregate_id: UUID) -> S:
     """The current state of an aggregate of the given kind, read from the store, or NotFound."""
-    return replay(store, kind, aggregate_id)
+    return replay(store, kind, aggregate_id)[0]
 
 
 @dataclass
@@ -88,6 +100,7 @@ class _Entry:
     kind: Kind[Any]
     state: Any
     loaded_at: float
+    last_hash: str | None
 
 
 class StateCache:
@@ -119,11 +132,30 @@ class StateCache:
             raise NotFound(f"there is no {kind.name} with id {aggregate_id}")
         if entry is not None and now - entry.loaded_at <= max_age:
             return entry.state  # type: ignore[no-any-return]
-        state: S = replay(self.store, kind, aggregate_id, entry.state if entry else None)
-        self._put(aggregate_id, _Entry(kind, state, now))
+        state: S
+        state, last_hash = replay(
+            self.store,
+            kind,
+            aggregate_id,
+            entry.state if entry else None,
+            entry.last_hash if entry else None,
+        )
+        self._put(aggregate_id, _Entry(kind, state, now, last_hash))
         return state
 
-    def apply(self, events: Iterable[DomainEvent]) -> None:
+    def last_hash(self, aggregate_id: UUID) -> str | None:
+        """The hash of the aggregate's last stored record (as cached, else read now)."""
+        with self._lock:
+            entry = self._entries.get(aggregate_id)
+        if entry is not None:
+            return entry.last_hash
+        records = self.store.recorder.select_events(aggregate_id, desc=True, limit=1)
+        if not records:
+            return None
+        r = records[0]
+        return record_hash(r.topic, r.originator_id, r.originator_version, r.state)
+
+    def apply(self, events: Iterable[DomainEvent], hashes: dict[UUID, str]) -> None:
         """Fold just-recorded events into the cached states (and cache new aggregates)."""
         now = self.monotonic()
         by_id: dict[UUID, list[DomainEvent]] = {}
@@ -137,7 +169,8 @@ class StateCache:
             if kind is None or getattr(base, "version", 0) != new[0].originator_version - 1:
                 self.forget(aggregate_id)
                 continue
-            self._put(aggregate_id, _Entry(kind, kind.project(base, new), now))
+            state = kind.project(base, new)
+            self._put(aggregate_id, _Entry(kind, state, now, hashes.get(aggregate_id)))
 
     def forget(self, aggregate_id: UUID) -> None:
         with self._lock:

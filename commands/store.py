@@ -271,8 +271,14 @@ class EventStoreApp(Application[UUID]):
 
         Raises ``IntegrityError`` when another writer got there first.
         """
-        recordings = self.save(*events, idempotency=idempotency)
-        return [r.notification.id for r in recordings]
+        return self.record_stored([self.mapper.to_stored_event(e) for e in events], idempotency)
+
+    def record_stored(
+        self, records: Sequence[StoredEvent], idempotency: IdempotencyRecord | None = None
+    ) -> list[int]:
+        """Store already-encoded events atomically; their log positions."""
+        positions = self.recorder.insert_events(records, idempotency=idempotency)
+        return list(positions or [])
 
 
 __all__ = ["EVENTS_TABLE", "EventStoreApp", "IdempotencyRecord", "IntegrityError"]

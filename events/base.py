@@ -43,6 +43,9 @@ class DomainEvent(BaseModel):
     timestamp: datetime
     actor_id: UUID
     actor_role: Role
+    # The hash of the stored record of this aggregate's previous event (None for the first):
+    # each aggregate's history is a hash chain, so an edited or deleted record shows.
+    prev_hash: str | None = None
 
     # The schema version of the class; bumped (with an upcaster) when fields change.
     class_version: ClassVar[int] = 1

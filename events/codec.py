@@ -7,6 +7,7 @@ version it was written at.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 from uuid import UUID
 
@@ -42,3 +43,10 @@ def decode(topic: str, data: bytes, originator_id: UUID | str, version: int) -> 
     state["originator_id"] = originator_id
     state["originator_version"] = version
     return cls.model_validate(state)
+
+
+def record_hash(topic: str, originator_id: UUID | str, version: int, state: bytes) -> str:
+    """The hash of one stored record: what the next event of its aggregate carries."""
+    digest = hashlib.sha256(f"{UUID(str(originator_id))}|{version}|{topic}|".encode())
+    digest.update(state)
+    return digest.hexdigest()

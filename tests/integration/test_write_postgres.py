@@ -45,9 +45,9 @@ class _RacingStore(EventStoreApp):
 
     barrier: threading.Barrier
 
-    def record(self, events: Any, idempotency: Any = None) -> list[int]:
+    def record_stored(self, records: Any, idempotency: Any = None) -> list[int]:
         self.barrier.wait(timeout=10)
-        return super().record(events, idempotency=idempotency)
+        return super().record_stored(records, idempotency=idempotency)
 
 
 def test_two_concurrent_conflicting_commands_give_one_success_and_one_conflict(
