@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import psycopg
+from psycopg.types.string import TextLoader
 from psycopg_pool import ConnectionPool
 
 from projections.db import _DDL, Database, Dialect, Table, Tx, lock_id, pg_text, pg_value
@@ -104,7 +105,7 @@ class PostgresDatabase(Database):
             min_size=1,
             max_size=pool_size,
             open=False,
-            configure=_autocommit,
+            configure=_configure,
             timeout=30.0,
         )
         self._opened = False
@@ -151,5 +152,7 @@ class PostgresDatabase(Database):
         self._pool.close()
 
 
-def _autocommit(conn: psycopg.Connection[Any]) -> None:
+def _configure(conn: psycopg.Connection[Any]) -> None:
     conn.autocommit = True
+    # JSON arrives as text and is parsed by the same code (orjson) as on SQLite.
+    conn.adapters.register_loader("jsonb", TextLoader)

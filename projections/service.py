@@ -123,17 +123,17 @@ class Projections:
             raise LookupError(f"projection {name!r} has no live generation")
         return gen.generation
 
-    def advance(self, name: str, *, max_batches: int | None = None) -> int:
+    def advance(self, name: str, *, max_batches: int | None = None) -> int | None:
         """Apply pending events to a projection's live generation; how far it moved.
 
-        Returns 0 at once when another worker holds this projection's lock.
+        Returns None at once when another worker holds this projection's lock.
         """
         gen = self._live(name)
         member = Member(self.projections[name], gen)
         moved = 0
         with self.db.locked(_lock_key(name, gen)) as got:
             if not got:
-                return 0
+                return None
             batches = 0
             while max_batches is None or batches < max_batches:
                 try:
@@ -151,10 +151,17 @@ class Projections:
         """Advance every (or the named) projection until none has anything left to apply."""
         total = 0
         while True:
-            moved = sum(self.advance(n) for n in (names or self.names))
+            moved = sum(self.advance(n) or 0 for n in (names or self.names))
             total += moved
             if moved == 0:
                 return total
+
+    def lag(self, name: str) -> int:
+        """How many log positions the live generation is behind the head."""
+        with self.db.transaction(write=False) as tx:
+            head = self.engine.log.head(tx)
+            gen = registry.live(tx, name)
+        return head - (gen.position if gen else 0)
 
     def status(self) -> list[ProjectionStatus]:
         """Each projection's generations: version, position, head, lag and state."""

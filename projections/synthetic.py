@@ -24,8 +24,6 @@ from events.base import DomainEvent, Role
 from events.codec import encode
 from events.values import CyclePolicy, FieldChange
 
-_NS = UUID("6f1c1f0e-3c55-4a53-9a55-0d1f2a3b4c5d")
-
 
 @dataclass
 class _Person:
@@ -42,16 +40,15 @@ class History:
     def __init__(self, seed: int = 1) -> None:
         self.rng = random.Random(seed)
         self.versions: dict[UUID, int] = {}
-        self._n = 0
+        self._admins: set[UUID] = set()
 
     def _id(self) -> UUID:
-        self._n += 1
-        return uuid5(_NS, f"{id(self.rng)}-{self._n}-{self.rng.random()}")
+        return UUID(int=self.rng.getrandbits(128), version=4)
 
     def _ev(self, cls: type[DomainEvent], agg: UUID, at: datetime, actor: UUID, **f: Any) -> Any:
         version = self.versions.get(agg, 0) + 1
         self.versions[agg] = version
-        role = Role.STAFF if actor != agg else Role.ADMIN
+        role = Role.ADMIN if actor in self._admins else Role.STAFF
         return cls(
             originator_id=agg,
             originator_version=version,
@@ -78,6 +75,7 @@ class History:
     ) -> Iterator[Any]:
         rng = self.rng
         admin = self._id()
+        self._admins.add(admin)
         trust_id = self._id()
         t0 = datetime(2024, 8, 1, 9, 0, tzinfo=UTC)
         yield self._ev(tr.TrustRegistered, trust_id, t0, admin, name=f"Trust {trust_id.hex[:6]}")
