@@ -1,0 +1,57 @@
+"""Who may read what: the query side's scoping, the same relations as the command policy.
+
+Staff read their own records and their appraisees'; school leaders the staff of the schools
+they lead; trust leaders, auditors and admins their whole trust; analysts only aggregates
+(summaries, never one person's record). A denied read answers as if the record did not
+exist, so a denial never tells whether it does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from commands.principal import Principal
+from events.base import Role
+
+TRUST_WIDE_READERS = frozenset({Role.TRUST_LEADER, Role.AUDITOR, Role.ADMIN})
+
+
+@dataclass(frozen=True, slots=True)
+class ReadScope:
+    """What a record is about: its trust, school(s), and the people it concerns."""
+
+    trust_id: UUID | None
+    school_ids: frozenset[UUID] = field(default_factory=frozenset)
+    people: frozenset[UUID] = field(default_factory=frozenset)
+
+
+def may_read_record(p: Principal, s: ReadScope) -> bool:
+    """One person's record (a review, an objective, a staff member, an aggregate's history)."""
+    if s.trust_id is not None and not p.in_trust(s.trust_id):
+        return False
+    if p.role in TRUST_WIDE_READERS:
+        return True
+    if p.role is Role.ANALYST:
+        return False
+    if p.id in s.people:
+        return True
+    return p.role is Role.SCHOOL_LEADER and bool(s.school_ids & p.school_ids)
+
+
+def may_read_summary(p: Principal, trust_id: UUID, school_id: UUID | None = None) -> bool:
+    """A school's or the trust's summary: leaders of it, analysts, auditors, admins."""
+    if not p.in_trust(trust_id):
+        return False
+    if p.role in TRUST_WIDE_READERS or p.role is Role.ANALYST:
+        return True
+    if p.role is Role.SCHOOL_LEADER:
+        return school_id is not None and school_id in p.school_ids
+    return False
+
+
+def may_read_audit_log(p: Principal, trust_id: UUID | None) -> bool:
+    """The audit log of events: auditors, admins and trust leaders of the trust."""
+    if trust_id is not None and not p.in_trust(trust_id):
+        return False
+    return p.role in TRUST_WIDE_READERS
