@@ -20,10 +20,11 @@ from events import review as rv
 from events import staff, trust
 from events.base import DomainEvent
 from projections.cycle_subjects import SubjectHandlers
-from projections.db import Column, Table, Tx
+from projections.db import Column, Table, Tx, working
 from projections.engine import Event, Handler, Projection
 from projections.workset import Batch, Row
 
+_PAGE = 5000
 Group = tuple[str, str, str]  # (trust_id, cycle_id, school_id)
 
 # Summary columns: the metric each counts (facts are counted per group).
@@ -174,14 +175,33 @@ class CycleFacts(SubjectHandlers, Projection):
         super().apply(batch, events)
 
     def prefetch(self, batch: Batch, events: Sequence[Event]) -> None:
+        subjects = batch.rows(self.subjects)
         keys: set[Any] = set()
         for e in events:
             keys.add(e.originator_id)
             d = e.data
             keys.update(d.get(k) for k in ("review_id", "appraisee_id", "cycle_id", "school_id"))
-        batch.rows(self.subjects).load(keys)
+        keys.discard(None)
+        subjects.load(keys)
+        # Then what those subjects point to: the appraisee's assignment history, and the
+        # open reviews of people who move.
+        more: set[str] = set()
+        for key in keys:
+            row = subjects.get(key)
+            state = None if row is None else row["state"]
+            if state is None:
+                continue
+            if "appraisee" in state:
+                more.add(state["appraisee"])
+            more.update(state.get("reviews", ()))
+        subjects.load(more)
+        batch.rows(self.priorities, index_on=("trust_id",)).load(
+            e.data.get("priority_id") for e in events if e.type == "PriorityRetired"
+        )
 
     def finish(self, batch: Batch) -> None:
+        if batch.bulk:  # facts and summaries are derived once, in complete_bulk
+            return
         tx = batch.tx
         facts_name = batch.name(self.facts)
         groups: set[Group] = set()
@@ -206,6 +226,38 @@ class CycleFacts(SubjectHandlers, Projection):
             groups.update(self._groups(tx, facts_name, "school_id", school_id))
         if groups:
             self.summarise(batch, sorted(groups))
+
+    def complete_bulk(self, tx: Tx, generation: int) -> None:
+        """Derive every fact from the subjects, then every summary row from the facts."""
+        batch = Batch(tx, generation)
+        facts_name = batch.name(self.facts)
+        subjects_name = batch.name(self.subjects)
+        tx.execute(f"DELETE FROM {facts_name}")
+        last = None
+        while True:  # keyset pages keep memory flat however many subjects there are
+            where, params = ("subject_id > ?", [last]) if last else ("1 = 1", list[Any]())
+            page = tx.query(
+                f"SELECT subject_id, state FROM {subjects_name} WHERE {where} "
+                f"ORDER BY subject_id LIMIT {_PAGE}",
+                params,
+            )
+            if not page:
+                break
+            last = page[-1][0]
+            new: list[tuple[str, str, str, str, str]] = []
+            for subject_id, stored in page:
+                state = working("json", stored)
+                if state["kind"] in ("review", "objective"):
+                    sid = str(subject_id)
+                    new += [
+                        (sid, m, s, state["cycle"], state["trust"])
+                        for m, s in sorted(facts_of(state))
+                    ]
+            tx.insert(self.facts, facts_name, new)
+        rows = tx.query(f"SELECT DISTINCT trust_id, cycle_id, school_id FROM {facts_name}")
+        groups = sorted((str(t), str(c), str(s)) for t, c, s in rows)
+        for i in range(0, len(groups), _PAGE // 10):
+            self.summarise(Batch(tx, generation), groups[i : i + _PAGE // 10])
 
     def _groups(self, tx: Tx, facts_name: str, column: str, value: str) -> set[Group]:
         sql, params = tx.in_list(column, "id", [value])

@@ -9,10 +9,11 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import psycopg
+from psycopg.rows import tuple_row
 from psycopg.types.string import TextLoader
 from psycopg_pool import ConnectionPool
 
-from projections.db import _DDL, Database, Dialect, Table, Tx, lock_id, pg_text, pg_value
+from projections.db import Database, Dialect, Table, Tx, lock_id, pg_value
 
 
 class _PgTx(Tx):
@@ -20,7 +21,7 @@ class _PgTx(Tx):
 
     def __init__(self, conn: psycopg.Connection[tuple[Any, ...]]) -> None:
         self._conn = conn
-        self._cur = conn.cursor()
+        self._cur = conn.cursor(row_factory=tuple_row)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         self._cur.execute(sql.replace("?", "%s"), params or None)
@@ -49,40 +50,36 @@ class _PgTx(Tx):
     def upsert(self, table: Table, name: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:
             return
-        # One statement per batch: each column travels as one array and is unnested.
+        # COPY into a session-local staging table, then one INSERT ... ON CONFLICT: the
+        # fastest way to write thousands of rows from Python (no per-value quoting).
+        stage = f"stage_{name}"
+        self._cur.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {name}) ON COMMIT DELETE ROWS"
+        )
+        self.insert(table, stage, rows)
         cols = table.column_names
-        arrays = [
-            [None if r[i] is None else pg_text(pg_value(c.type, r[i])) for r in rows]
-            for i, c in enumerate(table.columns)
-        ]
-        casts = ",".join(f"%s::text[]::{_DDL['postgresql'][c.type]}[]" for c in table.columns)
         updates = ",".join(f"{c}=EXCLUDED.{c}" for c in cols if c not in table.key)
         conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
         self._cur.execute(
-            f"INSERT INTO {name} ({','.join(cols)}) SELECT * FROM unnest({casts}) "
-            f"ON CONFLICT ({','.join(table.key)}) {conflict}",
-            arrays,
+            f"INSERT INTO {name} ({','.join(cols)}) SELECT {','.join(cols)} FROM {stage} "
+            f"ON CONFLICT ({','.join(table.key)}) {conflict}"
         )
+        self._cur.execute(f"DELETE FROM {stage}")
 
     def select_in(
         self, table: Table, name: str, column: str, values: Sequence[Any]
     ) -> list[tuple[Any, ...]]:
-        cast = _DDL["postgresql"][table.column(column).type]
+        where, params = self.in_list(column, table.column(column).type, values)
         return self.query(
-            f"SELECT {','.join(table.column_names)} FROM {name} "
-            f"WHERE {column} = ANY(?::text[]::{cast}[])",
-            [[pg_text(v) for v in values]],
+            f"SELECT {','.join(table.column_names)} FROM {name} WHERE {where}", params
         )
 
     def lock(self, key: str) -> None:
         self.execute("SELECT pg_advisory_xact_lock(?)", [lock_id(key)])
 
     def delete_in(self, table: Table, name: str, column: str, values: Sequence[Any]) -> None:
-        cast = _DDL["postgresql"][table.column(column).type]
-        self.execute(
-            f"DELETE FROM {name} WHERE {column} = ANY(?::text[]::{cast}[])",
-            [[pg_text(v) for v in values]],
-        )
+        where, params = self.in_list(column, table.column(column).type, values)
+        self.execute(f"DELETE FROM {name} WHERE {where}", params)
 
 
 class PostgresDatabase(Database):

@@ -78,6 +78,10 @@ class Projection(ABC):
         """An event without a handler (only called when ``all_topics`` is set)."""
         del batch, event
 
+    def complete_bulk(self, tx: Tx, generation: int) -> None:
+        """Derive what bulk batches deferred (called once, before a rebuild catches up)."""
+        del tx, generation
+
     def finish(self, batch: Batch) -> None:
         """Work done once per batch after every event (e.g. recomputing summaries)."""
         del batch
@@ -104,6 +108,8 @@ class Member:
 
     projection: Projection
     generation: int
+    # A rebuild's bulk phase: projections may defer derived work to ``complete_bulk``.
+    bulk: bool = False
 
 
 def decode(row: tuple[Any, ...]) -> Event:
@@ -213,7 +219,7 @@ class Engine:
         events = [decode(r) for r in rows]
         with self.db.transaction(write=True) as tx:
             for m in members:
-                batch = Batch(tx, m.generation)
+                batch = Batch(tx, m.generation, bulk=m.bulk)
                 wanted = m.projection.topics
                 mine = events if wanted is None else [e for e in events if e.topic in wanted]
                 m.projection.apply(batch, mine)

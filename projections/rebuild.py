@@ -9,8 +9,10 @@ once for all of them.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from projections import registry
@@ -19,6 +21,8 @@ from projections.engine import Member, Projection
 if TYPE_CHECKING:
     from projections.service import Progress, Projections
 
+# Projections rebuilt side by side (threads); the log is read once per lane.
+_LANES = 2
 # Progress is reported at most this often (seconds).
 _REPORT_EVERY = 0.25
 
@@ -29,14 +33,22 @@ def run_rebuild(
     from projections.service import RebuildProgress, _lock_key
 
     db, engine = service.db, service.engine
-    members = _building_generations(service, chosen)
+    members = [
+        Member(m.projection, m.generation, bulk=True)
+        for m in _building_generations(service, chosen)
+    ]
     names = tuple(m.projection.name for m in members)
     keys = [_lock_key(m.projection.name, m.generation) for m in members]
     started = time.monotonic()
     start = min(engine.positions(members))
 
+    reporting = threading.Lock()
+
     def report(phase: str) -> None:
-        if progress is not None:
+        # Lanes report from their threads; one report at a time, the others skip theirs.
+        if progress is None or not reporting.acquire(blocking=False):
+            return
+        try:
             progress(
                 RebuildProgress(
                     names,
@@ -47,16 +59,29 @@ def run_rebuild(
                     time.monotonic() - started,
                 )
             )
+        finally:
+            reporting.release()
 
     with db.locked(*keys) as got:
         if not got:
             raise RuntimeError(f"a rebuild of {', '.join(names)} is already running")
-        # Bulk phase: until the new generation is within a page of the head.
-        _catch_up(service, members, report, stop_within=engine.page_size)
+        # Bulk phase: until the new generation is within a page of the head. Two lanes, so
+        # that one lane's Python work overlaps the other's wait on the database.
+        lanes = [members[i::_LANES] for i in range(_LANES)]
+        with ThreadPoolExecutor(_LANES, thread_name_prefix="rebuild") as pool:
+            done = [
+                pool.submit(_catch_up, service, lane, report, stop_within=engine.page_size)
+                for lane in lanes
+                if lane
+            ]
+            for future in done:
+                future.result()
         report("indexing")
-        with db.transaction() as tx:
-            for m in members:
+        for m in members:
+            with db.transaction() as tx:
                 registry.mark_indexed(tx, m.projection, m.generation)
+                m.projection.complete_bulk(tx, m.generation)
+        members = [Member(m.projection, m.generation) for m in members]
         _catch_up(service, members, report, stop_within=0)
         report("switching")
         retired: list[tuple[Projection, int]] = []

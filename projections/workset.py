@@ -26,7 +26,8 @@ class Rows:
         self.table = table
         self._name = name
         self._key = table.key[0]
-        self._types = [c.type for c in table.columns]
+        # Text and integers come back as they are; only these columns need converting.
+        self._convert = [(c.name, c.type) for c in table.columns if c.type not in ("text", "int")]
         self._cols = table.column_names
         self._cache: dict[Any, Row | None] = {}
         self._dirty: set[Any] = set()
@@ -35,7 +36,11 @@ class Rows:
         self._loaded_by: set[tuple[str, Any]] = set()
 
     def _decode(self, stored: Sequence[Any]) -> Row:
-        return {c: working(t, v) for c, t, v in zip(self._cols, self._types, stored, strict=True)}
+        row = dict(zip(self._cols, stored, strict=True))
+        for c, t in self._convert:
+            if row[c] is not None:
+                row[c] = working(t, row[c])
+        return row
 
     def _remember(self, key: Any, row: Row | None) -> None:
         self._cache[key] = row
@@ -126,9 +131,10 @@ class Appender:
 class Batch:
     """One transaction of one projection generation: its working sets, by table."""
 
-    def __init__(self, tx: Tx, generation: int) -> None:
+    def __init__(self, tx: Tx, generation: int, *, bulk: bool = False) -> None:
         self.tx = tx
         self.generation = generation
+        self.bulk = bulk
         self._parts: dict[str, Rows | Appender] = {}
 
     def name(self, table: Table) -> str:

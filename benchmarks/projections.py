@@ -1,0 +1,239 @@
+"""Rebuilding every read model over >= 1,000,000 events on PostgreSQL, against two baselines.
+
+    .venv/bin/python benchmarks/projections.py [--events 1000000] [--stock-events 3000]
+
+In one run, on a fresh database: generate a realistic history with the event classes and
+COPY it into the event store's table; then measure
+  (b) a raw paged SELECT over the log that decodes nothing (the ceiling),
+  the batched blue/green rebuild of all seven read models (in a child process, for its peak
+      memory), at half and at full history (peak memory should stay flat),
+  (a) the library's stock ProjectionRunner driving a per-event-transaction projection that
+      does the same work (same read models, same SQL), on the first --stock-events events.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+PAGE = 5000
+
+
+def create_database() -> str:
+    name = f"bench_projections_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return name
+
+
+def drop_database(name: str) -> None:
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def load_events(dbname: str, target: int, seed: int) -> int:
+    """Generate about ``target`` events and COPY them into the event store's table."""
+    from projections.synthetic import History, stored
+
+    datastore = PostgresDatastore(dbname, "127.0.0.1", 5432, "postgres", "")
+    PostgresApplicationRecorder(datastore, events_table_name="appraisals_events").create_table()
+    datastore.close()
+    history = History(seed)
+    n = 0
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{dbname}") as conn:
+        while n < target:
+            with (
+                conn.cursor() as cur,
+                cur.copy(
+                    "COPY appraisals_events (originator_id, originator_version, topic, state) "
+                    "FROM STDIN"
+                ) as copy,
+            ):
+                # One trust of 20 schools x 50 staff over two cycles: about 65,000 events.
+                for event in history.events(trusts=1, schools=20, staff_per_school=50, cycles=2):
+                    copy.write_row(stored(event))
+                    n += 1
+            conn.commit()
+        conn.execute("ANALYZE appraisals_events")
+        conn.commit()
+    return n
+
+
+def raw_scan(url: str) -> tuple[int, float]:
+    """Page through the whole log as the engine does, decoding nothing."""
+    n, last = 0, 0
+    started = time.perf_counter()
+    with psycopg.connect(url) as conn:
+        while True:
+            rows = conn.execute(
+                "SELECT notification_id, originator_id::text, originator_version, topic, state "
+                "FROM appraisals_events WHERE notification_id > %s "
+                "ORDER BY notification_id LIMIT %s",
+                (last, PAGE),
+            ).fetchall()
+            if not rows:
+                break
+            n += len(rows)
+            last = rows[-1][0]
+    return n, time.perf_counter() - started
+
+
+def rebuild_child(url: str) -> None:
+    """Run in a child process: rebuild everything, print timing and peak memory as JSON."""
+    from projections.service import Projections
+
+    service = Projections(url, page_size=PAGE)
+    service.ensure()
+    head = service.engine.head()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    service.rebuild()
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    service.close()
+    print(
+        json.dumps(
+            {"events": head, "seconds": seconds, "rss_mb": peak / 1024, "base_mb": before / 1024}
+        )
+    )
+
+
+def rebuild(url: str) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--rebuild-child", url],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def stock_runner(url: str, events: int) -> tuple[int, float]:
+    """The library's ProjectionRunner with one transaction per event doing the same work."""
+    from eventsourcing.postgres import PostgresTrackingRecorder
+    from eventsourcing.projection import Projection as LibraryProjection
+    from eventsourcing.projection import ProjectionRunner
+
+    from appraisals.settings import Settings, eventsourcing_env
+    from commands.store import EventStoreApp
+    from events.base import DomainEvent
+    from projections import registry
+    from projections.db_postgres import _PgTx
+    from projections.engine import Event
+    from projections.service import Projections
+    from projections.workset import Batch
+
+    service = Projections(url)
+    service.ensure()
+    members = []
+    with service.db.transaction() as tx:
+        for p in service.projections.values():
+            members.append((p, registry.create_generation(tx, p, state="stock", indexed=True)))
+
+    class View(PostgresTrackingRecorder):
+        def apply(self, event: DomainEvent, tracking: Tracking) -> None:
+            data = event.model_dump(mode="json", exclude={"originator_id", "originator_version"})
+            e = Event(
+                tracking.notification_id,
+                str(event.originator_id),
+                event.originator_version,
+                type(event).topic,
+                data,
+            )
+            with self.datastore.transaction(commit=True) as curs:
+                tx = _PgTx(curs.connection)
+                for projection, generation in members:
+                    wanted = projection.topics
+                    if wanted is None or e.topic in wanted:
+                        batch = Batch(tx, generation)
+                        projection.apply(batch, [e])
+                        batch.flush()
+                self._insert_tracking(curs, tracking)
+
+    class Stock(LibraryProjection[View]):
+        name = "stock_projection"
+
+        def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+            self.view.apply(domain_event, tracking)
+
+    env = eventsourcing_env(Settings(database_url=url))
+    started = time.perf_counter()
+    with ProjectionRunner(
+        application_class=EventStoreApp, projection_class=Stock, view_class=View, env=env
+    ) as runner:
+        runner.wait(events, timeout=3600)
+        seconds = time.perf_counter() - started
+    service.close()
+    return events, seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--stock-events", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--rebuild-child")
+    args = parser.parse_args()
+    if args.rebuild_child:
+        rebuild_child(args.rebuild_child)
+        return
+
+    dbname = create_database()
+    url = f"postgresql://postgres@127.0.0.1:5432/{dbname}"
+    try:
+        t = time.perf_counter()
+        half = load_events(dbname, args.events // 2, args.seed)
+        print(f"generated and loaded {half:,} events in {time.perf_counter() - t:.1f}s")
+        first = rebuild(url)
+        t = time.perf_counter()
+        total = half + load_events(dbname, args.events - half, args.seed + 1)
+        print(f"generated and loaded {total - half:,} more in {time.perf_counter() - t:.1f}s")
+
+        scanned, scan_s = raw_scan(url)
+        second = rebuild(url)
+        stock_n, stock_s = stock_runner(url, args.stock_events)
+
+        scan_rate = scanned / scan_s
+        rate = second["events"] / second["seconds"]
+        stock_rate = stock_n / stock_s
+        print()
+        print(f"events in the log                 {total:>12,}")
+        print(f"(b) raw SELECT scan, no decoding   {scan_rate:>12,.0f} events/s ({scan_s:.1f}s)")
+        print(
+            f"batched rebuild of 7 read models   {rate:>12,.0f} events/s "
+            f"({second['seconds']:.1f}s for {second['events']:,})"
+        )
+        print(
+            f"(a) stock runner, 1 tx per event   {stock_rate:>12,.0f} events/s "
+            f"({stock_s:.1f}s for the first {stock_n:,})"
+        )
+        print(f"rebuild vs (a)                     {rate / stock_rate:>12.1f}x   (goal >= 20x)")
+        print(f"rebuild vs (b)                     {rate / scan_rate:>12.2f}x   (goal >= 0.25x)")
+        print(
+            f"peak RSS of the rebuild process    {first['rss_mb']:>8.0f} MB at {first['events']:,} "
+            f"events, {second['rss_mb']:.0f} MB at {second['events']:,}"
+        )
+    finally:
+        if not args.keep:
+            drop_database(dbname)
+
+
+if __name__ == "__main__":
+    main()
