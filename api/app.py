@@ -30,6 +30,8 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         owned = container is None
         app.state.container = container or build(settings or Settings())
         configure_logging(app.state.container.settings.log_level)
+        if owned:
+            app.state.container.start()
         try:
             yield
         finally:

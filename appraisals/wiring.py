@@ -1,7 +1,10 @@
 """The composition root: builds the event store, the command service and the projections.
 
 Nothing here runs at import time; ``build(settings)`` is called by the CLI, the API factory
-and tests, each with the settings they want.
+and tests, each with the settings they want. Without Redis, projections run in an in-process
+runner thread woken after each commit; with ``APPRAISALS_REDIS_URL`` the command side
+enqueues a dramatiq wake-up after each commit and ``appraisals worker`` processes advance the
+read models.
 """
 
 from __future__ import annotations
@@ -9,12 +12,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 from uuid import UUID, uuid4
 
 from appraisals.settings import Settings, eventsourcing_env
 from commands.service import CommandService, system_clock
 from commands.states import StateCache
 from commands.store import EventStoreApp
+from projections.service import Projections
+
+
+class Notifier(Protocol):
+    def notify(self) -> bool: ...
 
 
 @dataclass
@@ -24,11 +33,22 @@ class Container:
     settings: Settings
     store: EventStoreApp
     commands: CommandService
+    projections: Projections
+    notifier: Notifier | None = None
+    on_start: list[Callable[[], None]] = field(default_factory=list)
     closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def start(self) -> None:
+        """Start background work (the in-process projection runner, if any)."""
+        for start in self.on_start:
+            start()
+        self.on_start.clear()
 
     def close(self) -> None:
         for close in reversed(self.closers):
             close()
+        self.closers.clear()
+        self.projections.close()
         self.store.close()
 
 
@@ -41,10 +61,36 @@ def build(
     *,
     clock: Callable[[], datetime] = system_clock,
     new_id: Callable[[], UUID] = uuid4,
+    run_projections: bool = True,
 ) -> Container:
+    """Wire a process. ``run_projections=False`` builds no runner (CLI tools, benchmarks)."""
     store = build_store(settings)
     states = StateCache(
         store, maxsize=settings.state_cache_size, context_ttl=settings.context_cache_ttl
     )
+    projections = Projections(settings.database_url)
+    projections.ensure()
     service = CommandService(store, clock=clock, new_id=new_id, states=states)
-    return Container(settings=settings, store=store, commands=service)
+    container = Container(settings, store, service, projections)
+    if not run_projections:
+        return container
+    if settings.redis_url:
+        from projections.workers import RedisWakeup
+
+        wakeup = RedisWakeup(settings.redis_url, settings.redis_namespace, projections.names)
+        container.notifier = wakeup
+        container.closers.append(wakeup.broker.close)
+    else:
+        from projections.runner import InProcessRunner
+
+        runner = InProcessRunner(projections, poll_interval=settings.projection_poll_seconds)
+        container.notifier = runner
+        container.on_start.append(runner.start)
+        container.closers.append(runner.stop)
+    notifier = container.notifier
+
+    def wake(_position: int) -> None:
+        notifier.notify()
+
+    service.on_committed = wake
+    return container
