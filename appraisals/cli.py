@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID, uuid4
 
 import typer
@@ -13,6 +13,9 @@ from rich.console import Console
 from appraisals.settings import Settings, get_settings
 from commands.principal import Principal
 from events.base import Role
+
+if TYPE_CHECKING:
+    from projections.service import Projections
 
 app = typer.Typer(help="appraisal-ledger: event-sourced staff appraisal for school trusts.")
 console = Console()
@@ -115,6 +118,93 @@ def token(
             ttl=timedelta(minutes=ttl_minutes),
         )
     )
+
+
+@app.command()
+def worker(
+    threads: Annotated[int, typer.Option(min=1, help="Worker threads")] = 2,
+    tick: Annotated[float, typer.Option(help="Seconds between catch-up ticks")] = 5.0,
+) -> None:
+    """Run a projections worker (dramatiq on Redis); start as many as you like."""
+    from projections.workers import run_worker
+
+    settings = _settings()
+    if not settings.redis_url:
+        console.print("[red]APPRAISALS_REDIS_URL is not set: projections run in `serve`[/red]")
+        raise typer.Exit(2)
+    logging.basicConfig(level=settings.log_level)
+    run_worker(
+        settings.database_url,
+        settings.redis_url,
+        settings.redis_namespace,
+        threads=threads,
+        tick_seconds=tick,
+    )
+
+
+projections_app = typer.Typer(help="Read models: status, blue/green rebuild, checksum.")
+app.add_typer(projections_app, name="projections")
+
+
+def _projections() -> Projections:
+    from appraisals.wiring import build_store
+    from projections.service import Projections
+
+    build_store(_settings()).close()  # creates the event store's tables on a new database
+    service = Projections(_settings().database_url)
+    service.ensure()
+    return service
+
+
+@projections_app.command("status")
+def projections_status() -> None:
+    """Each projection's version, position, lag behind the head, and state."""
+    from projections.progress import status_table
+
+    service = _projections()
+    try:
+        console.print(status_table(service.status()))
+    finally:
+        service.close()
+
+
+@projections_app.command("rebuild")
+def projections_rebuild(
+    names: Annotated[list[str] | None, typer.Argument(help="Projections (default: all)")] = None,
+) -> None:
+    """Rebuild beside the live version, catch up, switch atomically, drop the old one."""
+    from projections.progress import rebuild_with_progress
+
+    service = _projections()
+    try:
+        unknown = set(names or ()) - set(service.names)
+        if unknown:
+            console.print(f"[red]unknown projections: {', '.join(sorted(unknown))}[/red]")
+            console.print(f"known: {', '.join(service.names)}")
+            raise typer.Exit(2)
+        live = rebuild_with_progress(service, names or None, console=console)
+        for name, version in live.items():
+            console.print(f"{name}: live version {version}")
+    finally:
+        service.close()
+
+
+@projections_app.command("checksum")
+def projections_checksum(
+    name: Annotated[str, typer.Argument(help="Projection name")],
+) -> None:
+    """A checksum of a read model's contents: equal read models give equal checksums."""
+    service = _projections()
+    try:
+        if name not in service.names:
+            console.print(
+                f"[red]unknown projection {name}[/red]; known: {', '.join(service.names)}"
+            )
+            raise typer.Exit(2)
+        service.catch_up([name])
+        typer.echo(service.checksum(name))
+    finally:
+        service.close()
 
 
 if __name__ == "__main__":  # pragma: no cover
