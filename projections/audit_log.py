@@ -131,6 +131,7 @@ class AuditLog(Projection):
     """Every event, with the trust it belongs to and a one-line summary."""
 
     name = "audit_log"
+    rebuild_cost = 3
     tables = (AUDIT_LOG, SCOPE)
     all_topics = True
 

@@ -55,6 +55,8 @@ class Projection(ABC):
     tables: ClassVar[tuple[Table, ...]]
     # Every event, including topics this code does not know (audit log, event index).
     all_topics: ClassVar[bool] = False
+    # Relative cost of a rebuild, to balance the lanes of a rebuild of several projections.
+    rebuild_cost: ClassVar[int] = 1
 
     def __init__(self) -> None:
         self._dispatch: dict[str, Handler] = {

@@ -134,6 +134,7 @@ class ObjectiveView:
 
 class ObjectiveCurrent(Projection):
     name = "objective_current"
+    rebuild_cost = 3
     tables = (OBJECTIVES, REVIEWS, PRIORITIES, ASSIGNMENTS)
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:

@@ -87,6 +87,7 @@ class Revision:
 
 class ObjectiveRevisions(Projection):
     name = "objective_revisions"
+    rebuild_cost = 2
     tables = (REVISIONS, STATE)
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:

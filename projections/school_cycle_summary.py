@@ -58,6 +58,7 @@ def school_rows(
 
 class SchoolCycleSummary(CycleFacts):
     name = "school_cycle_summary"
+    rebuild_cost = 3
     subjects, facts, priorities = SUBJECTS, FACTS, PRIORITIES
     tables = (SUMMARY, SUBJECTS, FACTS, PRIORITIES)
 

@@ -45,6 +45,7 @@ SCHOOLS = Table(
 
 class TrustCycleSummary(CycleFacts):
     name = "trust_cycle_summary"
+    rebuild_cost = 3
     subjects, facts, priorities = SUBJECTS, FACTS, PRIORITIES
     tables = (TOTALS, SCHOOLS, SUBJECTS, FACTS, PRIORITIES)
 
