@@ -53,9 +53,7 @@ class _PgTx(Tx):
         # COPY into a session-local staging table, then one INSERT ... ON CONFLICT: the
         # fastest way to write thousands of rows from Python (no per-value quoting).
         stage = f"stage_{name}"
-        self._cur.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {name}) ON COMMIT DELETE ROWS"
-        )
+        self._cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {name})")
         self.insert(table, stage, rows)
         cols = table.column_names
         updates = ",".join(f"{c}=EXCLUDED.{c}" for c in cols if c not in table.key)
