@@ -1,0 +1,154 @@
+"""The organisation's own story: the trust, its schools, leaders, priorities and cycles.
+
+Run once, before the chunks, through the command layer on its own staging store. Its
+events form the first stream of the demo; every chunk's staging store is fed them as its
+clock passes them (cycles open, close, reopen; priorities change; a school is renamed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from random import Random
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+
+from appraisals.demo import texts
+from appraisals.demo.calendar import SimClock
+from appraisals.demo.plan import OrgPlan, Person, PriorityPlan
+from appraisals.demo.staging import Staging, Timed, event_time
+from commands import messages as m
+from commands.principal import Principal
+
+
+@dataclass(frozen=True, slots=True)
+class OrgRun:
+    """What the chunks need from the organisation's story."""
+
+    events: list[Timed]
+    cycle_a: UUID
+    cycle_b: UUID
+
+
+def start_date(rng: Random, year: int) -> date:
+    """When someone started at the trust: up to twenty Septembers before the demo."""
+    return date(year - rng.randint(1, 20), 9, 1)
+
+
+def registration(plan: OrgPlan, p: Person, started: date) -> m.RegisterStaff:
+    return m.RegisterStaff(
+        trust_id=plan.trust_id,
+        name=p.name,
+        email=p.email,
+        job_title=p.job_title,
+        category=p.category,
+        school_id=p.school.id,
+        start_date=started,
+        staff_id=p.id,
+    )
+
+
+def run_org(plan: OrgPlan) -> OrgRun:
+    tl = plan.timeline
+    rng = Random(f"appraisal-ledger demo {plan.seed}: org")
+    clock = SimClock(tl.trust_registered)
+    collected: list[StoredEvent] = []
+    staging = Staging(
+        clock, Random(f"appraisal-ledger demo {plan.seed}: org ids"), sink=collected.extend
+    )
+    ceo = plan.ceo.principal
+    admin = plan.admin
+
+    def run(command: m.Command, who: Principal) -> UUID:
+        result = staging.execute(command, who)
+        clock.tick(rng.randint(20, 120))
+        return result.aggregate_id
+
+    def when(moment: datetime) -> None:
+        clock.advance_to(moment)
+
+    def add_priority(p: PriorityPlan) -> None:
+        run(
+            m.AddPriority(
+                trust_id=plan.trust_id,
+                title=p.text.title,
+                description=p.text.description,
+                school_id=p.school.id if p.school else None,
+                priority_id=p.id,
+            ),
+            p.added_by,
+        )
+
+    year = tl.a.start.year
+    when(tl.trust_registered)
+    run(m.RegisterTrust(name=plan.trust_name, trust_id=plan.trust_id), plan.platform_admin)
+    for s in plan.schools:
+        run(m.AddSchool(trust_id=plan.trust_id, name=s.name, phase=s.phase, school_id=s.id), admin)
+    when(tl.leaders_registered)
+    heads = [s.head for s in plan.schools if s.head is not None]
+    leaders = [plan.ceo, *plan.directors, *heads]
+    for p in leaders:
+        run(registration(plan, p, start_date(rng, year)), admin)
+    for p in leaders:
+        if p.appraiser is not None:
+            reason = texts.LINE_MANAGER_REASONS[0].format(year=tl.a.name)
+            change = m.ChangeLineManager(
+                staff_id=p.id, line_manager_id=p.appraiser.id, reason=reason
+            )
+            run(change, admin)
+    when(tl.priorities_added)
+    for priority in plan.priorities:
+        if priority.in_a:
+            add_priority(priority)
+    when(tl.a_scheduled)
+    cycle_a = run(tl.a.schedule(plan.trust_id), ceo)
+    when(tl.a_opened)
+    run(m.OpenCycle(cycle_id=cycle_a), ceo)
+    if plan.renamed is not None:
+        when(tl.school_renamed)
+        school, new_name = plan.renamed
+        rename = m.RenameSchool(
+            trust_id=plan.trust_id,
+            school_id=school.id,
+            new_name=new_name,
+            reason=texts.RENAME_REASON,
+        )
+        run(rename, admin)
+        school.name = new_name
+    when(tl.b_scheduled)
+    cycle_b = run(tl.b.schedule(plan.trust_id), ceo)
+    when(tl.b_policy_changed)
+    run(
+        m.ChangeCyclePolicy(
+            cycle_id=cycle_b,
+            max_objectives=5,
+            appeal_window_days=15,
+            reason=texts.POLICY_CHANGE_REASON,
+        ),
+        ceo,
+    )
+    when(tl.priorities_changed)
+    for priority in plan.priorities:
+        if priority.school is None and priority.in_a and not priority.in_b:
+            retire = m.RetirePriority(
+                trust_id=plan.trust_id, priority_id=priority.id, reason=texts.RETIRE_REASON
+            )
+            run(retire, ceo)
+        elif priority.school is None and priority.in_b and not priority.in_a:
+            add_priority(priority)
+    when(tl.a_closed)
+    run(m.CloseCycle(cycle_id=cycle_a), ceo)
+    when(tl.a_reopened)
+    run(m.ReopenCycle(cycle_id=cycle_a, reason=texts.CYCLE_REOPEN_REASON), ceo)
+    when(tl.a_closed_again)
+    run(m.CloseCycle(cycle_id=cycle_a), ceo)
+    when(tl.b_opened)
+    run(m.OpenCycle(cycle_id=cycle_b), ceo)
+    when(tl.b_priorities_added)
+    for priority in plan.priorities:
+        if priority.school is not None and priority.in_b and not priority.in_a:
+            add_priority(priority)
+    staging.finish()
+    events = [Timed(event_time(e.state), e) for e in collected]
+    return OrgRun(events, cycle_a, cycle_b)
