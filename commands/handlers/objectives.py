@@ -15,7 +15,16 @@ from aggregates.objective import Objective, ObjectiveContent
 from aggregates.review import Review
 from commands import messages as m
 from commands.handlers.reviews import signatory
-from commands.handling import CYCLE, OBJECTIVE, REVIEW, TRUST, Handling, Outcome, review_scope
+from commands.handling import (
+    CYCLE,
+    OBJECTIVE,
+    REVIEW,
+    STAFF,
+    TRUST,
+    Handling,
+    Outcome,
+    review_scope,
+)
 
 
 def _authorised_objective(cmd: m.Command, h: Handling) -> tuple[Objective, Review]:
@@ -48,8 +57,10 @@ def draft_objective(cmd: m.DraftObjective, h: Handling) -> Outcome:
 
 def _require_priority(h: Handling, rv: Review, priority_id: Any) -> None:
     t = h.load(TRUST, rv.trust_id)
+    # Where the appraisee works now: after a mid-cycle move, the new school's priorities.
+    school_id = h.load(STAFF, rv.appraisee_id).school_id or rv.school_id
     require(
-        t.priority_applies(priority_id, rv.school_id),
+        t.priority_applies(priority_id, school_id),
         "priority-applies",
         "the priority must be an active priority of the trust or of the appraisee's school",
     )
