@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import audit, cycles, health, objectives, problems, reviews, staff, trusts
+from api import audit, cycles, health, objectives, problems, reviews, schools, staff, trusts
 from api.observability import Metrics, RequestMiddleware, configure_logging
 from appraisals.settings import Settings
 from appraisals.wiring import Container, build
@@ -50,6 +50,6 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.add_middleware(RequestMiddleware, metrics=app.state.metrics)
     problems.install(app)
     app.include_router(health.router)
-    for resource in (trusts, staff, cycles, reviews, objectives, audit):
+    for resource in (trusts, schools, staff, cycles, reviews, objectives, audit):
         app.include_router(resource.router)
     return app

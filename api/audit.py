@@ -9,10 +9,22 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from aggregates.errors import NotFound
+from aggregates.errors import Forbidden, NotFound
 from api.deps import AppContainer, CurrentPrincipal
+from api.reading import (
+    Cursor,
+    Limit,
+    MinPosition,
+    Page,
+    ReadDb,
+    encode_cursor,
+    fresh,
+    position_cursor,
+)
 from api.schemas import PROBLEM_RESPONSES
-from commands.read_policy import ReadScope, may_read_record
+from commands.read_policy import ReadScope, may_read_audit_log, may_read_record
+from projections import audit_log
+from projections.audit_log import AuditEntry
 from replay.aggregates import AggregateAsOf, UnknownAggregate, as_of
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=PROBLEM_RESPONSES)
@@ -119,4 +131,42 @@ def _review_scope(review: Any) -> ReadScope:
         trust_id=review.trust_id,
         school_ids=frozenset({review.school_id}),
         people=frozenset({review.appraisee_id, review.appraiser_id}),
+    )
+
+
+@router.get("/events", summary="The audit log: every event with its actor, filterable, paged")
+def list_audit_events(
+    container: AppContainer,
+    db: ReadDb,
+    principal: CurrentPrincipal,
+    aggregate_id: UUID | None = None,
+    actor_id: UUID | None = None,
+    event_type: Annotated[str | None, Query(alias="type", max_length=100)] = None,
+    since: Annotated[datetime | None, Query(description="From this moment (inclusive)")] = None,
+    until: Annotated[datetime | None, Query(description="Before this moment")] = None,
+    trust_id: Annotated[
+        UUID | None, Query(description="Platform admins only: the trust to read")
+    ] = None,
+    min_position: MinPosition = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> Page[AuditEntry]:
+    fresh(container, min_position, "audit_log")
+    trust = principal.trust_id or trust_id
+    if not may_read_audit_log(principal, trust):
+        raise Forbidden("the audit log is open to auditors, trust leaders and administrators")
+    entries = audit_log.audit_events(
+        db,
+        trust_id=trust,
+        aggregate_id=aggregate_id,
+        actor_id=actor_id,
+        event_type=event_type,
+        since=since,
+        until=until,
+        after_position=position_cursor(cursor),
+        limit=limit,
+    )
+    more = len(entries) == limit
+    return Page[AuditEntry](
+        items=entries, next_cursor=encode_cursor(entries[-1].position) if more else None
     )

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from fastapi import APIRouter
+from pydantic import BaseModel
 
 from api.commanding import CommandRoute, add_routes
+from api.deps import AppContainer, CurrentPrincipal
+from api.reading import MinPosition, ReadDb, fresh, hidden
+from api.schemas import PROBLEM_RESPONSES
 from commands import messages as m
+from commands.read_policy import ReadScope, may_read_record
+from projections import objective_current, objective_revisions
+from projections.objective_current import ObjectiveView
+from projections.objective_revisions import Revision
 
 router = APIRouter(prefix="/v1/objectives", tags=["objectives"])
 
@@ -81,3 +91,57 @@ ROUTES = [
     ),
 ]
 add_routes(router, ROUTES)
+
+
+class ObjectiveHistory(BaseModel):
+    """An objective now, and every change to it: field, old, new, reason, who and when."""
+
+    objective: ObjectiveView
+    changes: list[Revision]
+
+
+def _visible_objective(
+    db: ReadDb, principal: CurrentPrincipal, objective_id: UUID
+) -> ObjectiveView:
+    view = objective_current.get_objective(db, objective_id)
+    if view is None or not may_read_record(principal, objective_scope(view)):
+        raise hidden("objective")
+    return view
+
+
+def objective_scope(view: ObjectiveView) -> ReadScope:
+    people = {view.appraisee_id} | ({view.appraiser_id} if view.appraiser_id else set())
+    return ReadScope(
+        trust_id=view.trust_id,
+        school_ids=frozenset({view.school_id}) if view.school_id else frozenset(),
+        people=frozenset(people),
+    )
+
+
+@router.get("/{objective_id}", summary="An objective as it is now", responses=PROBLEM_RESPONSES)
+def get_objective(
+    objective_id: UUID,
+    db: ReadDb,
+    container: AppContainer,
+    principal: CurrentPrincipal,
+    min_position: MinPosition = None,
+) -> ObjectiveView:
+    fresh(container, min_position, "objective_current")
+    return _visible_objective(db, principal, objective_id)
+
+
+@router.get(
+    "/{objective_id}/history",
+    summary="An objective's full history with field-level changes",
+    responses=PROBLEM_RESPONSES,
+)
+def get_objective_history(
+    objective_id: UUID,
+    db: ReadDb,
+    container: AppContainer,
+    principal: CurrentPrincipal,
+    min_position: MinPosition = None,
+) -> ObjectiveHistory:
+    fresh(container, min_position, "objective_current", "objective_revisions")
+    view = _visible_objective(db, principal, objective_id)
+    return ObjectiveHistory(objective=view, changes=objective_revisions.history(db, objective_id))

@@ -39,6 +39,10 @@ class PreconditionFailed(Exception):
         self.detail = detail
 
 
+class BadCursor(ValueError):
+    """A pagination cursor this API did not issue."""
+
+
 class NotReady(Exception):
     """A read model did not reach the requested position in time."""
 
@@ -108,7 +112,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(NotReady)
     async def on_not_ready(request: Request, exc: NotReady) -> JSONResponse:
-        return problem(
+        response = problem(
             503,
             "read-model-behind",
             "Read model not yet up to date",
@@ -116,6 +120,12 @@ def install(app: FastAPI) -> None:
             request,
             position=exc.position,
         )
+        response.headers["Retry-After"] = "1"
+        return response
+
+    @app.exception_handler(BadCursor)
+    async def on_bad_cursor(request: Request, exc: BadCursor) -> JSONResponse:
+        return problem(400, "bad-cursor", "Bad cursor", str(exc), request)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
+from uuid import UUID
+
 from fastapi import APIRouter
+from pydantic import BaseModel
 
 from api.commanding import CommandRoute, add_routes
+from api.deps import AppContainer, CurrentPrincipal
+from api.reading import MinPosition, ReadDb, fresh, hidden
+from api.schemas import PROBLEM_RESPONSES
 from commands import messages as m
+from commands.read_policy import ReadScope, may_read_record
+from projections import objective_current, review_status
+from projections.objective_current import ObjectiveView
+from projections.review_status import ReviewView
 
 router = APIRouter(prefix="/v1/reviews", tags=["reviews"])
 
@@ -92,3 +103,41 @@ ROUTES = [
     ),
 ]
 add_routes(router, ROUTES)
+
+
+class ReviewDetail(BaseModel):
+    """A review's stage, meetings, sign-offs and appeal, its overdue flags and objectives."""
+
+    review: ReviewView
+    overdue: dict[str, bool]
+    objectives: list[ObjectiveView]
+
+
+def review_scope(view: ReviewView) -> ReadScope:
+    return ReadScope(
+        trust_id=view.trust_id,
+        school_ids=frozenset({view.school_id, view.current_school_id}),
+        people=frozenset({view.appraisee_id, view.appraiser_id}),
+    )
+
+
+def review_detail(db: ReadDb, principal: CurrentPrincipal, view: ReviewView | None) -> ReviewDetail:
+    if view is None or not may_read_record(principal, review_scope(view)):
+        raise hidden("review")
+    return ReviewDetail(
+        review=view,
+        overdue=view.overdue(date.today()),
+        objectives=objective_current.objectives_for_review(db, view.review_id),
+    )
+
+
+@router.get("/{review_id}", summary="A review and its objectives", responses=PROBLEM_RESPONSES)
+def get_review(
+    review_id: UUID,
+    db: ReadDb,
+    container: AppContainer,
+    principal: CurrentPrincipal,
+    min_position: MinPosition = None,
+) -> ReviewDetail:
+    fresh(container, min_position, "review_status", "objective_current")
+    return review_detail(db, principal, review_status.get_review(db, review_id))

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from fastapi import APIRouter
 
+from aggregates.review import review_id_for
 from api.commanding import CommandRoute, add_routes
+from api.deps import AppContainer, CurrentPrincipal
+from api.reading import MinPosition, ReadDb, fresh
+from api.reviews import ReviewDetail, review_detail
+from api.schemas import PROBLEM_RESPONSES
 from commands import messages as m
+from projections import review_status
 
 router = APIRouter(prefix="/v1/staff", tags=["staff"])
 
@@ -52,3 +60,21 @@ ROUTES = [
     ),
 ]
 add_routes(router, ROUTES)
+
+
+@router.get(
+    "/{staff_id}/cycles/{cycle_id}/appraisal",
+    summary="A member of staff's appraisal in a cycle: their review and objectives",
+    responses=PROBLEM_RESPONSES,
+)
+def get_appraisal(
+    staff_id: UUID,
+    cycle_id: UUID,
+    db: ReadDb,
+    container: AppContainer,
+    principal: CurrentPrincipal,
+    min_position: MinPosition = None,
+) -> ReviewDetail:
+    fresh(container, min_position, "review_status", "objective_current")
+    view = review_status.get_review(db, review_id_for(cycle_id, staff_id))
+    return review_detail(db, principal, view)

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date
+from uuid import UUID
+
 from fastapi import APIRouter
+from pydantic import BaseModel
 
 from api.commanding import CommandRoute, add_routes
+from api.deps import AppContainer, CurrentPrincipal
+from api.reading import MinPosition, ReadDb, fresh, hidden
+from api.schemas import PROBLEM_RESPONSES
 from commands import messages as m
+from commands.read_policy import may_read_summary
+from projections import trust_cycle_summary
+from projections.summary_views import TrustCycleSummaryView
 
 router = APIRouter(prefix="/v1/trusts", tags=["trusts"])
 
@@ -52,3 +62,30 @@ ROUTES = [
     ),
 ]
 add_routes(router, ROUTES)
+
+
+class TrustSummary(BaseModel):
+    summary: TrustCycleSummaryView
+    overdue: dict[str, int]
+
+
+@router.get(
+    "/{trust_id}/cycles/{cycle_id}/summary",
+    summary="A trust's cycle summary: totals and its schools side by side",
+    responses=PROBLEM_RESPONSES,
+)
+def get_trust_summary(
+    trust_id: UUID,
+    cycle_id: UUID,
+    db: ReadDb,
+    container: AppContainer,
+    principal: CurrentPrincipal,
+    min_position: MinPosition = None,
+) -> TrustSummary:
+    fresh(container, min_position, "trust_cycle_summary", "school_cycle_summary")
+    if not may_read_summary(principal, trust_id) or principal.role.value == "school_leader":
+        raise hidden("trust summary")
+    view = trust_cycle_summary.trust_summary(db, trust_id, cycle_id)
+    if view is None:
+        raise hidden("trust summary")
+    return TrustSummary(summary=view, overdue=view.overdue(date.today()))

@@ -25,6 +25,7 @@ def api_settings(pg_url: str) -> Settings:
 @pytest.fixture(scope="module")
 def api_container(api_settings: Settings) -> Iterator[Container]:
     container = build(api_settings)
+    container.start()  # the in-process projection runner, as `appraisals serve` runs it
     yield container
     container.close()
 

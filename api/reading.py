@@ -1,0 +1,88 @@
+"""What every query shares: the read-model database, read-your-writes, pages, denials."""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import Depends, Query
+from pydantic import BaseModel, Field
+
+from aggregates.errors import NotFound
+from api.deps import AppContainer
+from api.problems import BadCursor, NotReady
+from projections.db import Database
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list; pass ``next_cursor`` back as ``cursor`` for the next."""
+
+    items: list[T]
+    next_cursor: str | None = Field(description="Opaque cursor of the next page; null at the end")
+
+
+def read_db(container: AppContainer) -> Database:
+    return container.projections.db
+
+
+ReadDb = Annotated[Database, Depends(read_db)]
+
+MinPosition = Annotated[
+    int | None,
+    Query(
+        ge=1,
+        description="A log position a command returned: wait until this view includes it",
+    ),
+]
+Limit = Annotated[int, Query(ge=1, le=500, description="Page size")]
+Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page")]
+
+
+def fresh(container: AppContainer, min_position: int | None, *names: str) -> None:
+    """Read-your-writes: wait briefly for the named read models to reach ``min_position``."""
+    if min_position is None:
+        return
+    timeout = container.settings.read_your_writes_timeout
+    if not container.projections.wait_for(min_position, names=list(names), timeout=timeout):
+        raise NotReady(
+            f"the read model has not reached position {min_position} yet; retry shortly",
+            position=min_position,
+        )
+
+
+def hidden(what: str) -> NotFound:
+    """The one answer for "missing" and "not yours": a denial never reveals existence."""
+    return NotFound(f"there is no {what} with that id visible to you")
+
+
+def encode_cursor(value: int | str) -> str:
+    return base64.urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        return base64.urlsafe_b64decode(padded.encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise BadCursor("the cursor is not one this API issued") from None
+
+
+def position_cursor(cursor: str | None) -> int:
+    value = decode_cursor(cursor)
+    if value is None:
+        return 0
+    if not value.isdigit():
+        raise BadCursor("the cursor is not one this API issued")
+    return int(value)
+
+
+def paged(items: list[T], cursor: str | None, limit: int) -> Page[T]:
+    """Page a small, bounded list (a school's reviews) by offset."""
+    start = position_cursor(cursor)
+    chunk = items[start : start + limit]
+    more = start + limit < len(items)
+    return Page[T](items=chunk, next_cursor=encode_cursor(start + limit) if more else None)

@@ -1,0 +1,62 @@
+"""School views: a school's cycle summary and the reviews of its staff."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from api.deps import AppContainer, CurrentPrincipal
+from api.reading import Cursor, Limit, MinPosition, Page, ReadDb, fresh, hidden, paged
+from api.reviews import review_scope
+from api.schemas import PROBLEM_RESPONSES
+from commands.read_policy import may_read_record, may_read_summary
+from projections import review_status, school_cycle_summary
+from projections.review_status import ReviewView
+from projections.summary_views import SchoolCycleSummaryView
+
+router = APIRouter(prefix="/v1/schools", tags=["schools"], responses=PROBLEM_RESPONSES)
+
+
+class SchoolSummary(BaseModel):
+    summary: SchoolCycleSummaryView
+    overdue: dict[str, int]
+
+
+@router.get("/{school_id}/cycles/{cycle_id}/summary", summary="A school's cycle summary")
+def get_school_summary(
+    school_id: UUID,
+    cycle_id: UUID,
+    db: ReadDb,
+    container: AppContainer,
+    principal: CurrentPrincipal,
+    min_position: MinPosition = None,
+) -> SchoolSummary:
+    fresh(container, min_position, "school_cycle_summary")
+    view = school_cycle_summary.school_summary(db, school_id, cycle_id)
+    if view is None or not may_read_summary(principal, view.trust_id, school_id):
+        raise hidden("school summary")
+    return SchoolSummary(summary=view, overdue=view.overdue(date.today()))
+
+
+@router.get(
+    "/{school_id}/cycles/{cycle_id}/reviews",
+    summary="The reviews of a school's staff in a cycle (people now at the school)",
+)
+def list_school_reviews(
+    school_id: UUID,
+    cycle_id: UUID,
+    db: ReadDb,
+    container: AppContainer,
+    principal: CurrentPrincipal,
+    min_position: MinPosition = None,
+    cursor: Cursor = None,
+    limit: Limit = 50,
+) -> Page[ReviewView]:
+    fresh(container, min_position, "review_status")
+    reviews = review_status.reviews_for_school(db, school_id, cycle_id)
+    # Leaders see the school's list; staff see only the reviews they are part of.
+    visible = [r for r in reviews if may_read_record(principal, review_scope(r))]
+    return paged(visible, cursor, limit)

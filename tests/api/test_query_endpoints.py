@@ -1,0 +1,174 @@
+"""Every query endpoint against every role and scope: allowed, or a 404 that does not leak
+whether the record exists; read-your-writes with ?min_position=; paging."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+
+from appraisals.wiring import Container
+from commands import messages as m
+from commands.principal import Principal
+from events.base import Role
+from tests.api.conftest import Auth
+from tests.scenario import Org, build_org
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def world(api_container: Container) -> tuple[Org, Org, uuid.UUID, int]:
+    org = build_org(api_container.commands)
+    other = build_org(api_container.commands, name="Rowan Trust")
+    result = api_container.commands.execute(
+        m.DraftObjective(
+            review_id=org.review_id,
+            title="Develop outdoor learning",
+            success_criteria=["Weekly outdoor sessions for Reception"],
+            due_date=date(2026, 6, 1),
+        ),
+        org.appraiser,
+    )
+    assert result.position is not None
+    return org, other, result.aggregate_id, result.position
+
+
+def _paths(org: Org, objective_id: uuid.UUID) -> dict[str, str]:
+    return {
+        "objective": f"/v1/objectives/{objective_id}",
+        "history": f"/v1/objectives/{objective_id}/history",
+        "review": f"/v1/reviews/{org.review_id}",
+        "appraisal": f"/v1/staff/{org.appraisee_id}/cycles/{org.cycle_id}/appraisal",
+        "school summary": f"/v1/schools/{org.school_id}/cycles/{org.cycle_id}/summary",
+        "trust summary": f"/v1/trusts/{org.trust_id}/cycles/{org.cycle_id}/summary",
+        "aggregate": f"/v1/audit/aggregates/{objective_id}",
+    }
+
+
+# Who may read each view; everyone else gets a 404 (or 403 for the audit log).
+RECORD = {"appraisee", "appraiser", "school leader", "trust leader", "auditor", "admin"}
+SUMMARY_SCHOOL = {"school leader", "trust leader", "auditor", "admin", "analyst"}
+SUMMARY_TRUST = {"trust leader", "auditor", "admin", "analyst"}
+ALLOWED = {
+    "objective": RECORD,
+    "history": RECORD,
+    "review": RECORD,
+    "appraisal": RECORD,
+    "school summary": SUMMARY_SCHOOL,
+    "trust summary": SUMMARY_TRUST,
+    "aggregate": RECORD,
+}
+
+
+def _principals(org: Org, other: Org) -> dict[str, Principal]:
+    return {
+        "appraisee": org.appraisee,
+        "appraiser": org.appraiser,
+        "unrelated staff": Principal(uuid.uuid4(), Role.STAFF, trust_id=org.trust_id),
+        "school leader": org.school_leader,
+        "leader of another school": org.other_school_leader,
+        "trust leader": org.trust_leader,
+        "auditor": org.auditor,
+        "analyst": org.analyst,
+        "admin": org.admin,
+        "trust leader of another trust": other.trust_leader,
+        "auditor of another trust": other.auditor,
+        "admin of another trust": other.admin,
+    }
+
+
+def test_every_query_answers_its_readers_and_hides_from_everyone_else(
+    client: TestClient, auth: Auth, world: tuple[Org, Org, uuid.UUID, int]
+) -> None:
+    org, other, objective_id, position = world
+    principals = _principals(org, other)
+    for view, path in _paths(org, objective_id).items():
+        fresh = f"{path}?min_position={position}"
+        assert client.get(fresh).status_code == 401, view
+        missing_path = path.replace(str(objective_id), str(uuid.uuid4())).replace(
+            str(org.cycle_id), str(uuid.uuid4())
+        )
+        for who, principal in principals.items():
+            response = client.get(fresh, headers=auth(principal))
+            if who in ALLOWED[view]:
+                assert response.status_code == 200, (view, who, response.json())
+            else:
+                assert response.status_code == 404, (view, who, response.status_code)
+                # The same answer as for a record that does not exist at all.
+                absent = client.get(missing_path, headers=auth(principal))
+                assert absent.status_code == 404
+                assert absent.json()["title"] == response.json()["title"]
+
+
+def test_the_audit_log_is_for_auditors_leaders_and_admins_of_the_trust(
+    client: TestClient, auth: Auth, world: tuple[Org, Org, uuid.UUID, int]
+) -> None:
+    org, _other, _objective_id, position = world
+    for principal in (org.auditor, org.trust_leader, org.admin):
+        r = client.get(
+            f"/v1/audit/events?min_position={position}&limit=500", headers=auth(principal)
+        )
+        assert r.status_code == 200
+        trusts = {e["trust_id"] for e in r.json()["items"]}
+        assert trusts == {str(org.trust_id)}  # never another trust's events
+    for principal in (org.appraisee, org.school_leader, org.analyst):
+        assert client.get("/v1/audit/events", headers=auth(principal)).status_code == 403
+
+
+def test_audit_log_filters_and_cursor_pages(
+    client: TestClient, auth: Auth, world: tuple[Org, Org, uuid.UUID, int]
+) -> None:
+    org, _other, objective_id, position = world
+    h = auth(org.auditor)
+    base = f"/v1/audit/events?min_position={position}"
+    by_aggregate = client.get(f"{base}&aggregate_id={objective_id}", headers=h).json()
+    assert [e["event_type"] for e in by_aggregate["items"]] == ["ObjectiveDrafted"]
+    by_actor = client.get(f"{base}&actor_id={org.appraiser_id}", headers=h).json()["items"]
+    assert by_actor and all(e["actor_id"] == str(org.appraiser_id) for e in by_actor)
+    by_type = client.get(f"{base}&type=SchoolAdded", headers=h).json()["items"]
+    assert len(by_type) == 2
+    seen: list[int] = []
+    cursor = None
+    while True:
+        url = f"{base}&limit=3" + (f"&cursor={cursor}" if cursor else "")
+        page = client.get(url, headers=h).json()
+        seen += [e["position"] for e in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    everything = client.get(f"{base}&limit=500", headers=h).json()["items"]
+    assert seen == [e["position"] for e in everything] and seen == sorted(seen)
+    bad = client.get(f"{base}&cursor=!!notours", headers=h)
+    assert bad.status_code == 400
+
+
+def test_a_query_waits_for_its_own_write_and_says_so_when_it_cannot(
+    client: TestClient, api_container: Container, auth: Auth, world: tuple[Org, Org, uuid.UUID, int]
+) -> None:
+    org, _other, objective_id, _position = world
+    revised = client.post(
+        f"/v1/objectives/{objective_id}/revisions",
+        json={"title": "Develop outdoor learning across EYFS"},
+        headers=auth(org.appraiser),
+    ).json()
+    now = client.get(
+        f"/v1/objectives/{objective_id}?min_position={revised['position']}",
+        headers=auth(org.appraisee),
+    ).json()
+    assert now["title"] == "Develop outdoor learning across EYFS"
+    settings = api_container.settings
+    old_timeout = settings.read_your_writes_timeout
+    object.__setattr__(settings, "read_your_writes_timeout", 0.2)
+    try:
+        ahead = client.get(
+            f"/v1/objectives/{objective_id}?min_position={revised['position'] + 10_000}",
+            headers=auth(org.appraisee),
+        )
+    finally:
+        object.__setattr__(settings, "read_your_writes_timeout", old_timeout)
+    assert ahead.status_code == 503
+    assert ahead.json()["type"].endswith("/read-model-behind")
+    assert ahead.headers["retry-after"] == "1"
