@@ -75,7 +75,7 @@ def rename_school(
     old = trust.schools[school_id]
     require(new_name.strip() != old, "name-unchanged", "the new name is the same as the old one")
     require(
-        _name_free(trust, new_name),
+        _name_free(trust, new_name, except_school=school_id),
         "school-name-unique",
         f"the trust already has a school called {new_name.strip()!r}",
     )
@@ -127,9 +127,14 @@ def retire_priority(
     return [next_event(PriorityRetired, trust, ctx, priority_id=priority_id, reason=reason.strip())]
 
 
-def _name_free(trust: Trust, name: str) -> bool:
+def _name_free(trust: Trust, name: str, *, except_school: UUID | None = None) -> bool:
+    # A school may be renamed to another capitalisation of its own name.
     wanted = name.strip().casefold()
-    return all(existing.casefold() != wanted for existing in trust.schools.values())
+    return all(
+        existing.casefold() != wanted
+        for school_id, existing in trust.schools.items()
+        if school_id != except_school
+    )
 
 
 # Evolution ------------------------------------------------------------------------------
