@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 import structlog
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client import generate_latest as _generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -43,6 +43,13 @@ class Metrics:
             "appraisals_commands_total",
             "Commands by type and outcome (accepted, replayed, or the problem type)",
             ["command", "outcome"],
+            registry=self.registry,
+        )
+
+        self.projection_lag = Gauge(
+            "appraisals_projection_lag_events",
+            "Events a projection's live version is behind the head of the log",
+            ["projection", "version"],
             registry=self.registry,
         )
 
