@@ -8,7 +8,7 @@ from typing import Annotated, Generic, TypeVar
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
 
-from aggregates.errors import NotFound
+from aggregates.errors import NotFound, RuleBroken
 from api.deps import AppContainer
 from api.problems import BadCursor, NotReady
 from projections.db import Database
@@ -44,6 +44,12 @@ def fresh(container: AppContainer, min_position: int | None, *names: str) -> Non
     """Read-your-writes: wait briefly for the named read models to reach ``min_position``."""
     if min_position is None:
         return
+    head = container.store.recorder.max_notification_id() or 0
+    if min_position > head:
+        raise RuleBroken(
+            "min-position-exists",
+            f"no event has been recorded at position {min_position} (the log ends at {head})",
+        )
     timeout = container.settings.read_your_writes_timeout
     if not container.projections.wait_for(min_position, names=list(names), timeout=timeout):
         raise NotReady(

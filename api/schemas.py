@@ -36,4 +36,5 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     412: _problem("If-Match names a version that is no longer current"),
     413: _problem("Request body too large"),
     422: _problem("Invalid input, or a domain rule broken (see `rule`)"),
+    503: _problem("A read model has not reached `min_position` yet (retry after a moment)"),
 }

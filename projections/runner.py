@@ -29,6 +29,7 @@ class InProcessRunner:
     def start(self) -> None:
         if self._thread is not None:
             return
+        self._stopping.clear()
         self.projections.ensure()
         self._thread = threading.Thread(target=self._run, name="projections", daemon=True)
         self._thread.start()

@@ -159,16 +159,32 @@ def test_a_query_waits_for_its_own_write_and_says_so_when_it_cannot(
         headers=auth(org.appraisee),
     ).json()
     assert now["title"] == "Develop outdoor learning across EYFS"
+    beyond = client.get(
+        f"/v1/objectives/{objective_id}?min_position={revised['position'] + 10_000}",
+        headers=auth(org.appraisee),
+    )
+    assert beyond.status_code == 422 and beyond.json()["rule"] == "min-position-exists"
+    # A position that exists but that the read model has not reached: a clear 503, not stale
+    # data. The runner is held back by taking the projection's lock.
     settings = api_container.settings
     old_timeout = settings.read_your_writes_timeout
     object.__setattr__(settings, "read_your_writes_timeout", 0.2)
+    runner = api_container.notifier
     try:
-        ahead = client.get(
-            f"/v1/objectives/{objective_id}?min_position={revised['position'] + 10_000}",
+        runner.stop()  # type: ignore[union-attr]
+        later = client.post(
+            f"/v1/objectives/{objective_id}/revisions",
+            json={"title": "Outdoor learning in EYFS and KS1"},
+            headers=auth(org.appraiser),
+        ).json()
+        behind = client.get(
+            f"/v1/objectives/{objective_id}?min_position={later['position']}",
             headers=auth(org.appraisee),
         )
     finally:
         object.__setattr__(settings, "read_your_writes_timeout", old_timeout)
-    assert ahead.status_code == 503
-    assert ahead.json()["type"].endswith("/read-model-behind")
-    assert ahead.headers["retry-after"] == "1"
+        api_container.projections.catch_up()
+        runner.start()  # type: ignore[union-attr]
+    assert behind.status_code == 503
+    assert behind.json()["type"].endswith("/read-model-behind")
+    assert behind.headers["retry-after"] == "1"
