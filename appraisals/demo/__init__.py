@@ -31,7 +31,7 @@ How the events get to the target store, fast and in bounded memory:
   chunk's events go to a spool on disk, and at the end the streams (org first) are merged by
   timestamp into the target, so the target's log is in time order as a live system's would
   be (as-of queries map a moment to a log position). Every copy goes through the target
-  recorder's ``insert_events`` in batches of 20,000, one transaction a batch.
+  recorder's ``insert_events``, 5,000 events a transaction (see ``staging.TARGET_BATCH``).
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def generate(
                     )
                     done += chunk.produced
                     chunks.append(chunk)
-                out.write_all(spool.merged())
+                out.write(spool.merged())
             finally:
                 spool.close()
     if progress is not None:

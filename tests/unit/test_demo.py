@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict
 from uuid import UUID
 
 import orjson
@@ -24,9 +24,16 @@ from commands.store import EventStoreApp
 from events.base import registered_topics
 from events.codec import record_hash
 
-SMALL = {"schools": 2, "staff": 40}
+
+class Size(TypedDict, total=False):
+    schools: int
+    staff: int
+    chunk_staff: int
+
+
+SMALL: Size = {"schools": 2, "staff": 40}
 # Four schools in chunks of about 20 staff: the spool-and-merge path.
-CHUNKED = {"schools": 4, "staff": 84, "chunk_staff": 20}
+CHUNKED: Size = {"schools": 4, "staff": 84, "chunk_staff": 20}
 KIND_BY_FIRST_TOPIC: dict[str, Kind[Any]] = {
     "appraisals/TrustRegistered": TRUST,
     "appraisals/StaffRegistered": STAFF,
