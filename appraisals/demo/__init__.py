@@ -60,7 +60,7 @@ from commands.store import EventStoreApp
 
 __all__ = ["CHUNK_STAFF", "DemoSummary", "SamplePerson", "generate"]
 
-# Staff a chunk: about 100k staged events, some 150 MB at the peak.
+# Staff a chunk: about 130,000 staged events; the process stays near 200 MB.
 CHUNK_STAFF = 2_500
 FIRST_YEAR = 2024
 

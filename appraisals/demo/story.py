@@ -43,7 +43,6 @@ class ReviewRun:
     id: UUID
     appraiser: Person
     goals: list[Goal] = field(default_factory=list)
-    signed: bool = False
 
 
 @dataclass
@@ -354,7 +353,7 @@ class ChunkStory:
 
     def _carry_forward(self, p: Person, rv: ReviewRun, cal: CycleCalendar) -> list[Goal]:
         last = self.reviews.get((p.id, "a"))
-        if last is None or last.appraiser is not rv.appraiser or self.rng.random() < 0.7:
+        if last is None or last.appraiser is not rv.appraiser or self.rng.random() < 0.85:
             return []
         unmet = [
             g
@@ -559,7 +558,6 @@ class ChunkStory:
             appraiser,
         )
         self.act(m.IssueReport(review_id=rv.id), appraiser)
-        rv.signed = False
 
     def _reassess(self, p: Person, rv: ReviewRun, *, reinstate: bool) -> None:
         """The reopened review: a withdrawn objective back if wrongly withdrawn, one outcome
@@ -585,7 +583,6 @@ class ChunkStory:
             self.act(m.CommentOnReport(review_id=rv.id, comment=text), p.principal)
         self.act(m.SignOffReview(review_id=rv.id), p.principal)
         self.act(m.SignOffReview(review_id=rv.id), rv.appraiser.principal)
-        rv.signed = True
 
     def _moderator(self, p: Person, rv: ReviewRun) -> Principal:
         """An independent leader: the CEO for heads, a director where the head appraises."""

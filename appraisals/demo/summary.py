@@ -79,13 +79,18 @@ class DemoSummary:
         rate = self.events / self.seconds if self.seconds else 0.0
         lines = [
             f"{self.trust_name} (trust {self.trust_id}, seed {self.seed})",
-            f"  {len(self.school_ids)} schools, {self.staff:,} staff, {self.reviews:,} reviews, "
+            f"  {_count(len(self.school_ids), 'school')}, {self.staff:,} staff, "
+            f"{self.reviews:,} reviews, "
             f"{self.objectives:,} objectives",
             f"  {self.events:,} events in {self.seconds:.1f} s ({rate:,.0f} events/s, "
-            f"{self.chunks} chunk{'s' if self.chunks != 1 else ''})",
+            f"{_count(self.chunks, 'chunk')})",
         ]
         for c in (self.previous_cycle, self.current_cycle):
             lines.append(f"  cycle {c.name} ({c.status}): {c.id}")
         lines.append("People to try the API as:")
         lines += [s.describe() for s in self.samples]
         return "\n".join(lines)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
