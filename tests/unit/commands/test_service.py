@@ -27,7 +27,7 @@ from events.objective import ObjectiveAgreed, ObjectiveDrafted
 from events.review import ObjectiveLinked
 from events.values import Signatory
 from tests.scenario import Org
-from tests.unit.commands.conftest import FixedClock, log_length
+from tests.unit.support import FixedClock, log_length
 
 DUE = date(2026, 7, 1)
 
