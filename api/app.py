@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from api import audit, cycles, health, objectives, problems, reviews, schools, staff, trusts
@@ -32,6 +33,10 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         configure_logging(app.state.container.settings.log_level)
         if owned:
             app.state.container.start()
+        # Sync endpoints run in anyio's thread pool: more threads than database connections
+        # only adds GIL and pool-lock contention, so match the two.
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = app.state.container.settings.worker_threads
         try:
             yield
         finally:

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     # Pseudonymisation key for analysts' output (replay); set it in production.
     pseudonym_key: SecretStr = SecretStr("dev-only-pseudonym-key")
     pool_size: int = Field(default=10, ge=1)
+    # Threads serving (synchronous) API endpoints in one process.
+    worker_threads: int = Field(default=10, ge=1)
     # Recent aggregate states kept per process by the command side (see commands/states.py).
     state_cache_size: int = Field(default=20_000, ge=0)
     # How old (seconds) a cached context aggregate (a review, a cycle) may be in a rule check.

@@ -19,6 +19,7 @@ from appraisals.settings import Settings, eventsourcing_env
 from commands.service import CommandService, system_clock
 from commands.states import StateCache
 from commands.store import EventStoreApp
+from projections.db import connect
 from projections.service import Projections
 
 
@@ -49,6 +50,7 @@ class Container:
             close()
         self.closers.clear()
         self.projections.close()
+        self.projections.db.close()
         self.store.close()
 
 
@@ -68,7 +70,7 @@ def build(
     states = StateCache(
         store, maxsize=settings.state_cache_size, context_ttl=settings.context_cache_ttl
     )
-    projections = Projections(settings.database_url)
+    projections = Projections(connect(settings.database_url, pool_size=settings.pool_size))
     projections.ensure()
     service = CommandService(store, clock=clock, new_id=new_id, states=states)
     container = Container(settings, store, service, projections)

@@ -31,8 +31,10 @@ from datetime import date
 from pathlib import Path
 
 import httpx
+import orjson
 
 ROOT = Path(__file__).resolve().parents[1]
+EXTRA_ENV = dict(e.split("=", 1) for e in os.environ.get("BENCH_SERVER_ENV", "").split() if e)
 sys.path.insert(0, str(ROOT))
 
 from api.auth import mint_token  # noqa: E402
@@ -104,6 +106,41 @@ def start_server(app: str, env: dict[str, str], port: int, cwd: str) -> subproce
     raise RuntimeError(f"server {app} did not start")
 
 
+class Connection:
+    """A minimal keep-alive HTTP/1.1 client over asyncio streams: the load generator must
+    cost far less CPU than the servers it measures (httpx would be the bottleneck here)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, headers: dict[str, str], body: object) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        payload = orjson.dumps(body) if body is not None else b""
+        head = [f"{method} {path} HTTP/1.1", f"Host: {self.host}", "Connection: keep-alive"]
+        head += [f"{k}: {v}" for k, v in headers.items()]
+        if body is not None:
+            head.append("Content-Type: application/json")
+        head.append(f"Content-Length: {len(payload)}")
+        self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + payload)
+        status_line = await self.reader.readline()
+        status = int(status_line.split()[1])
+        length = 0
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        await self.reader.readexactly(length)
+        return status
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
 async def load(
     base: str,
     clients: int,
@@ -111,26 +148,28 @@ async def load(
     make: Callable[[int], tuple[str, str, dict[str, str], object]],
 ) -> tuple[float, list[float], int]:
     """``total`` requests from ``clients`` concurrent clients; (req/s, latencies ms, errors)."""
+    host, port = base.removeprefix("http://").split(":")
     latencies: list[float] = []
     errors = 0
     counter = iter(range(total))
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
 
-        async def worker() -> None:
-            nonlocal errors
+    async def worker() -> None:
+        nonlocal errors
+        conn = Connection(host, int(port))
+        try:
             for i in counter:
                 method, path, headers, body = make(i)
                 started = time.perf_counter()
-                r = await client.request(method, path, headers=headers, json=body)
+                status = await conn.request(method, path, headers, body)
                 latencies.append((time.perf_counter() - started) * 1000)
-                if r.status_code >= 400:
+                if status >= 400:
                     errors += 1
+        finally:
+            conn.close()
 
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(clients)))
-        elapsed = time.perf_counter() - started
-    return total / elapsed, latencies, errors
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(clients)))
+    return total / (time.perf_counter() - started), latencies, errors
 
 
 def pct(values: list[float], q: float) -> float:
@@ -220,7 +259,7 @@ def main() -> None:
             settings, targets, paths = seed(url, args.staff)
             tokens = {o: token(settings, p) for o, p in targets}
             port = free_port()
-            env = {"APPRAISALS_DATABASE_URL": url, "APPRAISALS_LOG_LEVEL": "WARNING"}
+            env = {"APPRAISALS_DATABASE_URL": url, "APPRAISALS_LOG_LEVEL": "WARNING", **EXTRA_ENV}
             procs.append(start_server("api.asgi:app", env, port, tmp))
             rng = random.Random(7)
 

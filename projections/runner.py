@@ -18,9 +18,14 @@ log = logging.getLogger(__name__)
 class InProcessRunner:
     """Advances every projection in a background thread when notified, and on a poll."""
 
-    def __init__(self, projections: Projections, *, poll_interval: float = 1.0) -> None:
+    def __init__(
+        self, projections: Projections, *, poll_interval: float = 1.0, coalesce: float = 0.02
+    ) -> None:
         self.projections = projections
         self.poll_interval = poll_interval
+        # After a wake-up, wait this long so a burst of commits is applied as one batch
+        # rather than one small transaction per projection per commit.
+        self.coalesce = coalesce
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -49,7 +54,8 @@ class InProcessRunner:
     def _run(self) -> None:
         backoff = self.poll_interval
         while not self._stopping.is_set():
-            self._wake.wait(backoff)
+            if self._wake.wait(backoff) and self.coalesce > 0:
+                self._stopping.wait(self.coalesce)
             self._wake.clear()
             if self._stopping.is_set():
                 return
