@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated
-from uuid import UUID, uuid4
+from uuid import UUID, uuid4, uuid5
 
 import typer
 from rich.console import Console
@@ -15,6 +15,8 @@ from commands.principal import Principal
 from events.base import Role
 
 if TYPE_CHECKING:
+    from appraisals.demo.summary import DemoSummary
+    from commands.store import EventStoreApp
     from projections.service import Projections
 
 app = typer.Typer(help="appraisal-ledger: event-sourced staff appraisal for school trusts.")
@@ -45,6 +47,7 @@ def serve(
     if demo_if_empty and not container.store.recorder.max_notification_id():
         console.print("[bold]Empty store: loading the demo trust…[/bold]")
         _run_demo(container.store, schools=8, staff=400, seed=0)
+    container.start()  # the in-process projection runner (unless Redis workers do it)
     console.print(f"Serving on http://{host}:{port} (docs at /docs), store {settings.database_url}")
     try:
         uvicorn.run(create_app(container=container), host=host, port=port, log_level="info")
@@ -52,7 +55,7 @@ def serve(
         container.close()
 
 
-def _run_demo(store: object, *, schools: int, staff: int, seed: int) -> None:
+def _run_demo(store: EventStoreApp, *, schools: int, staff: int, seed: int) -> None:
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from appraisals import demo
@@ -66,13 +69,34 @@ def _run_demo(store: object, *, schools: int, staff: int, seed: int) -> None:
     ) as progress:
         task = progress.add_task("demo", total=None)
         summary = demo.generate(
-            store,  # type: ignore[arg-type]
+            store,
             schools=schools,
             staff=staff,
             seed=seed,
             progress=lambda n: progress.update(task, completed=n),
         )
     console.print(summary.describe())
+    _print_tokens(summary)
+
+
+def _print_tokens(summary: DemoSummary) -> None:
+    """Ready-made bearer tokens for the demo's people (and an auditor and an analyst)."""
+    from api.auth import mint_token
+
+    settings = _settings()
+    people = [(s.label, s.principal) for s in summary.samples]
+    for role in (Role.AUDITOR, Role.ANALYST):
+        # Read-only roles need no staff record: a fixed id per trust keeps tokens stable.
+        who = uuid5(summary.trust_id, role.value)
+        people.append((role.value, Principal(who, role, trust_id=summary.trust_id)))
+    console.print("Bearer tokens (8 hours; mint more with `appraisals token`):")
+    for label, principal in people:
+        token = mint_token(
+            principal,
+            secret=settings.jwt_secret.get_secret_value(),
+            issuer=settings.jwt_issuer,
+        )
+        console.print(f"  {label}: {token}", soft_wrap=True)
 
 
 @app.command("demo")
