@@ -99,7 +99,7 @@ def generate(
             "another seed"
         )
     org = run_org(plan)
-    out = Target(store, None)
+    out = Target(store)
     chunks: list[_Chunk] = []
     if len(plan.chunks) == 1:
         chunks.append(_run_chunk(plan, org, 0, out.write, hand_on_org=True, progress=progress))

@@ -210,15 +210,12 @@ def _uuid(value: object) -> UUID:
 class Target:
     """The store the demo is for: receives events in order, one transaction a batch."""
 
-    def __init__(self, store: EventStoreApp, on_events: Callable[[int], None] | None) -> None:
+    def __init__(self, store: EventStoreApp) -> None:
         self.store = store
         self.written = 0
-        self._on_events = on_events
 
     def write(self, events: Iterable[StoredEvent]) -> None:
         it = iter(events)
         while batch := list(islice(it, TARGET_BATCH)):
             self.store.recorder.insert_events(batch)
             self.written += len(batch)
-            if self._on_events is not None:
-                self._on_events(self.written)
