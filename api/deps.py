@@ -67,6 +67,7 @@ def idempotency_key(
         Header(
             alias="Idempotency-Key",
             description="Any unique string (e.g. a UUID); a retry with it records nothing new",
+            min_length=1,
             max_length=200,
         ),
     ] = None,
