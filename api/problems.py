@@ -82,21 +82,17 @@ def _errors(exc: RequestValidationError | ValidationError) -> list[dict[str, Any
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into problem details."""
 
-    @app.exception_handler(RequestValidationError)
-    async def on_request_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def on_invalid(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError | ValidationError)
         errors = _errors(exc)
         fields = ", ".join(sorted({e["field"] or "body" for e in errors}))
         return problem(
             422, "validation-error", "Invalid input", f"invalid: {fields}", request, errors=errors
         )
 
-    @app.exception_handler(ValidationError)
-    async def on_invalid(request: Request, exc: ValidationError) -> JSONResponse:
-        errors = _errors(exc)
-        fields = ", ".join(sorted({e["field"] or "body" for e in errors}))
-        return problem(
-            422, "validation-error", "Invalid input", f"invalid: {fields}", request, errors=errors
-        )
+    # Both the request's own validation and a command model's (built from path + body).
+    app.add_exception_handler(RequestValidationError, on_invalid)
+    app.add_exception_handler(ValidationError, on_invalid)
 
     @app.exception_handler(DomainError)
     async def on_domain_error(request: Request, exc: DomainError) -> JSONResponse:
