@@ -13,7 +13,7 @@ from uuid import UUID
 
 import orjson
 
-from events.base import DomainEvent, resolve, topic_of, upcast
+from events.base import DomainEvent, TopicError, resolve, topic_of, upcast
 
 VERSION_KEY = "_v"
 _ENVELOPE = {"originator_id", "originator_version"}
@@ -32,6 +32,11 @@ def decode_state(topic: str, data: bytes) -> tuple[type[DomainEvent], dict[str, 
     cls = resolve(topic)
     state: dict[str, Any] = orjson.loads(data)
     stored_version = state.pop(VERSION_KEY, 1)
+    if stored_version > cls.class_version:
+        raise TopicError(
+            f"{cls.__name__} was stored at version {stored_version}, newer than this code's "
+            f"{cls.class_version}: upgrade the service before reading it"
+        )
     if stored_version != cls.class_version:
         state = upcast(cls, state, stored_version)
     return cls, state

@@ -336,3 +336,15 @@ def test_commands_act_on_aggregates_whose_history_starts_at_version_1(
     )
     assert revised.version == 3
     assert load(event_store, OBJECTIVE, OBJ).content.success_criteria == ("85% at ARE",)
+
+
+def test_an_event_stored_by_a_newer_version_of_the_service_is_refused_not_misread() -> None:
+    import orjson
+    import pytest as _pytest
+
+    from events.base import TopicError
+    from events.codec import decode
+
+    state = orjson.dumps({"name": "Oak", "_v": 99})
+    with _pytest.raises(TopicError, match="newer"):
+        decode("appraisals/TrustRegistered", state, "3f1c2a9e-6b1d-4c55-9f1e-2a7d3c4b5e60", 1)
