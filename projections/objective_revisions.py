@@ -1,7 +1,10 @@
 """objective_revisions: every change to every objective (field, old, new, reason, actor, time).
 
 Drafting records each initial field (old value none), so an objective's fields at any point
-can be read from its revisions alone. Status changes are rows too (field ``status``).
+can be read from its revisions alone. Status changes are rows too (field ``status``). Each row
+also keeps where it belongs at the time of the change: the appraisee's school on that day (from
+the assignment history, as known at that point of the log) and the objective's priority once
+the change was made, so a cycle's changes can be read per school or per priority.
 """
 
 from __future__ import annotations
@@ -13,8 +16,21 @@ from typing import Any
 from uuid import UUID
 
 from events import objective as ob
+from events import review as rv
+from events import staff
 from events.base import DomainEvent
-from projections.common import as_model, objective_status, select, when
+from projections.common import (
+    as_model,
+    assignments_table,
+    day,
+    field_values,
+    objective_status,
+    originators,
+    record_assignment,
+    school_at,
+    select,
+    when,
+)
 from projections.db import Column, ColumnType, Database, Table
 from projections.engine import Event, Handler, Projection
 from projections.workset import Batch, Row
@@ -27,6 +43,8 @@ REVISIONS = Table(
         Column("objective_id", "id", False),
         Column("review_id", "id"),
         Column("cycle_id", "id"),
+        Column("school_id", "id"),
+        Column("priority_id", "id"),
         Column("event_type", "text", False),
         Column("field", "text", False),
         Column("old_value", "json"),
@@ -38,7 +56,14 @@ REVISIONS = Table(
         Column("version", "int", False),
     ),
     key=("position", "seq"),
-    indexes=(("objective_id", "position"), ("cycle_id", "position"), ("review_id", "position")),
+    # One per query, each ending in the page order so a page is one index range.
+    indexes=(
+        ("objective_id", "position", "seq"),
+        ("cycle_id", "position", "seq"),
+        ("cycle_id", "school_id", "position", "seq"),
+        ("cycle_id", "priority_id", "position", "seq"),
+        ("review_id", "position", "seq"),
+    ),
 )
 STATE = Table(
     "objective_revisions_state",
@@ -46,6 +71,9 @@ STATE = Table(
         Column("objective_id", "id", False),
         Column("review_id", "id"),
         Column("cycle_id", "id"),
+        Column("appraisee_id", "id"),
+        Column("start_school_id", "id"),
+        Column("priority_id", "id"),
         Column("agreed_by_appraisee", "bool", False),
         Column("agreed_by_appraiser", "bool", False),
         Column("set_without_agreement", "bool", False),
@@ -57,6 +85,14 @@ STATE = Table(
     key=("objective_id",),
     public=False,
 )
+# The school each review started in: where its objectives count before any assignment.
+REVIEWS = Table(
+    "objective_revisions_reviews",
+    (Column("review_id", "id", False), Column("school_id", "id")),
+    key=("review_id",),
+    public=False,
+)
+ASSIGNMENTS = assignments_table("objective_revisions")
 _INITIAL_FIELDS = (
     "title",
     "description",
@@ -74,6 +110,8 @@ class Revision:
     objective_id: UUID
     review_id: UUID | None
     cycle_id: UUID | None
+    school_id: UUID | None
+    priority_id: UUID | None
     event_type: str
     field: str
     old_value: Any
@@ -87,11 +125,15 @@ class Revision:
 
 class ObjectiveRevisions(Projection):
     name = "objective_revisions"
+    # 2: rows carry school_id and priority_id.
+    schema_version = 2
     rebuild_cost = 2
-    tables = (REVISIONS, STATE)
+    tables = (REVISIONS, STATE, REVIEWS, ASSIGNMENTS)
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
         return {
+            rv.ReviewStarted: self._review_started,
+            staff.AssignedToSchool: lambda b, e: record_assignment(b.rows(ASSIGNMENTS), e),
             ob.ObjectiveDrafted: self._drafted,
             ob.ObjectiveSetWithoutAgreement: self._flags("set_without_agreement", "reason"),
             ob.DisagreementRecorded: self._disagreement,
@@ -105,10 +147,24 @@ class ObjectiveRevisions(Projection):
         }
 
     def prefetch(self, batch: Batch, events: Sequence[Event]) -> None:
-        batch.rows(STATE).load(e.originator_id for e in events)
+        states = batch.rows(STATE)
+        states.load(e.originator_id for e in events if e.type not in _NOT_OBJECTIVE)
+        batch.rows(REVIEWS).load(field_values(events, ["ObjectiveDrafted"], "review_id"))
+        people = field_values(events, ["ObjectiveDrafted"], "appraisee_id")
+        people |= originators(events, ["AssignedToSchool"])
+        people |= {s["appraisee_id"] for s in states.loaded()} - {None}
+        batch.rows(ASSIGNMENTS).load(people)
+
+    def _review_started(self, b: Batch, e: Event) -> None:
+        b.rows(REVIEWS).put({"review_id": e.originator_id, "school_id": e.data["school_id"]})
 
     def _record(self, b: Batch, e: Event, changes: list[tuple[str, Any, Any]], reason: Any) -> None:
+        """Rows for an event's changes, placed by the objective's state after the event."""
         state = b.rows(STATE).get(e.originator_id) or {}
+        appraisee = state.get("appraisee_id")
+        school = None
+        if appraisee is not None:
+            school = school_at(b.rows(ASSIGNMENTS), appraisee, day(e), state["start_school_id"])
         add = b.appender(REVISIONS).add
         at = when(e)
         for seq, (field, old, new) in enumerate(changes):
@@ -118,6 +174,8 @@ class ObjectiveRevisions(Projection):
                 e.originator_id,
                 state.get("review_id"),
                 state.get("cycle_id"),
+                school,
+                state.get("priority_id"),
                 e.type,
                 field,
                 old,
@@ -143,10 +201,14 @@ class ObjectiveRevisions(Projection):
 
     def _drafted(self, b: Batch, e: Event) -> None:
         d = e.data
+        review = b.rows(REVIEWS).get(d["review_id"]) or {}
         state: Row = {
             "objective_id": e.originator_id,
             "review_id": d["review_id"],
             "cycle_id": d["cycle_id"],
+            "appraisee_id": d["appraisee_id"],
+            "start_school_id": review.get("school_id"),
+            "priority_id": d.get("priority_id"),
             "agreed_by_appraisee": False,
             "agreed_by_appraiser": False,
             "set_without_agreement": False,
@@ -170,10 +232,12 @@ class ObjectiveRevisions(Projection):
 
     def _revised(self, b: Batch, e: Event) -> None:
         changes = [(c["field"], c["old"], c["new"]) for c in e.data["changes"]]
+        priority = {c["field"]: c["new"] for c in e.data["changes"] if c["field"] == "priority_id"}
         # Revising clears agreement: both must agree again.
         changes += self._update(
             b,
             e,
+            **priority,
             agreed_by_appraisee=False,
             agreed_by_appraiser=False,
             set_without_agreement=False,
@@ -211,6 +275,9 @@ def _status(state: Row) -> str:
     return objective_status(state)
 
 
+_NOT_OBJECTIVE = frozenset({"ReviewStarted", "AssignedToSchool"})
+
+
 # ------------------------------------------------------------------------------ queries
 
 
@@ -226,16 +293,48 @@ def changes_in_cycle(
     db: Database,
     cycle_id: UUID,
     *,
+    school_id: UUID | None = None,
+    priority_id: UUID | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
     review_id: UUID | None = None,
+    after: tuple[int, int] | None = None,
     after_position: int = 0,
     limit: int = 500,
 ) -> list[Revision]:
-    """How objectives changed over a cycle (or one review), a page at a time in log order."""
-    column, value = ("review_id", review_id) if review_id is not None else ("cycle_id", cycle_id)
-    params: list[tuple[ColumnType, Any]] = [("id", value), ("int", after_position)]
-    where = f"{column} = ? AND position > ?"
-    if review_id is not None:
-        where += " AND cycle_id = ?"
-        params.append(("id", cycle_id))
-    rows = select(db, REVISIONS, where, params, f"ORDER BY position, seq LIMIT {int(limit)}")
+    """How objectives changed over a cycle, a page at a time in log order.
+
+    Filters: the school the appraisee was at on the day of the change, the objective's
+    priority once the change was made, ``since <= timestamp < until``, one review. The next
+    page starts after the last row's ``(position, seq)`` (``after``); ``after_position``
+    skips every row of the positions up to it.
+    """
+    where = ["cycle_id = ?"]
+    params: list[tuple[ColumnType, Any]] = [("id", cycle_id)]
+    for column, value in (
+        ("school_id", school_id),
+        ("priority_id", priority_id),
+        ("review_id", review_id),
+    ):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(("id", value))
+    if since is not None:
+        where.append("timestamp >= ?")
+        params.append(("ts", since))
+    if until is not None:
+        where.append("timestamp < ?")
+        params.append(("ts", until))
+    position, seq = max(after or (0, -1), (after_position, 1 << 30))
+    # A row-value comparison: both databases read it as one range of the (.., position, seq)
+    # index.
+    where.append("(position, seq) > (?, ?)")
+    params += [("int", position), ("int", seq)]
+    rows = select(
+        db,
+        REVISIONS,
+        " AND ".join(where),
+        params,
+        f"ORDER BY position, seq LIMIT {max(int(limit), 0)}",
+    )
     return as_model(Revision, rows)

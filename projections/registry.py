@@ -116,6 +116,34 @@ def point_views(tx: Tx, projection: Projection, generation: int) -> None:
             tx.execute(f"CREATE VIEW {table.view} AS SELECT * FROM {table.physical(generation)}")
 
 
+def physical_columns(tx: Tx, physical: str) -> set[str]:
+    if tx.dialect == "postgresql":
+        rows = tx.query(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = ?",
+            [physical],
+        )
+        return {str(r[0]) for r in rows}
+    return {str(r[1]) for r in tx.query(f"PRAGMA table_info({physical})")}
+
+
+def point_compatible_views(tx: Tx, projection: Projection, generation: int) -> None:
+    """Views over an older generation with every column the code reads; the columns the
+    generation lacks read as NULL until a rebuild of the new schema is switched in."""
+    types = _DDL[tx.dialect]
+    for table in projection.tables:
+        if not table.public:
+            continue
+        physical = table.physical(generation)
+        have = physical_columns(tx, physical)
+        columns = ", ".join(
+            c.name if c.name in have else f"CAST(NULL AS {types[c.type]}) AS {c.name}"
+            for c in table.columns
+        )
+        tx.execute(f"DROP VIEW IF EXISTS {table.view}")
+        tx.execute(f"CREATE VIEW {table.view} AS SELECT {columns} FROM {physical}")
+
+
 def switch(tx: Tx, projection: Projection, generation: int) -> list[int]:
     """Make ``generation`` live; the generations it replaces (to drop afterwards)."""
     tx.lock(REGISTRY)

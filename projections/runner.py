@@ -1,7 +1,8 @@
 """The embedded runner: a thread that keeps the read models current in the web process.
 
 The command side calls ``notify()`` after each commit; a short poll catches anything else
-(another process writing to the same database, a notification lost to a crash).
+(another process writing to the same database, a notification lost to a crash). Read models
+whose live generation an older schema built are rebuilt blue/green in a second thread.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class InProcessRunner:
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._rebuilder: threading.Thread | None = None
         self.failures = 0
 
     def start(self) -> None:
@@ -38,6 +40,7 @@ class InProcessRunner:
         self.projections.ensure()
         self._thread = threading.Thread(target=self._run, name="projections", daemon=True)
         self._thread.start()
+        self._rebuilder = start_outdated_rebuild(self.projections)
 
     def notify(self) -> bool:
         """New events were committed: wake the runner (never blocks, never fails)."""
@@ -91,3 +94,25 @@ class InProcessRunner:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def start_outdated_rebuild(projections: Projections) -> threading.Thread | None:
+    """Rebuild outdated read models in a daemon thread (None when none is outdated)."""
+    names = projections.outdated()
+    if not names:
+        return None
+
+    def rebuild() -> None:
+        log.warning("rebuilding outdated projections: %s", ", ".join(names))
+        try:
+            projections.rebuild(names)
+        # Another process may be rebuilding them already (its lock), or the database is
+        # away: the live generations keep answering, and the next start tries again.
+        except Exception:
+            log.exception("rebuild of outdated projections %s failed", ", ".join(names))
+            return
+        log.warning("outdated projections rebuilt: %s", ", ".join(names))
+
+    thread = threading.Thread(target=rebuild, name="projections-rebuild", daemon=True)
+    thread.start()
+    return thread

@@ -96,6 +96,7 @@ class Projections:
             self.db, log=EventLog(events_table), page_size=page_size, before_commit=before_commit
         )
         self._ensured = False
+        self._warned: set[str] = set()
 
     @property
     def names(self) -> list[str]:
@@ -106,30 +107,74 @@ class Projections:
             self.db.close()
 
     def ensure(self) -> None:
-        """Create the registry and a first live generation of every projection that has none."""
+        """Create the registry and a first live generation of every projection that has none.
+
+        A live generation built by an older schema keeps answering queries through views
+        that read the columns it lacks as NULL, until ``rebuild_outdated`` replaces it.
+        """
         with self.db.transaction() as tx:
             registry.ensure_registry(tx)
             for p in self.projections.values():
-                if registry.live(tx, p.name) is None:
+                gen = registry.live(tx, p.name)
+                if gen is None:
                     registry.create_generation(tx, p, state=registry.LIVE, indexed=True)
+                elif gen.schema_version < p.schema_version:
+                    registry.point_compatible_views(tx, p, gen.generation)
         self._ensured = True
 
-    def _live(self, name: str) -> int:
+    def _live_generation(self, name: str) -> registry.Generation:
         if not self._ensured:
             self.ensure()
         with self.db.transaction(write=False) as tx:
             gen = registry.live(tx, name)
         if gen is None:
             raise LookupError(f"projection {name!r} has no live generation")
-        return gen.generation
+        return gen
+
+    def _live(self, name: str) -> int:
+        return self._live_generation(name).generation
+
+    def outdated(self) -> list[str]:
+        """Projections whose live generation was built by an older schema than this code's."""
+        with self.db.transaction() as tx:
+            registry.ensure_registry(tx)
+        with self.db.transaction(write=False) as tx:
+            live = {g.name: g for g in registry.generations(tx) if g.state == registry.LIVE}
+        return [
+            name
+            for name, p in self.projections.items()
+            if name in live and live[name].schema_version < p.schema_version
+        ]
+
+    def rebuild_outdated(self, progress: Progress | None = None) -> dict[str, int]:
+        """Rebuild (blue/green) every projection whose live generation is outdated."""
+        names = self.outdated()
+        return self.rebuild(names, progress) if names else {}
 
     def advance(self, name: str, *, max_batches: int | None = None) -> int | None:
         """Apply pending events to a projection's live generation; how far it moved.
 
-        Returns None at once when another worker holds this projection's lock.
+        Returns None at once when another worker holds this projection's lock, and 0 when the
+        live generation's schema differs from this code's (its tables do not match what the
+        handlers write; it waits for a rebuild, or for the code that matches it).
         """
-        gen = self._live(name)
-        member = Member(self.projections[name], gen)
+        live = self._live_generation(name)
+        projection = self.projections[name]
+        if live.schema_version != projection.schema_version:
+            if name not in self._warned:
+                self._warned.add(name)
+                log.warning(
+                    "projection %s v%d has schema %d, this code writes schema %d: not advanced "
+                    "until it is rebuilt (appraisals projections rebuild %s)",
+                    name,
+                    live.generation,
+                    live.schema_version,
+                    projection.schema_version,
+                    name,
+                )
+            return 0
+        gen = live.generation
+        member = Member(projection, gen)
         moved = 0
         with self.db.locked(_lock_key(name, gen)) as got:
             if not got:

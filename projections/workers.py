@@ -21,6 +21,7 @@ import redis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.errors import DramatiqError
 
+from projections.runner import start_outdated_rebuild
 from projections.service import Projections, all_projections
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,7 @@ def run_worker(
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
     worker.start()
+    start_outdated_rebuild(service)
     log.info("projections worker started (%d threads, namespace %s)", threads, namespace)
     try:
         while True:

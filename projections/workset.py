@@ -81,6 +81,10 @@ class Rows:
             self.load([key])
         return self._cache[key]
 
+    def loaded(self) -> list[Row]:
+        """Every row in the working set (loaded or changed in this batch)."""
+        return [row for row in self._cache.values() if row is not None]
+
     def find(self, column: str, value: Any) -> list[Row]:
         """Rows whose indexed ``column`` equals ``value``, stored or changed in this batch."""
         self.load_where(column, [value])
