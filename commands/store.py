@@ -7,11 +7,13 @@ the command that produced them, so a retried command can never record twice.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 from uuid import UUID
 
+import psycopg
 from eventsourcing.application import Application
 from eventsourcing.persistence import (
     ApplicationRecorder,
@@ -26,6 +28,7 @@ from eventsourcing.persistence import (
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteFactory
 from eventsourcing.utils import retry
+from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
 from events.base import DomainEvent
@@ -88,6 +91,16 @@ class PostgresRecorder(PostgresApplicationRecorder):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        pool = self.datastore.pool
+        self._conninfo = str(pool.conninfo)
+        self._connect_kwargs: dict[str, Any] = {
+            k: v
+            for k, v in dict(pool.kwargs or {}).items()
+            if k not in ("autocommit", "row_factory")
+        }
+        self._local = threading.local()
+        self._writers: list[psycopg.Connection[Any]] = []
+        self._writers_lock = threading.Lock()
         schema = Identifier(self.datastore.schema)
         table = Identifier(IDEMPOTENCY_TABLE)
         self.sql_create_statements.append(
@@ -129,7 +142,8 @@ class PostgresRecorder(PostgresApplicationRecorder):
         )
         self._call_record_function = SQL(
             "SELECT notification_id FROM {schema}.appraisals_record_events("
-            "%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            "%s::uuid[], %s::bigint[], %s::text[], %s::bytea[], "
+            "%s::text, %s::text, %s::uuid, %s::bigint, %s::uuid)"
         ).format(schema=schema)
         self._select_positions = SQL(
             "SELECT originator_id, originator_version, notification_id FROM {schema}.{events} "
@@ -160,9 +174,40 @@ class PostgresRecorder(PostgresApplicationRecorder):
             record.version if record else None,
             record.created_id if record else None,
         )
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+        curs = self._writer()
+        try:
             curs.execute(self._call_record_function, params, prepare=True)
-            return [row["notification_id"] for row in curs.fetchall()]
+            return [row[0] for row in curs.fetchall()]
+        except psycopg.IntegrityError as e:
+            raise IntegrityError(str(e)) from e
+        except (psycopg.OperationalError, psycopg.InterfaceError) as e:
+            self._drop_writer()  # the retry opens a fresh connection
+            raise OperationalError(str(e)) from e
+
+    def _writer(self) -> psycopg.Cursor[tuple[Any, ...]]:
+        """This thread's own write connection (autocommit). Appends are the hot path: a
+        connection kept per thread skips the pool's checkout and keeps the server's backend
+        and its prepared statement warm."""
+        curs: psycopg.Cursor[tuple[Any, ...]] | None = getattr(self._local, "cursor", None)
+        if curs is None or curs.connection.closed or curs.connection.broken:
+            conn = psycopg.connect(self._conninfo, autocommit=True, **self._connect_kwargs)
+            curs = conn.cursor(row_factory=tuple_row)
+            self._local.cursor = curs
+            with self._writers_lock:
+                self._writers.append(conn)
+        return curs
+
+    def _drop_writer(self) -> None:
+        curs = getattr(self._local, "cursor", None)
+        self._local.cursor = None
+        if curs is not None:
+            curs.connection.close()
+
+    def close_writers(self) -> None:
+        with self._writers_lock:
+            writers, self._writers = self._writers, []
+        for conn in writers:
+            conn.close()
 
     def find_idempotency(self, key: str) -> IdempotencyRecord | None:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
@@ -259,6 +304,12 @@ class EventStoreApp(Application[UUID]):
             raise TypeError(f"unsupported persistence factory {type(factory).__name__}")
         recorder.create_table()
         return recorder
+
+    def close(self) -> None:
+        recorder = self.recorder
+        if isinstance(recorder, PostgresRecorder):
+            recorder.close_writers()
+        super().close()
 
     @property
     def store_recorder(self) -> PostgresRecorder | SQLiteRecorder:
