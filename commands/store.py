@@ -93,9 +93,9 @@ class PostgresRecorder(PostgresApplicationRecorder):
         super().__init__(*args, **kwargs)
         pool = self.datastore.pool
         self._conninfo = str(pool.conninfo)
-        kwargs = pool.kwargs() if callable(pool.kwargs) else pool.kwargs
+        given = pool.kwargs() if callable(pool.kwargs) else pool.kwargs
         self._connect_kwargs: dict[str, Any] = {
-            k: v for k, v in (kwargs or {}).items() if k not in ("autocommit", "row_factory")
+            k: v for k, v in (given or {}).items() if k not in ("autocommit", "row_factory")
         }
         self._local = threading.local()
         self._writers: list[psycopg.Connection[Any]] = []
