@@ -2,10 +2,34 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
 
+from fastapi import APIRouter, Query
+
+from aggregates.errors import NotFound
 from api.commanding import CommandRoute, add_routes
+from api.deps import AppContainer, CurrentPrincipal
+from api.problems import BadCursor
+from api.reading import (
+    Cursor,
+    Limit,
+    MinPosition,
+    Page,
+    ReadDb,
+    decode_cursor,
+    encode_cursor,
+    fresh,
+    hidden,
+)
+from api.schemas import PROBLEM_RESPONSES
 from commands import messages as m
+from commands.read_policy import TRUST_WIDE_READERS
+from commands.states import CYCLE, load
+from events.base import Role
+from projections import objective_revisions
+from projections.objective_revisions import Revision
 
 router = APIRouter(prefix="/v1/cycles", tags=["cycles"])
 
@@ -48,3 +72,64 @@ ROUTES = [
     ),
 ]
 add_routes(router, ROUTES)
+
+
+@router.get(
+    "/{cycle_id}/objective-changes",
+    summary="How objectives changed over a cycle: by school, priority and date range, paged",
+    responses=PROBLEM_RESPONSES,
+)
+def list_objective_changes(
+    cycle_id: UUID,
+    container: AppContainer,
+    db: ReadDb,
+    principal: CurrentPrincipal,
+    school_id: Annotated[
+        UUID | None, Query(description="Where the appraisee was when it changed")
+    ] = None,
+    priority_id: UUID | None = None,
+    since: Annotated[datetime | None, Query(description="From this moment (inclusive)")] = None,
+    until: Annotated[datetime | None, Query(description="Before this moment")] = None,
+    min_position: MinPosition = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> Page[Revision]:
+    fresh(container, min_position, "objective_revisions")
+    try:
+        cycle = load(container.store, CYCLE, cycle_id)
+    except NotFound:
+        raise hidden("cycle") from None
+    trust_wide = principal.role in TRUST_WIDE_READERS and principal.in_trust(cycle.trust_id)
+    leads_school = (
+        principal.role is Role.SCHOOL_LEADER
+        and principal.in_trust(cycle.trust_id)
+        and school_id is not None
+        and school_id in principal.school_ids
+    )
+    if not (trust_wide or leads_school):
+        raise hidden("cycle")
+    rows = objective_revisions.changes_in_cycle(
+        db,
+        cycle_id,
+        school_id=school_id,
+        priority_id=priority_id,
+        since=since,
+        until=until,
+        after=_after(cursor),
+        limit=limit,
+    )
+    last = rows[-1] if len(rows) == limit else None
+    return Page[Revision](
+        items=rows,
+        next_cursor=encode_cursor(f"{last.position}.{last.seq}") if last else None,
+    )
+
+
+def _after(cursor: str | None) -> tuple[int, int] | None:
+    value = decode_cursor(cursor)
+    if value is None:
+        return None
+    position, _, seq = value.partition(".")
+    if not (position.isdigit() and seq.isdigit()):
+        raise BadCursor("the cursor is not one this API issued")
+    return int(position), int(seq)

@@ -188,3 +188,46 @@ def test_a_query_waits_for_its_own_write_and_says_so_when_it_cannot(
     assert behind.status_code == 503
     assert behind.json()["type"].endswith("/read-model-behind")
     assert behind.headers["retry-after"] == "1"
+
+
+def test_objective_changes_over_a_cycle_by_school_and_date_for_leaders_only(
+    client: TestClient, api_container: Container, auth: Auth, world: tuple[Org, Org, uuid.UUID, int]
+) -> None:
+    org, other, objective_id, _position = world
+    run = api_container.commands.execute
+    for title in ("Outdoor learning, phase 1", "Outdoor learning, phases 1 and 2"):
+        last = run(m.ReviseObjective(objective_id=objective_id, title=title), org.appraiser)
+    base = f"/v1/cycles/{org.cycle_id}/objective-changes?min_position={last.position}"
+    everything = client.get(f"{base}&limit=500", headers=auth(org.trust_leader)).json()["items"]
+    titles = [c["new_value"] for c in everything if c["field"] == "title"]
+    assert titles == [
+        "Develop outdoor learning",
+        "Outdoor learning, phase 1",
+        "Outdoor learning, phases 1 and 2",
+    ]
+    assert {c["school_id"] for c in everything} == {str(org.school_id)}
+    # Paging with the cursor gives the same rows in the same order.
+    paged: list[tuple[int, int]] = []
+    cursor = None
+    while True:
+        page = client.get(
+            f"{base}&limit=2" + (f"&cursor={cursor}" if cursor else ""),
+            headers=auth(org.auditor),
+        ).json()
+        paged += [(c["position"], c["seq"]) for c in page["items"]]
+        if (cursor := page["next_cursor"]) is None:
+            break
+    assert paged == [(c["position"], c["seq"]) for c in everything]
+    # The school's leader sees their school; a date range before the changes is empty.
+    mine = client.get(f"{base}&school_id={org.school_id}", headers=auth(org.school_leader))
+    assert mine.status_code == 200 and len(mine.json()["items"]) == len(everything)
+    early = client.get(f"{base}&until=2000-01-01T00:00:00Z", headers=auth(org.trust_leader))
+    assert early.json()["items"] == []
+    for principal, query in (
+        (org.school_leader, ""),  # must name a school they lead
+        (org.other_school_leader, f"&school_id={org.school_id}"),
+        (org.appraisee, ""),
+        (org.analyst, ""),
+        (other.trust_leader, ""),
+    ):
+        assert client.get(base + query, headers=auth(principal)).status_code == 404
