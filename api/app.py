@@ -12,6 +12,7 @@ from api import audit, cycles, health, objectives, problems, reviews, schools, s
 from api.observability import Metrics, RequestMiddleware, configure_logging
 from appraisals.settings import Settings
 from appraisals.wiring import Container, build
+from web.app import install as install_dashboard
 
 DESCRIPTION = """
 Record, audit and analyse staff appraisal across a multi-academy trust.
@@ -57,4 +58,5 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.include_router(health.router)
     for resource in (trusts, schools, staff, cycles, reviews, objectives, audit):
         app.include_router(resource.router)
+    install_dashboard(app)
     return app

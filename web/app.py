@@ -1,0 +1,30 @@
+"""Mounts the dashboard on the API's app: its pages, forms, static files and error pages."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from web import forms, pages
+from web.render import HERE, PageNotFound, page
+from web.session import CrossSiteRequest, SignInRequired
+
+
+def install(app: FastAPI) -> None:
+    app.include_router(pages.router)
+    app.include_router(forms.router)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    async def sign_in_required(_request: Request, _exc: Exception) -> Response:
+        return RedirectResponse("/", status_code=303)
+
+    async def not_found(request: Request, _exc: Exception) -> Response:
+        return page(request, "not_found.html", None, status_code=404)
+
+    async def cross_site(request: Request, _exc: Exception) -> Response:
+        return page(request, "forbidden.html", None, status_code=403)
+
+    app.add_exception_handler(SignInRequired, sign_in_required)
+    app.add_exception_handler(PageNotFound, not_found)
+    app.add_exception_handler(CrossSiteRequest, cross_site)

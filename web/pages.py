@@ -1,0 +1,244 @@
+"""The dashboard's pages: sign-in, a home per role, trust and school cycle views, a review,
+an objective's timeline, and the audit page."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+
+from api.auth import InvalidToken
+from api.deps import get_container
+from commands.principal import Principal
+from commands.read_policy import may_read_audit_log
+from events.base import Role
+from projections.db import Database
+from projections.summary_views import SchoolCycleSummaryView
+from web import charts, features, reads
+from web.forms import review_forms
+from web.render import PageNotFound, caught_up, page
+from web.session import (
+    COOKIE,
+    SignInRequired,
+    check_same_origin,
+    current_principal,
+    principal_from_token,
+)
+
+router = APIRouter(include_in_schema=False)
+
+SignedIn = Annotated[Principal, Depends(current_principal)]
+MinPosition = Annotated[int | None, Query(ge=1)]
+
+
+def read_db(request: Request) -> Database:
+    return get_container(request).projections.db
+
+
+Db = Annotated[Database, Depends(read_db)]
+
+
+@router.get("/", response_class=HTMLResponse)
+def sign_in_page(request: Request) -> Response:
+    try:
+        principal: Principal | None = current_principal(request)
+    except SignInRequired:
+        principal = None
+    if principal is not None:
+        return RedirectResponse("/home", status_code=303)
+    return page(request, "sign_in.html", None)
+
+
+@router.post("/session", response_class=HTMLResponse)
+def sign_in(request: Request, token: Annotated[str, Form()] = "") -> Response:
+    check_same_origin(request)
+    token = token.strip()
+    try:
+        principal = principal_from_token(request, token)
+    except InvalidToken as e:
+        return page(request, "sign_in.html", None, error=str(e), status_code=422)
+    response = RedirectResponse("/home", status_code=303)
+    settings = get_container(request).settings
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=settings.jwt_ttl_minutes * 60,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    del principal  # verified above; the cookie keeps the token itself
+    return response
+
+
+@router.post("/session/end")
+def sign_out(request: Request) -> Response:
+    check_same_origin(request)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
+    return response
+
+
+@router.get("/home", response_class=HTMLResponse)
+def home(request: Request, principal: SignedIn, db: Db) -> Response:
+    mine, appraising = reads.own_reviews(db, principal)
+    return page(
+        request,
+        "home.html",
+        principal,
+        trust_cycles=reads.trust_cycles(db, principal),
+        school_cycles=reads.school_cycles(db, principal),
+        mine=mine,
+        appraising=appraising,
+        audit=principal.trust_id is not None and may_read_audit_log(principal, principal.trust_id),
+    )
+
+
+def _summary_charts(
+    schools: list[SchoolCycleSummaryView],
+) -> list[Markup]:
+    def bars(part: str, whole: str) -> list[charts.Bar]:
+        out = []
+        for s in schools:
+            p, w = getattr(s, part), getattr(s, whole)
+            out.append(
+                charts.Bar(s.school_name or str(s.school_id)[:8], charts.percent(p, w), f"{p}/{w}")
+            )
+        return out
+
+    return [
+        charts.bar_chart(
+            "Objectives agreed, % of objectives set",
+            bars("objectives_agreed", "objectives_set"),
+            maximum=100,
+            chart_id="chart-agreed",
+        ),
+        charts.bar_chart(
+            "Reviews complete, % of staff in the cycle",
+            bars("reviews_complete", "staff_in_cycle"),
+            maximum=100,
+            chart_id="chart-complete",
+        ),
+        charts.bar_chart(
+            "Priority coverage, % of applicable priorities",
+            bars("priorities_covered", "priorities_applicable"),
+            maximum=100,
+            chart_id="chart-priorities",
+        ),
+        charts.bar_chart(
+            "Reviews overdue (any stage)",
+            [
+                charts.Bar(
+                    s.school_name or str(s.school_id)[:8],
+                    float(sum(s.overdue(date.today()).values())),
+                )
+                for s in schools
+            ],
+            chart_id="chart-overdue",
+        ),
+    ]
+
+
+@router.get("/trusts/{trust_id}/cycles/{cycle_id}", response_class=HTMLResponse)
+def trust_cycle(
+    request: Request,
+    trust_id: UUID,
+    cycle_id: UUID,
+    principal: SignedIn,
+    db: Db,
+    as_of: Annotated[date | None, Query()] = None,
+) -> Response:
+    view = reads.trust_summary(db, principal, trust_id, cycle_id)
+    return page(
+        request,
+        "trust_cycle.html",
+        principal,
+        summary=view,
+        overdue=view.overdue(date.today()),
+        school_overdue={s.school_id: s.overdue(date.today()) for s in view.schools},
+        charts=_summary_charts(view.schools),
+        as_of=as_of,
+        as_of_available=features.summary_as_of() is not None,
+        may_pick_date=principal.role in (Role.AUDITOR, Role.TRUST_LEADER, Role.ADMIN),
+    )
+
+
+@router.get("/schools/{school_id}/cycles/{cycle_id}", response_class=HTMLResponse)
+def school_cycle(
+    request: Request,
+    school_id: UUID,
+    cycle_id: UUID,
+    principal: SignedIn,
+    db: Db,
+    min_position: MinPosition = None,
+) -> Response:
+    fresh = caught_up(request, min_position, "school_cycle_summary", "review_status")
+    view = reads.school_summary(db, principal, school_id, cycle_id)
+    reviews = reads.school_reviews(db, principal, school_id, cycle_id)
+    return page(
+        request,
+        "school_cycle.html",
+        principal,
+        summary=view,
+        overdue=view.overdue(date.today()),
+        reviews=[(r, reads.overdue_of(r)) for r in reviews],
+        fresh=fresh,
+        charts=_summary_charts([view]),
+    )
+
+
+@router.get("/reviews/{review_id}", response_class=HTMLResponse)
+def review(
+    request: Request,
+    review_id: UUID,
+    principal: SignedIn,
+    db: Db,
+    min_position: MinPosition = None,
+) -> Response:
+    fresh = caught_up(request, min_position, "review_status", "objective_current")
+    view = reads.review(db, principal, review_id)
+    return page(
+        request,
+        "review.html",
+        principal,
+        fresh=fresh,
+        **review_forms(view, reads.review_objectives(db, review_id), principal),
+    )
+
+
+@router.get("/objectives/{objective_id}", response_class=HTMLResponse)
+def objective(
+    request: Request,
+    objective_id: UUID,
+    principal: SignedIn,
+    db: Db,
+    min_position: MinPosition = None,
+) -> Response:
+    fresh = caught_up(request, min_position, "objective_current", "objective_revisions")
+    view = reads.objective(db, principal, objective_id)
+    return page(
+        request,
+        "objective.html",
+        principal,
+        objective=view,
+        timeline=reads.timeline(db, objective_id),
+        fresh=fresh,
+    )
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit(request: Request, principal: SignedIn) -> Response:
+    if principal.trust_id is None or not may_read_audit_log(principal, principal.trust_id):
+        raise PageNotFound
+    return page(
+        request,
+        "audit.html",
+        principal,
+        verify_available=features.verify_log() is not None,
+        result=None,
+    )

@@ -1,0 +1,65 @@
+"""Templates, the page-level errors, and what every page shares (who is signed in, fresh reads)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from api.deps import get_container
+from commands.principal import Principal
+from events.base import Role
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+ROLE_NAMES = {
+    Role.STAFF: "Member of staff",
+    Role.SCHOOL_LEADER: "School leader",
+    Role.TRUST_LEADER: "Trust leader",
+    Role.AUDITOR: "Auditor",
+    Role.ANALYST: "Analyst",
+    Role.ADMIN: "Administrator",
+}
+
+
+class PageNotFound(Exception):
+    """Missing, or not the principal's to see: one answer for both, as in the API."""
+
+
+def page(
+    request: Request,
+    name: str,
+    principal: Principal | None,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    role = ROLE_NAMES.get(principal.role) if principal else None
+    return templates.TemplateResponse(
+        request,
+        name,
+        {"principal": principal, "role_name": role, **context},
+        status_code=status_code,
+    )
+
+
+def caught_up(request: Request, min_position: int | None, *names: str) -> bool:
+    """Read-your-writes for a page reached after a form: wait briefly for the read models to
+    include the write. False if they have not yet (the page then says it is still updating)."""
+    if min_position is None:
+        return True
+    container = get_container(request)
+    timeout = container.settings.read_your_writes_timeout
+    return container.projections.wait_for(min_position, names=list(names), timeout=timeout)
+
+
+def short(value: object) -> str:
+    """A short, readable form of an id for tables (the full id is in the link)."""
+    return str(value)[:8]
+
+
+templates.env.filters["short"] = short
