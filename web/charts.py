@@ -9,7 +9,8 @@ from html import escape
 from markupsafe import Markup
 
 ROW = 28
-LABEL_WIDTH = 190
+LABEL_WIDTH = 230
+LABEL_CHARS = 30
 BAR_WIDTH = 300
 VALUE_WIDTH = 70
 
@@ -19,6 +20,11 @@ class Bar:
     label: str
     value: float
     display: str | None = None  # the text shown beside the bar; the value by default
+
+
+def _clip(label: str) -> str:
+    """Long names are cut to fit beside the bars; the chart's description keeps them whole."""
+    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1].rstrip() + "…"
 
 
 def _fmt(value: float) -> str:
@@ -48,7 +54,7 @@ def bar_chart(
         length = max(0.0, min(b.value, top)) / top * BAR_WIDTH
         parts.append(
             f'<text x="{LABEL_WIDTH - 8}" y="{y + 18}" text-anchor="end" '
-            f'class="chart-label">{escape(b.label)}</text>'
+            f'class="chart-label">{escape(_clip(b.label))}</text>'
             f'<rect x="{LABEL_WIDTH}" y="{y + 4}" width="{length:.1f}" height="{ROW - 10}" '
             'class="chart-bar"/>'
             f'<text x="{LABEL_WIDTH + length + 6:.1f}" y="{y + 18}" '

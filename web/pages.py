@@ -101,7 +101,7 @@ def home(request: Request, principal: SignedIn, db: Db) -> Response:
 
 def _summary_charts(
     schools: list[SchoolCycleSummaryView],
-) -> list[Markup]:
+) -> list[tuple[str, Markup]]:
     def bars(part: str, whole: str) -> list[charts.Bar]:
         out = []
         for s in schools:
@@ -111,36 +111,39 @@ def _summary_charts(
             )
         return out
 
-    return [
-        charts.bar_chart(
+    def overdue(s: SchoolCycleSummaryView) -> float:
+        return float(sum(s.overdue(date.today()).values()))
+
+    specs = [
+        (
             "Objectives agreed, % of objectives set",
+            "agreed",
             bars("objectives_agreed", "objectives_set"),
-            maximum=100,
-            chart_id="chart-agreed",
         ),
-        charts.bar_chart(
+        (
             "Reviews complete, % of staff in the cycle",
+            "complete",
             bars("reviews_complete", "staff_in_cycle"),
-            maximum=100,
-            chart_id="chart-complete",
         ),
-        charts.bar_chart(
-            "Priority coverage, % of applicable priorities",
+        (
+            "Priorities covered, % of those that apply",
+            "priorities",
             bars("priorities_covered", "priorities_applicable"),
-            maximum=100,
-            chart_id="chart-priorities",
         ),
-        charts.bar_chart(
-            "Reviews overdue (any stage)",
-            [
-                charts.Bar(
-                    s.school_name or str(s.school_id)[:8],
-                    float(sum(s.overdue(date.today()).values())),
-                )
-                for s in schools
-            ],
-            chart_id="chart-overdue",
+        (
+            "Overdue milestones (objectives, mid-year, report)",
+            "overdue",
+            [charts.Bar(s.school_name or str(s.school_id)[:8], overdue(s)) for s in schools],
         ),
+    ]
+    return [
+        (
+            title,
+            charts.bar_chart(
+                title, data, maximum=None if key == "overdue" else 100, chart_id=f"chart-{key}"
+            ),
+        )
+        for title, key, data in specs
     ]
 
 
