@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -62,4 +63,22 @@ def short(value: object) -> str:
     return str(value)[:8]
 
 
+def shown(value: object) -> str:
+    """A changed field's value as a person reads it: lists joined, yes/no, words not codes."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return "; ".join(shown(v) for v in value) or "(none)"
+    return (
+        str(value).replace("_", " ") if isinstance(value, str) and " " not in value else str(value)
+    )
+
+
+def words(name: str) -> str:
+    """``ObjectiveDrafted`` → ``Objective drafted``."""
+    return re.sub(r"(?<!^)([A-Z])", lambda m: " " + m.group(1).lower(), name)
+
+
 templates.env.filters["short"] = short
+templates.env.filters["shown"] = shown
+templates.env.filters["words"] = words

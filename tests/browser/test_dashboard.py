@@ -145,8 +145,8 @@ def test_staff_drafts_an_objective_records_progress_and_reads_its_history(
     item.get_by_role("link", name="Lead a Year 7 reading club").click()
     expect(page.get_by_role("heading", level=1, name="Lead a Year 7 reading club")).to_be_visible()
     timeline = page.locator("ol.timeline")
-    expect(timeline).to_contain_text("ObjectiveDrafted")
-    expect(timeline).to_contain_text("ProgressRecorded")
+    expect(timeline).to_contain_text("Objective drafted")
+    expect(timeline).to_contain_text("Progress recorded")
     expect(timeline).to_contain_text("First six sessions held")
     page.screenshot(path=str(artifacts / "objective-history.png"), full_page=True)
 
