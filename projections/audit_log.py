@@ -6,6 +6,7 @@ trust of each aggregate is learned from the events that create it.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,8 +15,8 @@ from uuid import UUID
 
 from events.base import DomainEvent, registered_topics
 from projections.common import as_model, select
-from projections.db import Column, ColumnType, Database, Table, normalize_ts
-from projections.engine import Event, Handler, Projection
+from projections.db import Column, ColumnType, Database, Table, Tx, normalize_ts
+from projections.engine import TOPIC_PREFIX_LEN, Event, Handler, Projection
 from projections.workset import Batch
 
 AUDIT_LOG = Table(
@@ -41,13 +42,21 @@ AUDIT_LOG = Table(
         ("timestamp",),
     ),
 )
-# Which trust each aggregate belongs to.
+# Which trust each aggregate belongs to, learned at which log position.
 SCOPE = Table(
     "audit_log_scope",
-    (Column("aggregate_id", "id", False), Column("trust_id", "id", False)),
+    (
+        Column("aggregate_id", "id", False),
+        Column("trust_id", "id", False),
+        Column("position", "int", False),
+    ),
     key=("aggregate_id",),
     public=False,
 )
+# The events that tell an aggregate's trust: their own id, a trust_id field, or their review's.
+_TRUST_IS_ORIGINATOR = "TrustRegistered"
+_TRUST_IN_DATA = ("StaffRegistered", "CycleScheduled", "ReviewStarted")
+_TRUST_OF_REVIEW = "ObjectiveDrafted"
 
 _SUMMARIES = {
     "TrustRegistered": "Trust registered: {name}",
@@ -131,9 +140,12 @@ class AuditLog(Projection):
     """Every event, with the trust it belongs to and a one-line summary."""
 
     name = "audit_log"
+    # 2: the scope records the position it was learned at (the SQL rebuild needs it).
+    schema_version = 2
     rebuild_cost = 3
     tables = (AUDIT_LOG, SCOPE)
     all_topics = True
+    sql_bulk = True
 
     def __init__(self) -> None:
         super().__init__()
@@ -148,7 +160,7 @@ class AuditLog(Projection):
     def apply(self, batch: Batch, events: Sequence[Event]) -> None:
         scope = batch.rows(SCOPE)
         scope.load(e.originator_id for e in events)
-        scope.load(e.data.get("review_id") for e in events if e.type == "ObjectiveDrafted")
+        scope.load(e.data.get("review_id") for e in events if e.type == _TRUST_OF_REVIEW)
         add = batch.appender(AUDIT_LOG).add
         for e in events:
             data = e.data
@@ -173,16 +185,107 @@ class AuditLog(Projection):
             return str(known["trust_id"])
         data = e.data
         trust_id: str | None = None
-        if e.type == "TrustRegistered":
+        if e.type == _TRUST_IS_ORIGINATOR:
             trust_id = e.originator_id
-        elif e.type in ("StaffRegistered", "CycleScheduled", "ReviewStarted"):
+        elif e.type in _TRUST_IN_DATA:
             trust_id = data.get("trust_id")
-        elif e.type == "ObjectiveDrafted":
+        elif e.type == _TRUST_OF_REVIEW:
             review = scope.get(data.get("review_id"))
             trust_id = None if review is None else review["trust_id"]
         if trust_id is not None:
-            scope.put({"aggregate_id": e.originator_id, "trust_id": trust_id})
+            scope.put(
+                {"aggregate_id": e.originator_id, "trust_id": trust_id, "position": e.position}
+            )
         return trust_id
+
+    def apply_sql(self, tx: Tx, generation: int, log: str, after: int, upto: int) -> None:
+        """The same rows as ``apply``, built by PostgreSQL from the stored JSON: the scope
+        first (an aggregate's trust, from the first event that tells it), then one row per
+        event with the trust its aggregate had at that position."""
+        scope, rows = SCOPE.physical(generation), AUDIT_LOG.physical(generation)
+        in_range = "e.notification_id > ? AND e.notification_id <= ?"
+        topics = ", ".join(_literal(f"appraisals/{t}") for t in _TRUST_IN_DATA)
+        tx.execute(
+            f"INSERT INTO {scope} (aggregate_id, trust_id, position) "
+            "SELECT DISTINCT ON (aggregate_id) aggregate_id, trust_id, position FROM ("
+            "SELECT e.originator_id AS aggregate_id, e.notification_id AS position, CASE "
+            f"WHEN e.topic = {_literal('appraisals/' + _TRUST_IS_ORIGINATOR)} "
+            "THEN e.originator_id "
+            "ELSE (convert_from(e.state, 'UTF8')::jsonb ->> 'trust_id')::uuid END AS trust_id "
+            f"FROM {log} e WHERE {in_range} AND e.topic IN "
+            f"({_literal('appraisals/' + _TRUST_IS_ORIGINATOR)}, {topics})) AS told "
+            "WHERE trust_id IS NOT NULL ORDER BY aggregate_id, position "
+            "ON CONFLICT (aggregate_id) DO NOTHING",
+            [after, upto],
+        )
+        tx.execute(
+            f"INSERT INTO {scope} (aggregate_id, trust_id, position) "
+            "SELECT DISTINCT ON (e.originator_id) e.originator_id, s.trust_id, e.notification_id "
+            f"FROM {log} e JOIN {scope} s ON s.aggregate_id = "
+            "(convert_from(e.state, 'UTF8')::jsonb ->> 'review_id')::uuid "
+            "AND s.position < e.notification_id "
+            f"WHERE {in_range} AND e.topic = {_literal('appraisals/' + _TRUST_OF_REVIEW)} "
+            "ORDER BY e.originator_id, e.notification_id ON CONFLICT (aggregate_id) DO NOTHING",
+            [after, upto],
+        )
+        types = ", ".join(f"({_literal(t)}, {_literal(a)})" for t, a in sorted(self._types.items()))
+        tx.execute(
+            f"INSERT INTO {rows} ({', '.join(AUDIT_LOG.column_names)}) "
+            "SELECT e.notification_id, (e.j ->> 'timestamp')::timestamptz, s.trust_id, "
+            "coalesce(t.aggregate_type, 'unknown'), e.originator_id, e.originator_version, "
+            f"substr(e.topic, {TOPIC_PREFIX_LEN + 1}), (e.j ->> 'actor_id')::uuid, "
+            f"e.j ->> 'actor_role', {summary_sql('e.j', 'e.topic')} "
+            "FROM (SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, "
+            f"convert_from(e.state, 'UTF8')::jsonb AS j FROM {log} e WHERE {in_range} "
+            # OFFSET 0 keeps the subquery apart, so each state is parsed once, not once per
+            # reference to j.
+            "OFFSET 0) AS e "
+            f"LEFT JOIN {scope} s ON s.aggregate_id = e.originator_id "
+            "AND s.position <= e.notification_id "
+            f"LEFT JOIN (VALUES {types}) AS t(topic, aggregate_type) ON t.topic = e.topic",
+            [after, upto],
+        )
+
+
+def _literal(text: str) -> str:
+    """A constant as an SQL string literal, with no character the placeholder rewriting
+    (``?``) or psycopg (``%``) would take for its own."""
+    escaped = "".join(f"\\x{ord(c):02x}" if c in "%?'\\" else c for c in text)
+    return f"E'{escaped}'"
+
+
+def _field_sql(json: str, field: str) -> str:
+    """``str(value)`` of a decoded JSON field as SQL; ``-`` when absent, as ``_Fields``."""
+    value = f"{json} -> {_literal(field)}"
+    return (
+        f"coalesce(CASE jsonb_typeof({value}) WHEN 'null' THEN 'None' "
+        f"WHEN 'boolean' THEN initcap({value} #>> '{{}}') "
+        f"WHEN 'string' THEN {value} #>> '{{}}' WHEN 'number' THEN {value} #>> '{{}}' END, '-')"
+    )
+
+
+def summary_sql(json: str, topic: str) -> str:
+    """``summarise`` as an SQL expression over an event's JSON and topic (every template field
+    is a scalar, and ``fields`` of a revision is the list of changed fields)."""
+    cases = []
+    for event_type, template in _SUMMARIES.items():
+        parts = []
+        for literal, field, spec, conversion in string.Formatter().parse(template):
+            if spec or conversion:
+                raise ValueError(f"{event_type}: format specs are not supported in SQL")
+            if literal:
+                parts.append(_literal(literal))
+            if field == "fields" and event_type == "ObjectiveRevised":
+                parts.append(
+                    "coalesce((SELECT string_agg(c ->> 'field', ', ') FROM "
+                    f"jsonb_array_elements({json} -> 'changes') AS c), '')"
+                )
+            elif field is not None:
+                parts.append(_field_sql(json, field))
+        expression = " || ".join(parts) or "''"
+        cases.append(f"WHEN {_literal('appraisals/' + event_type)} THEN {expression}")
+    fallback = f"substr({topic}, {TOPIC_PREFIX_LEN + 1})"
+    return f"left(CASE {topic} {' '.join(cases)} ELSE {fallback} END, {_SUMMARY_LENGTH})"
 
 
 def audit_events(

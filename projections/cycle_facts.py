@@ -140,6 +140,8 @@ class CycleFacts(SubjectHandlers, Projection):
     """Keeps subjects and their facts; subclasses turn dirty groups into summary rows."""
 
     facts: Table
+    # Both summaries keep the same subjects and facts: a rebuild of both builds them once.
+    bulk_twin = "cycle_facts"
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
         return {
@@ -227,11 +229,10 @@ class CycleFacts(SubjectHandlers, Projection):
         if groups:
             self.summarise(batch, sorted(groups))
 
-    def complete_bulk(self, tx: Tx, generation: int) -> None:
-        """Derive every fact from the subjects, then every summary row from the facts."""
-        batch = Batch(tx, generation)
-        facts_name = batch.name(self.facts)
-        subjects_name = batch.name(self.subjects)
+    def derive_bulk(self, tx: Tx, generation: int) -> None:
+        """Derive every fact from the subjects (before the facts' indexes are built)."""
+        facts_name = self.facts.physical(generation)
+        subjects_name = self.subjects.physical(generation)
         tx.execute(f"DELETE FROM {facts_name}")
         last = None
         while True:  # keyset pages keep memory flat however many subjects there are
@@ -254,10 +255,31 @@ class CycleFacts(SubjectHandlers, Projection):
                         for m, s in sorted(facts_of(state))
                     ]
             tx.insert(self.facts, facts_name, new)
+
+    def complete_bulk(self, tx: Tx, generation: int) -> None:
+        """Every summary row from the facts."""
+        facts_name = self.facts.physical(generation)
         rows = tx.query(f"SELECT DISTINCT trust_id, cycle_id, school_id FROM {facts_name}")
         groups = sorted((str(t), str(c), str(s)) for t, c, s in rows)
         for i in range(0, len(groups), _PAGE // 10):
             self.summarise(Batch(tx, generation), groups[i : i + _PAGE // 10])
+
+    def copy_bulk(self, tx: Tx, generation: int, twin: Projection, twin_generation: int) -> None:
+        """Take a twin's subjects, facts and priorities (the same handlers built them)."""
+        if not isinstance(twin, CycleFacts):
+            raise TypeError(f"{twin.name} is not a twin of {self.name}")
+        for table in self.tables:
+            tx.execute(f"DELETE FROM {table.physical(generation)}")
+        for mine, theirs in (
+            (self.subjects, twin.subjects),
+            (self.facts, twin.facts),
+            (self.priorities, twin.priorities),
+        ):
+            columns = ", ".join(mine.column_names)
+            tx.execute(
+                f"INSERT INTO {mine.physical(generation)} ({columns}) "
+                f"SELECT {columns} FROM {theirs.physical(twin_generation)}"
+            )
 
     def _groups(self, tx: Tx, facts_name: str, column: str, value: str) -> set[Group]:
         sql, params = tx.in_list(column, "id", [value])

@@ -17,7 +17,7 @@ from typing import Any, ClassVar, NamedTuple
 
 import orjson
 
-from events.base import DomainEvent, TopicError, topic_of
+from events.base import DomainEvent, TopicError, registered_topics, topic_of
 from events.codec import decode_state
 from projections.db import Database, Table, Tx
 from projections.workset import Batch
@@ -57,6 +57,12 @@ class Projection(ABC):
     all_topics: ClassVar[bool] = False
     # Relative cost of a rebuild, to balance the lanes of a rebuild of several projections.
     rebuild_cost: ClassVar[int] = 1
+    # A rebuild on PostgreSQL may apply the log to this projection in SQL alone (``apply_sql``),
+    # reading nothing into Python; events SQL cannot read exactly still go through ``apply``.
+    sql_bulk: ClassVar[bool] = False
+    # Projections with the same twin key keep identical tables in a rebuild's bulk phase (the
+    # same handlers): one builds them and the others copy its tables (``copy_bulk``).
+    bulk_twin: ClassVar[str | None] = None
 
     def __init__(self) -> None:
         self._dispatch: dict[str, Handler] = {
@@ -80,9 +86,24 @@ class Projection(ABC):
         """An event without a handler (only called when ``all_topics`` is set)."""
         del batch, event
 
-    def complete_bulk(self, tx: Tx, generation: int) -> None:
-        """Derive what bulk batches deferred (called once, before a rebuild catches up)."""
+    def derive_bulk(self, tx: Tx, generation: int) -> None:
+        """Derive what bulk batches deferred, before the secondary indexes are built."""
         del tx, generation
+
+    def complete_bulk(self, tx: Tx, generation: int) -> None:
+        """Derive what needs the indexes (called once, before a rebuild catches up)."""
+        del tx, generation
+
+    def copy_bulk(self, tx: Tx, generation: int, twin: Projection, twin_generation: int) -> None:
+        """Take a bulk-built twin's tables (in place of this projection's own bulk phase
+        and ``derive_bulk``); only called when ``bulk_twin`` is set."""
+        raise NotImplementedError(f"{self.name} has no bulk twin")
+
+    def apply_sql(self, tx: Tx, generation: int, log: str, after: int, upto: int) -> None:
+        """Apply the log positions ``after < position <= upto`` of table ``log`` in SQL
+        (PostgreSQL, rebuilds only, when ``sql_bulk`` is set); the rows of those positions
+        that ``EventLog.first_unsafe`` flags are never given to it."""
+        raise NotImplementedError(f"{self.name} has no SQL bulk path")
 
     def finish(self, batch: Batch) -> None:
         """Work done once per batch after every event (e.g. recomputing summaries)."""
@@ -145,6 +166,24 @@ class EventLog:
         rows = tx.query(f"SELECT MAX({column}) FROM {self.table}")
         return int(rows[0][0] or 0)
 
+    def first_unsafe(self, tx: Tx, after: int, upto: int) -> int | None:
+        """The first position in ``(after, upto]`` that SQL cannot read as ``apply`` would
+        (PostgreSQL): a stored version an upcaster changes, or a NUL character, which jsonb
+        cannot hold. SQL bulk paths stop before it and let the engine apply it in Python."""
+        stale = [(t, c.class_version) for t, c in registered_topics().items() if c.upcasters]
+        values = ", ".join("(?, ?)" for _ in stale) or "(NULL, NULL)"
+        rows = tx.query(
+            f"SELECT min(e.notification_id) FROM {self.table} e "
+            f"LEFT JOIN (VALUES {values}) AS v(topic, version) ON v.topic = e.topic "
+            "WHERE e.notification_id > ? AND e.notification_id <= ? AND ("
+            # The six bytes of the JSON escape \u0000.
+            "position('\\x5c7530303030'::bytea IN e.state) > 0 OR (v.version IS NOT NULL "
+            "AND coalesce((convert_from(e.state, 'UTF8')::jsonb ->> '_v')::int, 1) "
+            "<> v.version::int))",
+            [x for pair in stale for x in pair] + [after, upto],
+        )
+        return None if rows[0][0] is None else int(rows[0][0])
+
     def read(
         self, tx: Tx, after: int, upto: int, limit: int, topics: frozenset[str] | None
     ) -> list[tuple[Any, ...]]:
@@ -183,11 +222,15 @@ class Engine:
         *,
         log: EventLog | None = None,
         page_size: int = 1000,
+        bulk_page_size: int | None = None,
         before_commit: Callable[[Sequence[Member], int], None] | None = None,
     ) -> None:
         self.db = db
         self.log = log or EventLog()
         self.page_size = page_size
+        # Pages of a rebuild's bulk phase: larger pages write a row changed by many events
+        # once instead of once per page (memory grows with the page, not with the log).
+        self.bulk_page_size = bulk_page_size or page_size
         # Called inside the batch transaction just before it commits (tests, metrics).
         self.before_commit = before_commit
 
@@ -226,6 +269,39 @@ class Engine:
                 mine = events if wanted is None else [e for e in events if e.topic in wanted]
                 m.projection.apply(batch, mine)
                 batch.flush()
+                _advance(tx, m, start, end)
+            if self.before_commit is not None:
+                self.before_commit(members, end)
+        return end - start
+
+    def move(self, tx: Tx, member: Member, *, to_position_of: Member) -> None:
+        """Give ``member`` the position of another, in the caller's transaction (a bulk twin
+        that copied the other's tables)."""
+        _advance(tx, member, _position(tx, member), _position(tx, to_position_of))
+
+    def run_sql_batch(self, members: Sequence[Member], chunk: int) -> int:
+        """Apply up to ``chunk`` positions to every member in SQL (``apply_sql``; PostgreSQL
+        rebuilds), all at one position, or a page in Python when the next event is one SQL
+        cannot read exactly; how far they moved."""
+        with self.db.transaction(write=False) as tx:
+            starts = {_position(tx, m) for m in members}
+            if len(starts) != 1:
+                raise ValueError("members of one batch must share a position")
+            start = starts.pop()
+            end = min(self.log.head(tx), start + chunk)
+            if end <= start:
+                return 0
+            unsafe = self.log.first_unsafe(tx, start, end)
+        if unsafe is not None:
+            if unsafe == start + 1:
+                return self.run_batch(members)
+            end = unsafe - 1
+        with self.db.transaction(write=True) as tx:
+            # Timestamps without a zone read as UTC, as normalize_ts reads them.
+            tx.execute("SET LOCAL timezone = 'UTC'")
+            tx.execute("SET LOCAL jit = off")
+            for m in members:
+                m.projection.apply_sql(tx, m.generation, self.log.table, start, end)
                 _advance(tx, m, start, end)
             if self.before_commit is not None:
                 self.before_commit(members, end)

@@ -9,8 +9,8 @@ from uuid import UUID
 
 from events.base import DomainEvent
 from projections.common import as_model, select
-from projections.db import Column, ColumnType, Database, Table, normalize_ts
-from projections.engine import Event, Handler, Projection
+from projections.db import Column, ColumnType, Database, Table, Tx, normalize_ts
+from projections.engine import TOPIC_PREFIX_LEN, Event, Handler, Projection
 from projections.workset import Batch
 
 EVENT_INDEX = Table(
@@ -42,6 +42,7 @@ class EventIndex(Projection):
     name = "event_index"
     tables = (EVENT_INDEX,)
     all_topics = True
+    sql_bulk = True
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
         return {}
@@ -56,6 +57,17 @@ class EventIndex(Projection):
                 e.originator_version,
                 e.type,
             )
+
+    def apply_sql(self, tx: Tx, generation: int, log: str, after: int, upto: int) -> None:
+        tx.execute(
+            f"INSERT INTO {EVENT_INDEX.physical(generation)} "
+            "(position, timestamp, aggregate_id, aggregate_version, event_type) "
+            "SELECT notification_id, "
+            "(convert_from(state, 'UTF8')::jsonb ->> 'timestamp')::timestamptz, "
+            f"originator_id, originator_version, substr(topic, {TOPIC_PREFIX_LEN + 1}) "
+            f"FROM {log} WHERE notification_id > ? AND notification_id <= ?",
+            [after, upto],
+        )
 
 
 def position_at(db: Database, moment: datetime) -> int:

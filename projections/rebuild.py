@@ -4,7 +4,8 @@ The new tables are filled without their secondary indexes (bulk loading is sever
 faster that way); the indexes are built once the new generation is close to the head, then it
 catches up fully and the registry and views are switched in one transaction. Queries read the
 live generation throughout. Rebuilding several projections together reads and decodes the log
-once for all of them.
+once per lane; on PostgreSQL, projections that can (``sql_bulk``) are filled by SQL alone in a
+lane of their own, and twins (``bulk_twin``) are built once and copied.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,8 @@ _LANES = 2
 _PROCESS_LANES_FROM = 50_000
 # Progress is reported at most this often (seconds).
 _REPORT_EVERY = 0.25
+# Log positions per transaction of the SQL lane.
+_SQL_CHUNK = 200_000
 
 
 def run_rebuild(
@@ -74,15 +77,18 @@ def run_rebuild(
         # Bulk phase, then indexes and deferred work, in lanes side by side: processes on
         # PostgreSQL when there is much to do (two cores, no shared interpreter lock), else
         # threads (one lane's Python work still overlaps the other's wait on the database).
-        lanes = _lanes(members)
-        lag = engine.head() - start
-        if db.dialect == "postgresql" and lag > _PROCESS_LANES_FROM:
-            _in_processes(service, lanes, report)
-        else:
-            with ThreadPoolExecutor(len(lanes), thread_name_prefix="rebuild") as pool:
-                done = [pool.submit(_bulk_lane, service, lane, report) for lane in lanes]
-                for future in done:
-                    future.result()
+        # Projections filled by SQL alone take a lane of their own: a thread that waits.
+        in_sql = [m for m in members if db.dialect == "postgresql" and m.projection.sql_bulk]
+        lanes = _lanes([m for m in members if m not in in_sql])
+        processes = db.dialect == "postgresql" and engine.head() - start > _PROCESS_LANES_FROM
+        with ThreadPoolExecutor(len(lanes) + 1, thread_name_prefix="rebuild") as pool:
+            done = [pool.submit(_sql_lane, service, in_sql, report)] if in_sql else []
+            if processes and lanes:
+                done.append(pool.submit(_in_processes, service, lanes, report))
+            else:
+                done += [pool.submit(_bulk_lane, service, lane, report) for lane in lanes]
+            for future in done:
+                future.result()
         report("indexing")
         members = [Member(m.projection, m.generation) for m in members]
         _catch_up(service, members, report, stop_within=0)
@@ -102,21 +108,73 @@ def run_rebuild(
 
 
 def _bulk_lane(service: Projections, lane: Sequence[Member], report: Callable[[str], None]) -> None:
-    _catch_up(service, lane, report, stop_within=service.engine.page_size)
+    copies = _twins(service, lane)
+    own = [m for m in lane if m not in copies]
+    engine = service.engine
+    _catch_up(service, own, report, stop_within=engine.page_size, page=engine.bulk_page_size)
+    _finish_bulk(service, own, copies)
+
+
+def _sql_lane(service: Projections, lane: Sequence[Member], report: Callable[[str], None]) -> None:
+    """The bulk phase of ``sql_bulk`` projections: chunks of the log applied by PostgreSQL."""
+    engine = service.engine
+    while True:
+        positions = engine.positions(lane)
+        lowest = min(positions)
+        if engine.head() - lowest <= engine.page_size:
+            break
+        group = [m for m, p in zip(lane, positions, strict=True) if p == lowest]
+        if engine.run_sql_batch(group, _SQL_CHUNK) == 0:
+            break
+        report("building")
+    _finish_bulk(service, lane, {})
+
+
+def _twins(service: Projections, lane: Sequence[Member]) -> dict[Member, Member]:
+    """The members that will copy a twin's bulk-built tables, each with its twin: those
+    sharing a ``bulk_twin`` key and a position with an earlier member of the lane."""
+    positions = dict(zip(lane, service.engine.positions(lane), strict=True))
+    leaders: dict[tuple[str, int], Member] = {}
+    copies: dict[Member, Member] = {}
     for m in lane:
+        key = m.projection.bulk_twin
+        if key is None:
+            continue
+        leader = leaders.setdefault((key, positions[m]), m)
+        if leader is not m:
+            copies[m] = leader
+    return copies
+
+
+def _finish_bulk(
+    service: Projections, own: Sequence[Member], copies: Mapping[Member, Member]
+) -> None:
+    """Deferred work, indexes and what needs them; then the twins copy what was built."""
+    for m in own:
         with service.db.transaction() as tx:
+            m.projection.derive_bulk(tx, m.generation)
+            registry.mark_indexed(tx, m.projection, m.generation)
+            m.projection.complete_bulk(tx, m.generation)
+    for m, twin in copies.items():
+        with service.db.transaction() as tx:
+            m.projection.copy_bulk(tx, m.generation, twin.projection, twin.generation)
+            service.engine.move(tx, m, to_position_of=twin)
             registry.mark_indexed(tx, m.projection, m.generation)
             m.projection.complete_bulk(tx, m.generation)
 
 
 def _lanes(members: Sequence[Member]) -> list[list[Member]]:
-    """Members split into lanes of about equal cost (greedy, costliest first)."""
-    lanes: list[list[Member]] = [[] for _ in range(min(_LANES, len(members)))]
+    """Members split into lanes of about equal cost (greedy, costliest first); twins share a
+    lane, at the cost of one of them."""
+    units: dict[object, list[Member]] = {}
+    for m in members:
+        units.setdefault(m.projection.bulk_twin or m, []).append(m)
+    lanes: list[list[Member]] = [[] for _ in range(min(_LANES, len(units)))]
     loads = [0] * len(lanes)
-    for m in sorted(members, key=lambda m: -m.projection.rebuild_cost):
+    for unit in sorted(units.values(), key=lambda u: -u[0].projection.rebuild_cost):
         i = loads.index(min(loads))
-        lanes[i].append(m)
-        loads[i] += m.projection.rebuild_cost
+        lanes[i] += unit
+        loads[i] += unit[0].projection.rebuild_cost
     return lanes
 
 
@@ -132,7 +190,13 @@ def _in_processes(
             (type(m.projection).__module__, type(m.projection).__qualname__, m.generation)
             for m in lane
         ]
-        args = [service.db.url, engine.log.table, str(engine.page_size), json.dumps(spec)]
+        args = [
+            service.db.url,
+            engine.log.table,
+            str(engine.page_size),
+            str(engine.bulk_page_size),
+            json.dumps(spec),
+        ]
         children.append(
             subprocess.Popen(
                 [sys.executable, "-m", "projections.rebuild", *args], stderr=subprocess.PIPE
@@ -152,12 +216,18 @@ def _in_processes(
 
 
 def _lane_process(
-    url: str, events_table: str, page_size: int, spec: Sequence[Sequence[Any]]
+    url: str, events_table: str, page_size: int, bulk_page_size: int, spec: Sequence[Sequence[Any]]
 ) -> None:
     from projections.service import Projections
 
     chosen = [getattr(importlib.import_module(module), name)() for module, name, _ in spec]
-    service = Projections(url, projections=chosen, page_size=page_size, events_table=events_table)
+    service = Projections(
+        url,
+        projections=chosen,
+        page_size=page_size,
+        rebuild_page_size=bulk_page_size,
+        events_table=events_table,
+    )
     try:
         lane = [Member(p, int(g), bulk=True) for p, (_, _, g) in zip(chosen, spec, strict=True)]
         _bulk_lane(service, lane, _ignore)
@@ -190,6 +260,7 @@ def _catch_up(
     report: Callable[[str], None],
     *,
     stop_within: int,
+    page: int | None = None,
 ) -> None:
     engine = service.engine
     last_report = 0.0
@@ -200,7 +271,7 @@ def _catch_up(
             return
         # Members at the same position share one read of the log; laggards go first.
         group = [m for m, p in zip(members, positions, strict=True) if p == lowest]
-        if engine.run_batch(group) == 0:
+        if engine.run_batch(group, page) == 0:
             return
         now = time.monotonic()
         if now - last_report >= _REPORT_EVERY:
@@ -209,4 +280,6 @@ def _catch_up(
 
 
 if __name__ == "__main__":
-    _lane_process(sys.argv[1], sys.argv[2], int(sys.argv[3]), json.loads(sys.argv[4]))
+    _lane_process(
+        sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), json.loads(sys.argv[5])
+    )

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from hashlib import blake2b
 
 from projections.db import _DDL, Table, Tx
-from projections.engine import REGISTRY, Projection
+from projections.engine import REGISTRY as REGISTRY
+from projections.engine import Projection
 
 LIVE = "live"
 BUILDING = "building"

@@ -86,6 +86,7 @@ class Projections:
         *,
         projections: Sequence[Projection] | None = None,
         page_size: int = 1000,
+        rebuild_page_size: int = 30_000,
         events_table: str = EVENTS_TABLE,
         before_commit: Callable[[Sequence[Member], int], None] | None = None,
     ) -> None:
@@ -93,7 +94,11 @@ class Projections:
         self._own_db = isinstance(database, str)
         self.projections = {p.name: p for p in (projections or all_projections())}
         self.engine = Engine(
-            self.db, log=EventLog(events_table), page_size=page_size, before_commit=before_commit
+            self.db,
+            log=EventLog(events_table),
+            page_size=page_size,
+            bulk_page_size=rebuild_page_size,
+            before_commit=before_commit,
         )
         self._ensured = False
         self._warned: set[str] = set()

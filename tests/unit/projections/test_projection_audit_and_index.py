@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import string
+import typing
+from datetime import UTC, date, datetime
+from enum import Enum
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import orjson
 from eventsourcing.persistence import StoredEvent
 
-from projections.audit_log import audit_events
+from events.base import registered_topics
+from projections.audit_log import _SUMMARIES, audit_events
 from projections.event_index import aggregate_events, entry_at, position_at, version_at
 
 
@@ -64,3 +68,16 @@ def test_an_event_of_an_unknown_type_is_still_indexed_and_audited(
         "SomethingNew",
     )
     assert entry_at(projections.db, 1) is not None
+
+
+def test_every_audit_summary_names_scalar_fields_so_sql_formats_them_as_python_does() -> None:
+    # The SQL rebuild (audit_log.summary_sql) formats fields as str() does only for scalars.
+    scalars = (str, int, date, datetime, UUID, Enum)
+    classes = {topic.removeprefix("appraisals/"): cls for topic, cls in registered_topics().items()}
+    for event_type, template in _SUMMARIES.items():
+        for _, field, _, _ in string.Formatter().parse(template):
+            if field is None or (event_type, field) == ("ObjectiveRevised", "fields"):
+                continue
+            annotation = classes[event_type].model_fields[field].annotation
+            types = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
+            assert all(issubclass(t, scalars) for t in types), (event_type, field)
