@@ -141,6 +141,8 @@ def test_staff_drafts_an_objective_records_progress_and_reads_its_history(
     item.get_by_label("Progress note").fill("First six sessions held")
     item.get_by_role("button", name="Record progress").click()
     expect(item).to_contain_text("progress 30%")
+    # htmx replaced just this objective, in place, and kept keyboard focus on it.
+    expect(item.get_by_role("link", name="Lead a Year 7 reading club")).to_be_focused()
 
     item.get_by_role("link", name="Lead a Year 7 reading club").click()
     expect(page.get_by_role("heading", level=1, name="Lead a Year 7 reading club")).to_be_visible()
