@@ -1,11 +1,20 @@
-"""Where the replay issue's features plug in: summaries as they were at a past moment and the
-audit log's verification. Until they exist the pages show those controls disabled, with a note."""
+"""Where the replay features plug in: cycle summaries as they stood at a past moment
+(``replay.summaries``) and the audit log's verification (``replay.verify``).
+
+They are looked up when used, so the dashboard runs with or without them: a page whose feature
+is missing shows its control disabled, with a note.
+"""
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from uuid import UUID
+
+from projections.db import Database
 
 
 def _find(module: str, name: str) -> Callable[..., Any] | None:
@@ -17,13 +26,50 @@ def _find(module: str, name: str) -> Callable[..., Any] | None:
 
 
 def summary_as_of() -> Callable[..., Any] | None:
-    """The function giving a school's or trust's summary as of a past moment, once it exists."""
-    return None
+    """``trust_summary_as_of(db, trust_id, cycle_id, at=...)``, once it exists."""
+    return _find("replay.summaries", "trust_summary_as_of")
 
 
 def verify_log() -> Callable[..., Any] | None:
-    """The function recomputing the audit log's hash chains, once it exists."""
-    return None
+    """``verify(db, key)`` recomputing the log's hash chains, once it exists."""
+    return _find("replay.verify", "verify")
 
 
-__all__ = ["_find", "summary_as_of", "verify_log"]
+@dataclass(frozen=True, slots=True)
+class Past:
+    """A summary as it stood at the end of a day, or why it cannot be shown."""
+
+    moment: datetime
+    view: Any | None
+    problem: str | None = None
+
+
+def end_of(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC) - timedelta(
+        microseconds=1
+    )
+
+
+def trust_summary_on(db: Database, trust_id: UUID, cycle_id: UUID, day: date) -> Past | None:
+    """The trust's cycle summary as it stood at the end of ``day`` (UTC); None without the
+    replay feature."""
+    as_of = summary_as_of()
+    if as_of is None:
+        return None
+    moment = end_of(day)
+    try:
+        answer = as_of(db, trust_id, cycle_id, at=moment)
+    except (RuntimeError, ValueError) as e:  # the replay's NotReady is a RuntimeError
+        return Past(moment, None, str(e))
+    return Past(moment, getattr(answer, "view", None))
+
+
+def verification(db: Database, key: str) -> str | None:
+    """The log's verification in words ("intact up to position N" or the first affected
+    event); None without the replay feature."""
+    verify = verify_log()
+    if verify is None:
+        return None
+    result = verify(db, key.encode())
+    describe = getattr(result, "describe", None)
+    return str(describe()) if callable(describe) else str(result)

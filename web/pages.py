@@ -99,9 +99,7 @@ def home(request: Request, principal: SignedIn, db: Db) -> Response:
     )
 
 
-def _summary_charts(
-    schools: list[SchoolCycleSummaryView],
-) -> list[tuple[str, Markup]]:
+def _summary_charts(schools: list[SchoolCycleSummaryView], today: date) -> list[tuple[str, Markup]]:
     def bars(part: str, whole: str) -> list[charts.Bar]:
         out = []
         for s in schools:
@@ -112,7 +110,7 @@ def _summary_charts(
         return out
 
     def overdue(s: SchoolCycleSummaryView) -> float:
-        return float(sum(s.overdue(date.today()).values()))
+        return float(sum(s.overdue(today).values()))
 
     specs = [
         (
@@ -157,17 +155,25 @@ def trust_cycle(
     as_of: Annotated[date | None, Query()] = None,
 ) -> Response:
     view = reads.trust_summary(db, principal, trust_id, cycle_id)
+    may_pick_date = principal.role in (Role.AUDITOR, Role.TRUST_LEADER, Role.ADMIN)
+    past = None
+    if as_of is not None and may_pick_date:
+        past = features.trust_summary_on(db, trust_id, cycle_id, as_of)
+        if past is not None and past.view is not None:
+            view = past.view
+    today = as_of if past is not None and past.view is not None and as_of else date.today()
     return page(
         request,
         "trust_cycle.html",
         principal,
         summary=view,
-        overdue=view.overdue(date.today()),
-        school_overdue={s.school_id: s.overdue(date.today()) for s in view.schools},
-        charts=_summary_charts(view.schools),
+        overdue=view.overdue(today),
+        school_overdue={s.school_id: s.overdue(today) for s in view.schools},
+        charts=_summary_charts(view.schools, today),
         as_of=as_of,
+        past=past,
         as_of_available=features.summary_as_of() is not None,
-        may_pick_date=principal.role in (Role.AUDITOR, Role.TRUST_LEADER, Role.ADMIN),
+        may_pick_date=may_pick_date,
     )
 
 
@@ -191,7 +197,7 @@ def school_cycle(
         overdue=view.overdue(date.today()),
         reviews=[(r, reads.overdue_of(r)) for r in reviews],
         fresh=fresh,
-        charts=_summary_charts([view]),
+        charts=_summary_charts([view], date.today()),
     )
 
 
@@ -234,10 +240,14 @@ def objective(
     )
 
 
-@router.get("/audit", response_class=HTMLResponse)
-def audit(request: Request, principal: SignedIn) -> Response:
+def _auditor(principal: Principal) -> None:
     if principal.trust_id is None or not may_read_audit_log(principal, principal.trust_id):
         raise PageNotFound
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit(request: Request, principal: SignedIn) -> Response:
+    _auditor(principal)
     return page(
         request,
         "audit.html",
@@ -245,3 +255,25 @@ def audit(request: Request, principal: SignedIn) -> Response:
         verify_available=features.verify_log() is not None,
         result=None,
     )
+
+
+@router.post("/audit/verification", response_class=HTMLResponse)
+def run_verification(request: Request, principal: SignedIn, db: Db) -> Response:
+    check_same_origin(request)
+    _auditor(principal)
+    settings = get_container(request).settings
+    result = features.verification(db, _audit_key(settings))
+    return page(
+        request,
+        "audit.html",
+        principal,
+        verify_available=result is not None,
+        result=result,
+    )
+
+
+def _audit_key(settings: object) -> str:
+    """The key the audit chain's checkpoints are signed with (``Settings.audit_key``)."""
+    secret = getattr(settings, "audit_key", None)
+    value = getattr(secret, "get_secret_value", None)
+    return str(value()) if callable(value) else ""
