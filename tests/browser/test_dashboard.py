@@ -8,6 +8,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
+from projections import objective_current, review_status
 from tests.browser.conftest import Site
 
 NewPage = Callable[[], Any]
@@ -95,6 +96,15 @@ def test_school_leader_sees_their_school_and_not_another(
     expect(page.get_by_role("heading", level=1, name="Not found")).to_be_visible()
     trust = f"/trusts/{site.demo.trust_id}/cycles/{cycle}"
     assert page.goto(trust).status == 404  # type: ignore[union-attr]
+    # Nor a review or an objective of someone at the other school.
+    db = site.container.projections.db
+    elsewhere = review_status.reviews_for_school(db, other, cycle)[0]
+    assert page.goto(f"/reviews/{elsewhere.review_id}").status == 404  # type: ignore[union-attr]
+    (objective, *_) = objective_current.objectives_for_review(db, elsewhere.review_id)
+    assert page.goto(f"/objectives/{objective.objective_id}").status == 404  # type: ignore[union-attr]
+    mine = review_status.reviews_for_school(db, own, cycle)[0]
+    assert page.goto(f"/reviews/{mine.review_id}").status == 200  # type: ignore[union-attr]
+    expect(page.get_by_role("button", name="Draft objective")).to_have_count(0)
 
 
 def test_staff_drafts_an_objective_records_progress_and_reads_its_history(
