@@ -14,6 +14,7 @@ from uuid import uuid4
 
 import pytest
 import uvicorn
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from api.app import create_app
 from api.auth import mint_token
@@ -23,8 +24,6 @@ from appraisals.settings import Settings
 from appraisals.wiring import Container, build
 from commands.principal import Principal
 from events.base import Role
-
-playwright_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -96,28 +95,28 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     if shutil.which("chromium") is None and not Path(CHROMIUM).exists():
         pytest.fail("Debian's chromium is needed: apt-get install -y chromium (make test does)")
-    with playwright_api.sync_playwright() as p:
+    with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield b
         b.close()
 
 
 @pytest.fixture
-def new_page(browser: object, site: Site) -> Iterator[Callable[[], object]]:
-    contexts: list[object] = []
+def new_page(browser: Browser, site: Site) -> Iterator[Callable[[], Page]]:
+    contexts: list[BrowserContext] = []
 
-    def make() -> object:
-        context = browser.new_context(base_url=site.url, viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    def make() -> Page:
+        context = browser.new_context(base_url=site.url, viewport={"width": 1280, "height": 900})
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()
 
     yield make
     for c in contexts:
-        c.close()  # type: ignore[attr-defined]
+        c.close()
 
 
 @pytest.fixture(scope="session")
