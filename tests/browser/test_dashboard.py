@@ -26,9 +26,12 @@ def sign_in(page: Page, token: str) -> None:
     expect(page.get_by_role("heading", level=1, name="Home")).to_be_visible()
 
 
-def test_signing_in_works_with_the_keyboard_alone(new_page: NewPage, site: Site) -> None:
+def test_signing_in_works_with_the_keyboard_alone(
+    new_page: NewPage, site: Site, artifacts: Path
+) -> None:
     page: Page = new_page()
     page.goto("/")
+    page.screenshot(path=str(artifacts / "sign-in.png"), full_page=True)
     focused = []
     for _ in range(6):
         page.keyboard.press("Tab")
@@ -42,6 +45,11 @@ def test_signing_in_works_with_the_keyboard_alone(new_page: NewPage, site: Site)
     assert page.evaluate("document.activeElement.textContent") == "Sign in"
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1, name="Home")).to_be_visible()
+    # Focus is visible: the focused control draws an outline.
+    page.keyboard.press("Tab")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline == "solid"
+    page.screenshot(path=str(artifacts / "home-trust-leader.png"), full_page=True)
     # The session cookie is HttpOnly and SameSite=Strict: scripts cannot read it.
     cookie = next(c for c in page.context.cookies() if c["name"] == "appraisals_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
