@@ -23,9 +23,11 @@ from api.reading import (
 )
 from api.schemas import PROBLEM_RESPONSES
 from commands.read_policy import ReadScope, may_read_audit_log, may_read_record
+from events.base import Role
 from projections import audit_log
 from projections.audit_log import AuditEntry
 from replay.aggregates import AggregateAsOf, UnknownAggregate, as_of
+from replay.verify import verify
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=PROBLEM_RESPONSES)
 
@@ -170,3 +172,90 @@ def list_audit_events(
     return Page[AuditEntry](
         items=entries, next_cursor=encode_cursor(entries[-1].position) if more else None
     )
+
+
+class FindingOut(BaseModel):
+    position: int = Field(description="Log position of the affected event")
+    aggregate_id: UUID | None = Field(description="Its aggregate (null: not yours to see)")
+    version: int | None
+    problem: str = Field(description="edited, deleted, reordered, inserted, missing, checkpoint")
+    detail: str
+
+
+class VerificationOut(BaseModel):
+    intact: bool
+    intact_up_to: int = Field(description="Every event up to this position is as it was chained")
+    head: int = Field(description="The last position in the log")
+    sealed_through: int = Field(description="The last position under a signed checkpoint")
+    events: int
+    checkpoints: int
+    seconds: float
+    message: str
+    first_problem: FindingOut | None
+    problems: int
+
+
+VERIFIERS = frozenset({Role.AUDITOR, Role.ADMIN})
+
+
+@router.get(
+    "/verify",
+    summary="Verify the tamper-evident log: every aggregate's chain and the global chain",
+)
+def verify_log(container: AppContainer, db: ReadDb, principal: CurrentPrincipal) -> VerificationOut:
+    if principal.role not in VERIFIERS:
+        raise Forbidden("verifying the log is open to auditors and administrators")
+    key = container.settings.audit_key.get_secret_value().encode()
+    result = verify(db, key)
+    first = result.first
+    out = None
+    if first is not None:
+        aggregate = UUID(first.aggregate_id) if first.aggregate_id else None
+        if aggregate is not None and not _in_scope(container, principal, aggregate, first.position):
+            # Another trust's record: the position and the kind of damage, not whose.
+            out = FindingOut(
+                position=first.position,
+                aggregate_id=None,
+                version=None,
+                problem=first.problem,
+                detail="an event of another trust",
+            )
+        else:
+            out = FindingOut(
+                position=first.position,
+                aggregate_id=aggregate,
+                version=first.version,
+                problem=first.problem,
+                detail=first.detail,
+            )
+    message = (
+        f"intact up to position {result.head}"
+        if out is None
+        else f"not intact: the first affected event is at position {out.position} "
+        f"({out.problem}); intact up to position {result.intact_up_to}"
+    )
+    return VerificationOut(
+        intact=result.intact,
+        intact_up_to=result.intact_up_to,
+        head=result.head,
+        sealed_through=result.sealed,
+        events=result.events,
+        checkpoints=result.checkpoints,
+        seconds=round(result.seconds, 3),
+        message=message,
+        first_problem=out,
+        problems=len(result.findings),
+    )
+
+
+def _in_scope(
+    container: AppContainer, principal: CurrentPrincipal, aggregate_id: UUID, position: int
+) -> bool:
+    """Whether an aggregate belongs to the principal's trust (platform admins: any), per the
+    audit log once it has reached the event."""
+    if principal.trust_id is None:
+        return True
+    timeout = container.settings.read_your_writes_timeout
+    container.projections.wait_for(position, names=["audit_log"], timeout=timeout)
+    entries = audit_log.audit_events(container.projections.db, aggregate_id=aggregate_id, limit=1)
+    return bool(entries) and entries[0].trust_id == principal.trust_id

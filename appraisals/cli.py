@@ -10,6 +10,7 @@ from uuid import UUID, uuid4, uuid5
 import typer
 from rich.console import Console
 
+from appraisals.cli_replay import audit_app, replay_app
 from appraisals.settings import Settings, get_settings
 from commands.principal import Principal
 from events.base import Role
@@ -168,6 +169,8 @@ def worker(
 
 projections_app = typer.Typer(help="Read models: status, blue/green rebuild, checksum.")
 app.add_typer(projections_app, name="projections")
+app.add_typer(replay_app, name="replay")
+app.add_typer(audit_app, name="audit")
 
 
 def _projections() -> Projections:

@@ -76,6 +76,16 @@ def build(
     container = Container(settings, store, service, projections)
     if not run_projections:
         return container
+    from replay.sealer import ChainSealer
+
+    # The audit chain is sealed as the log grows (replay/chain.py), in this process.
+    sealer = ChainSealer(
+        projections.db,
+        settings.audit_key.get_secret_value().encode(),
+        interval=settings.audit_seal_seconds,
+    )
+    container.on_start.append(sealer.start)
+    container.closers.append(sealer.stop)
     if settings.redis_url:
         from projections.workers import RedisWakeup
 
@@ -93,6 +103,7 @@ def build(
 
     def wake(_position: int) -> None:
         notifier.notify()
+        sealer.notify()
 
     service.on_committed = wake
     return container

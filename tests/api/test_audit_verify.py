@@ -1,0 +1,74 @@
+"""GET /v1/audit/verify: auditors and administrators prove the log intact, or see where not."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from appraisals.wiring import Container
+from replay.chain import seal
+from tests.api.conftest import Auth
+from tests.scenario import Org, build_org
+
+pytestmark = pytest.mark.integration
+
+
+def _key(container: Container) -> bytes:
+    return container.settings.audit_key.get_secret_value().encode()
+
+
+def test_an_auditor_proves_the_log_intact(
+    client: TestClient, api_container: Container, auth: Auth, org: Org
+) -> None:
+    seal(api_container.projections.db, _key(api_container))
+    r = client.get("/v1/audit/verify", headers=auth(org.auditor))
+    assert r.status_code == 200
+    body = r.json()
+    assert body["intact"] is True and body["first_problem"] is None
+    assert body["intact_up_to"] == body["head"] >= body["sealed_through"] > 0
+    assert body["message"].startswith("intact up to position")
+    assert client.get("/v1/audit/verify", headers=auth(org.admin)).status_code == 200
+
+
+def test_only_auditors_and_administrators_verify(
+    client: TestClient, auth: Auth, org: Org
+) -> None:
+    for principal in (org.trust_leader, org.school_leader, org.appraisee, org.analyst):
+        assert client.get("/v1/audit/verify", headers=auth(principal)).status_code == 403
+    assert client.get("/v1/audit/verify").status_code == 401
+
+
+def test_an_edited_event_is_named_to_its_trusts_auditor_only(
+    client: TestClient, api_container: Container, auth: Auth, org: Org
+) -> None:
+    db = api_container.projections.db
+    seal(db, _key(api_container))
+    with db.transaction(write=False) as tx:
+        position, state = tx.query(
+            "SELECT notification_id, state FROM appraisals_events "
+            "WHERE originator_id = ? AND originator_version = 1",
+            [org.review_id],
+        )[0]
+    other = build_org(api_container.commands, name="Rowan Trust")
+    with db.transaction() as tx:
+        tx.execute(
+            "UPDATE appraisals_events SET state = ? WHERE notification_id = ?",
+            [bytes(state).replace(b"review", b"Review") + b" ", position],
+        )
+    try:
+        mine = client.get("/v1/audit/verify", headers=auth(org.auditor)).json()
+        theirs = client.get("/v1/audit/verify", headers=auth(other.auditor)).json()
+    finally:
+        with db.transaction() as tx:
+            tx.execute(
+                "UPDATE appraisals_events SET state = ? WHERE notification_id = ?",
+                [bytes(state), position],
+            )
+    assert mine["intact"] is False
+    assert mine["intact_up_to"] == position - 1
+    first = mine["first_problem"]
+    assert first["position"] == position and first["problem"] == "edited"
+    assert first["aggregate_id"] == str(org.review_id) and first["version"] == 1
+    assert theirs["first_problem"]["position"] == position
+    assert theirs["first_problem"]["aggregate_id"] is None
+    assert client.get("/v1/audit/verify", headers=auth(org.auditor)).json()["intact"] is True
