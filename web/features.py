@@ -53,12 +53,23 @@ def end_of(day: date) -> datetime:
 def trust_summary_on(db: Database, trust_id: UUID, cycle_id: UUID, day: date) -> Past | None:
     """The trust's cycle summary as it stood at the end of ``day`` (UTC); None without the
     replay feature."""
-    as_of = summary_as_of()
+    return _summary_on(summary_as_of(), db, trust_id, cycle_id, day)
+
+
+def school_summary_on(db: Database, school_id: UUID, cycle_id: UUID, day: date) -> Past | None:
+    """A school's cycle summary as it stood at the end of ``day`` (UTC)."""
+    as_of = _find("replay.summaries", "school_summary_as_of")
+    return _summary_on(as_of, db, school_id, cycle_id, day)
+
+
+def _summary_on(
+    as_of: Callable[..., Any] | None, db: Database, subject: UUID, cycle_id: UUID, day: date
+) -> Past | None:
     if as_of is None:
         return None
     moment = end_of(day)
     try:
-        answer = as_of(db, trust_id, cycle_id, at=moment)
+        answer = as_of(db, subject, cycle_id, at=moment)
     except (RuntimeError, ValueError) as e:  # the replay's NotReady is a RuntimeError
         return Past(moment, None, str(e))
     return Past(moment, getattr(answer, "view", None))

@@ -33,6 +33,8 @@ router = APIRouter(include_in_schema=False)
 
 SignedIn = Annotated[Principal, Depends(current_principal)]
 MinPosition = Annotated[int | None, Query(ge=1)]
+# Who may see a summary as it stood on a past date (issue 6's as-of replay).
+PICK_DATE = frozenset({Role.AUDITOR, Role.TRUST_LEADER, Role.ADMIN})
 
 
 def read_db(request: Request) -> Database:
@@ -155,7 +157,7 @@ def trust_cycle(
     as_of: Annotated[date | None, Query()] = None,
 ) -> Response:
     view = reads.trust_summary(db, principal, trust_id, cycle_id)
-    may_pick_date = principal.role in (Role.AUDITOR, Role.TRUST_LEADER, Role.ADMIN)
+    may_pick_date = principal.role in PICK_DATE
     past = None
     if as_of is not None and may_pick_date:
         past = features.trust_summary_on(db, trust_id, cycle_id, as_of)
@@ -185,19 +187,30 @@ def school_cycle(
     principal: SignedIn,
     db: Db,
     min_position: MinPosition = None,
+    as_of: Annotated[date | None, Query()] = None,
 ) -> Response:
     fresh = caught_up(request, min_position, "school_cycle_summary", "review_status")
     view = reads.school_summary(db, principal, school_id, cycle_id)
     reviews = reads.school_reviews(db, principal, school_id, cycle_id)
+    may_pick_date = principal.role in PICK_DATE
+    past = None
+    if as_of is not None and may_pick_date:
+        past = features.school_summary_on(db, school_id, cycle_id, as_of)
+    shown = past.view if past is not None and past.view is not None else view
+    today = as_of if shown is not view and as_of is not None else date.today()
     return page(
         request,
         "school_cycle.html",
         principal,
-        summary=view,
-        overdue=view.overdue(date.today()),
+        summary=shown,
+        overdue=shown.overdue(today),
         reviews=[(r, reads.overdue_of(r)) for r in reviews],
         fresh=fresh,
-        charts=_summary_charts([view], date.today()),
+        charts=_summary_charts([shown], today),
+        as_of=as_of,
+        past=past,
+        as_of_available=features.summary_as_of() is not None,
+        may_pick_date=may_pick_date,
     )
 
 

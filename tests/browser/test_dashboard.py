@@ -188,9 +188,15 @@ def test_auditor_sees_the_trust_the_date_picker_and_the_verification(
         picker.fill("2025-06-30")
         page.get_by_role("button", name="Show").click()
         expect(page.locator("#as-of-shown")).to_contain_text("2025-06-30")
+        page.screenshot(path=str(artifacts / "auditor-trust-cycle.png"), full_page=True)
+        # A school from there opens as of the same date.
+        table = page.get_by_role("table", name=f"Schools in cycle {site.demo.previous_cycle.name}")
+        table.get_by_role("link", name=site.demo.school_names[0]).click()
+        expect(page.locator("#as-of-shown")).to_contain_text("2025-06-30")
+        page.screenshot(path=str(artifacts / "auditor-school-as-of.png"), full_page=True)
     else:
         expect(page.locator("#as-of-note")).to_be_visible()
-    page.screenshot(path=str(artifacts / "auditor-trust-cycle.png"), full_page=True)
+        page.screenshot(path=str(artifacts / "auditor-trust-cycle.png"), full_page=True)
     page.get_by_role("link", name="Home").click()
     page.get_by_role("navigation").get_by_role("link", name="Audit").click()
     run = page.get_by_role("button", name="Run verification")
