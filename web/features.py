@@ -1,8 +1,8 @@
-"""Where the replay features plug in: cycle summaries as they stood at a past moment
-(``replay.summaries``) and the audit log's verification (``replay.verify``).
+"""Where the replay feature plugs in: cycle summaries as they stood at a past moment
+(``replay.summaries``).
 
-They are looked up when used, so the dashboard runs with or without them: a page whose feature
-is missing shows its control disabled, with a note.
+It is looked up when used, so the dashboard runs with or without it: without it, the date
+picker is shown disabled, with a note.
 """
 
 from __future__ import annotations
@@ -28,11 +28,6 @@ def _find(module: str, name: str) -> Callable[..., Any] | None:
 def summary_as_of() -> Callable[..., Any] | None:
     """``trust_summary_as_of(db, trust_id, cycle_id, at=...)``, once it exists."""
     return _find("replay.summaries", "trust_summary_as_of")
-
-
-def verify_log() -> Callable[..., Any] | None:
-    """``verify(db, key)`` recomputing the log's hash chains, once it exists."""
-    return _find("replay.verify", "verify")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,14 +68,3 @@ def _summary_on(
     except (RuntimeError, ValueError) as e:  # the replay's NotReady is a RuntimeError
         return Past(moment, None, str(e))
     return Past(moment, getattr(answer, "view", None))
-
-
-def verification(db: Database, key: str) -> str | None:
-    """The log's verification in words ("intact up to position N" or the first affected
-    event); None without the replay feature."""
-    verify = verify_log()
-    if verify is None:
-        return None
-    result = verify(db, key.encode())
-    describe = getattr(result, "describe", None)
-    return str(describe()) if callable(describe) else str(result)

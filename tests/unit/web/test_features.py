@@ -19,7 +19,6 @@ def test_without_the_replay_features_the_pages_get_none(monkeypatch: pytest.Monk
     monkeypatch.setattr(features, "_find", lambda _module, _name: None)
     assert features.summary_as_of() is None
     assert features.trust_summary_on(None, None, None, date(2025, 6, 30)) is None  # type: ignore[arg-type]
-    assert features.verification(None, "key") is None  # type: ignore[arg-type]
 
 
 def test_a_day_ends_at_its_last_microsecond_in_utc() -> None:
