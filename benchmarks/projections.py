@@ -4,7 +4,8 @@
 
 In one run, on a fresh database: generate a realistic history with the event classes and
 COPY it into the event store's table; then measure
-  (b) a raw paged SELECT over the log that decodes nothing (the ceiling),
+  (b) a raw paged SELECT over the log that decodes nothing (the ceiling; binary, as the
+      engine reads it),
   the batched blue/green rebuild of all seven read models (in a child process, for its peak
       memory), at half and at full history (peak memory should stay flat),
   (a) the library's stock ProjectionRunner driving a per-event-transaction projection that
@@ -80,11 +81,13 @@ def raw_scan(url: str) -> tuple[int, float]:
     started = time.perf_counter()
     with psycopg.connect(url) as conn:
         while True:
+            # The engine's own read (binary: bytea arrives as stored, not as hex text).
             rows = conn.execute(
                 "SELECT notification_id, originator_id::text, originator_version, topic, state "
                 "FROM appraisals_events WHERE notification_id > %s "
                 "ORDER BY notification_id LIMIT %s",
                 (last, PAGE),
+                binary=True,
             ).fetchall()
             if not rows:
                 break
@@ -95,8 +98,11 @@ def raw_scan(url: str) -> tuple[int, float]:
 
 def rebuild_child(url: str) -> None:
     """Run in a child process: rebuild everything, print timing and peak memory as JSON."""
+    import logging
+
     from projections.service import Projections
 
+    logging.basicConfig(level=logging.INFO, format="  %(message)s", stream=sys.stderr)
     service = Projections(url, page_size=PAGE)
     service.ensure()
     head = service.engine.head()
@@ -112,7 +118,13 @@ def rebuild_child(url: str) -> None:
     service.close()
     print(
         json.dumps(
-            {"events": head, "seconds": seconds, "rss_mb": peak / 1024, "base_mb": before / 1024}
+            {
+                "events": head,
+                "seconds": seconds,
+                "rss_mb": peak / 1024,
+                "base_mb": before / 1024,
+                "bulk_page": service.engine.bulk_page_size,
+            }
         )
     )
 
@@ -124,6 +136,7 @@ def rebuild(url: str) -> dict[str, Any]:
         capture_output=True,
         text=True,
     )
+    print(out.stderr.rstrip())  # how long each lane took
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
@@ -222,7 +235,8 @@ def main() -> None:
         print(f"(b) raw SELECT scan, no decoding   {scan_rate:>12,.0f} events/s ({scan_s:.1f}s)")
         print(
             f"batched rebuild of 7 read models   {rate:>12,.0f} events/s "
-            f"({second['seconds']:.1f}s for {second['events']:,})"
+            f"({second['seconds']:.1f}s for {second['events']:,}; bulk pages of "
+            f"{second['bulk_page']:,}, then {PAGE:,})"
         )
         print(
             f"(a) stock runner, 1 tx per event   {stock_rate:>12,.0f} events/s "

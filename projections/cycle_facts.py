@@ -227,7 +227,7 @@ class CycleFacts(SubjectHandlers, Projection):
         for school_id in sorted(self._dirty_schools):
             groups.update(self._groups(tx, facts_name, "school_id", school_id))
         if groups:
-            self.summarise(batch, sorted(groups))
+            self._summarise(batch, sorted(groups))
 
     def derive_bulk(self, tx: Tx, generation: int) -> None:
         """Derive every fact from the subjects (before the facts' indexes are built)."""
@@ -262,7 +262,7 @@ class CycleFacts(SubjectHandlers, Projection):
         rows = tx.query(f"SELECT DISTINCT trust_id, cycle_id, school_id FROM {facts_name}")
         groups = sorted((str(t), str(c), str(s)) for t, c, s in rows)
         for i in range(0, len(groups), _PAGE // 10):
-            self.summarise(Batch(tx, generation), groups[i : i + _PAGE // 10])
+            self._summarise(Batch(tx, generation), groups[i : i + _PAGE // 10])
 
     def copy_bulk(self, tx: Tx, generation: int, twin: Projection, twin_generation: int) -> None:
         """Take a twin's subjects, facts and priorities (the same handlers built them)."""
@@ -280,6 +280,14 @@ class CycleFacts(SubjectHandlers, Projection):
                 f"INSERT INTO {mine.physical(generation)} ({columns}) "
                 f"SELECT {columns} FROM {theirs.physical(twin_generation)}"
             )
+
+    def _summarise(self, batch: Batch, groups: Sequence[Group]) -> None:
+        # What summary rows name (schools, cycles, priorities), loaded in one query each.
+        batch.rows(self.subjects).load({g[1] for g in groups} | {g[2] for g in groups})
+        batch.rows(self.priorities, index_on=("trust_id",)).load_where(
+            "trust_id", {g[0] for g in groups}
+        )
+        self.summarise(batch, groups)
 
     def _groups(self, tx: Tx, facts_name: str, column: str, value: str) -> set[Group]:
         sql, params = tx.in_list(column, "id", [value])

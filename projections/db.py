@@ -167,7 +167,11 @@ class Tx(ABC):
         """Run a statement; the number of rows it changed."""
 
     @abstractmethod
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+    def query(
+        self, sql: str, params: Sequence[Any] = (), *, binary: bool = False
+    ) -> list[tuple[Any, ...]]:
+        """Rows of a query; ``binary`` asks PostgreSQL for its binary format (bytea
+        arrives as it is stored instead of hex text to decode)."""
 
     @abstractmethod
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
@@ -184,7 +188,7 @@ class Tx(ABC):
     def select_in(
         self, table: Table, name: str, column: str, values: Sequence[Any]
     ) -> list[tuple[Any, ...]]:
-        """Rows (as stored) whose ``column`` is one of ``values``."""
+        """Rows whose ``column`` is one of ``values``, as stored (ids may come as text)."""
 
     def lock(self, key: str) -> None:  # noqa: ARG002 - SQLite: BEGIN IMMEDIATE serialises
         """Hold the lock named ``key`` until this transaction ends (serialises DDL)."""

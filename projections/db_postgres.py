@@ -22,13 +22,23 @@ class _PgTx(Tx):
     def __init__(self, conn: psycopg.Connection[tuple[Any, ...]]) -> None:
         self._conn = conn
         self._cur = conn.cursor(row_factory=tuple_row)
+        self._text_ids: psycopg.Cursor[tuple[Any, ...]] | None = None
+
+    def _ids_as_text(self) -> psycopg.Cursor[tuple[Any, ...]]:
+        # Working sets keep ids as text: reading them so skips a UUID object per value.
+        if self._text_ids is None:
+            self._text_ids = self._conn.cursor(row_factory=tuple_row)
+            self._text_ids.adapters.register_loader("uuid", TextLoader)
+        return self._text_ids
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         self._cur.execute(sql.replace("?", "%s"), params or None)
         return self._cur.rowcount
 
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        self._cur.execute(sql.replace("?", "%s"), params or None)
+    def query(
+        self, sql: str, params: Sequence[Any] = (), *, binary: bool = False
+    ) -> list[tuple[Any, ...]]:
+        self._cur.execute(sql.replace("?", "%s"), params or None, binary=binary)
         return self._cur.fetchall()
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
@@ -68,9 +78,12 @@ class _PgTx(Tx):
         self, table: Table, name: str, column: str, values: Sequence[Any]
     ) -> list[tuple[Any, ...]]:
         where, params = self.in_list(column, table.column(column).type, values)
-        return self.query(
-            f"SELECT {','.join(table.column_names)} FROM {name} WHERE {where}", params
+        cur = self._ids_as_text()
+        cur.execute(
+            f"SELECT {','.join(table.column_names)} FROM {name} WHERE {where}".replace("?", "%s"),
+            params,
         )
+        return cur.fetchall()
 
     def lock(self, key: str) -> None:
         self.execute("SELECT pg_advisory_xact_lock(?)", [lock_id(key)])

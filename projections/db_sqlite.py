@@ -20,7 +20,13 @@ class _SQLiteTx(Tx):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         return self._conn.execute(sql, params).rowcount
 
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    def query(
+        self,
+        sql: str,
+        params: Sequence[Any] = (),
+        *,
+        binary: bool = False,  # noqa: ARG002 - SQLite has one format
+    ) -> list[tuple[Any, ...]]:
         return self._conn.execute(sql, params).fetchall()
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:

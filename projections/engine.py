@@ -199,6 +199,7 @@ class EventLog:
                 "SELECT notification_id, originator_id::text, originator_version, topic, state "
                 f"FROM {self.table} WHERE {where} ORDER BY notification_id LIMIT ?",
                 params,
+                binary=True,
             )
         where = "rowid > ? AND rowid <= ?"
         if topics is not None:

@@ -10,8 +10,10 @@ lane of their own, and twins (``bulk_twin``) are built once and copied.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
+import logging
 import subprocess
 import sys
 import threading
@@ -25,6 +27,8 @@ from projections.engine import Member, Projection
 
 if TYPE_CHECKING:
     from projections.service import Progress, Projections
+
+log = logging.getLogger(__name__)
 
 # Projections rebuilt side by side; the log is read once per lane.
 _LANES = 2
@@ -111,13 +115,17 @@ def _bulk_lane(service: Projections, lane: Sequence[Member], report: Callable[[s
     copies = _twins(service, lane)
     own = [m for m in lane if m not in copies]
     engine = service.engine
+    started = time.monotonic()
     _catch_up(service, own, report, stop_within=engine.page_size, page=engine.bulk_page_size)
+    built = time.monotonic()
     _finish_bulk(service, own, copies)
+    _log_lane(lane, started, built)
 
 
 def _sql_lane(service: Projections, lane: Sequence[Member], report: Callable[[str], None]) -> None:
     """The bulk phase of ``sql_bulk`` projections: chunks of the log applied by PostgreSQL."""
     engine = service.engine
+    started = time.monotonic()
     while True:
         positions = engine.positions(lane)
         lowest = min(positions)
@@ -127,7 +135,19 @@ def _sql_lane(service: Projections, lane: Sequence[Member], report: Callable[[st
         if engine.run_sql_batch(group, _SQL_CHUNK) == 0:
             break
         report("building")
+    built = time.monotonic()
     _finish_bulk(service, lane, {})
+    _log_lane(lane, started, built, how="in SQL")
+
+
+def _log_lane(lane: Sequence[Member], started: float, built: float, how: str = "") -> None:
+    log.info(
+        "rebuild lane %s: bulk phase%s %.1fs, then deferred work and indexes %.1fs",
+        ", ".join(m.projection.name for m in lane),
+        f" {how}" if how else "",
+        built - started,
+        time.monotonic() - built,
+    )
 
 
 def _twins(service: Projections, lane: Sequence[Member]) -> dict[Member, Member]:
@@ -213,6 +233,8 @@ def _in_processes(
             _, err = child.communicate()
             if child.returncode != 0:
                 raise RuntimeError(f"a rebuild lane failed: {err.decode(errors='replace')}")
+            for line in err.decode(errors="replace").splitlines():
+                log.info("%s", line)
 
 
 def _lane_process(
@@ -220,6 +242,10 @@ def _lane_process(
 ) -> None:
     from projections.service import Projections
 
+    # A lane allocates millions of short-lived dicts and holds no cycles worth chasing: the
+    # collector's default thresholds would spend a quarter of its time scanning survivors.
+    gc.freeze()
+    gc.set_threshold(200_000, 50, 1000)
     chosen = [getattr(importlib.import_module(module), name)() for module, name, _ in spec]
     service = Projections(
         url,
@@ -280,6 +306,8 @@ def _catch_up(
 
 
 if __name__ == "__main__":
+    # The parent passes on what a lane logs (a few lines: it reads them once the lane ends).
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     _lane_process(
         sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), json.loads(sys.argv[5])
     )

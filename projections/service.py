@@ -86,7 +86,7 @@ class Projections:
         *,
         projections: Sequence[Projection] | None = None,
         page_size: int = 1000,
-        rebuild_page_size: int = 30_000,
+        rebuild_page_size: int = 50_000,
         events_table: str = EVENTS_TABLE,
         before_commit: Callable[[Sequence[Member], int], None] | None = None,
     ) -> None:

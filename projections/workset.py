@@ -9,6 +9,7 @@ result as applying the events one by one.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from projections.db import Table, Tx, working
@@ -29,6 +30,8 @@ class Rows:
         # Text and integers come back as they are; only these columns need converting.
         self._convert = [(c.name, c.type) for c in table.columns if c.type not in ("text", "int")]
         self._cols = table.column_names
+        # A row's values in column order, as a tuple (itemgetter of one item gives no tuple).
+        self._values: Any = itemgetter(*self._cols) if len(self._cols) > 1 else _one(self._cols)
         self._cache: dict[Any, Row | None] = {}
         self._dirty: set[Any] = set()
         self._index: dict[str, dict[Any, set[Any]]] = {c: {} for c in index_on}
@@ -44,6 +47,8 @@ class Rows:
 
     def _remember(self, key: Any, row: Row | None) -> None:
         self._cache[key] = row
+        if not self._index:
+            return
         for column, index in self._index.items():
             old = self._indexed.pop((column, key), None)
             if old is not None:
@@ -108,10 +113,16 @@ class Rows:
         gone = [k for k in keys if self._cache[k] is None]
         if gone:
             self._tx.delete_in(self.table, self._name, self._key, gone)
-        rows = [[row[c] for c in self._cols] for k in keys if (row := self._cache[k]) is not None]
+        values = self._values
+        rows = [values(row) for k in keys if (row := self._cache[k]) is not None]
         if rows:
             self._tx.upsert(self.table, self._name, rows)
         self._dirty.clear()
+
+
+def _one(columns: Sequence[str]) -> Any:
+    (column,) = columns
+    return lambda row: (row[column],)
 
 
 class Appender:
