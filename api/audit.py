@@ -26,7 +26,7 @@ from commands.read_policy import ReadScope, may_read_audit_log, may_read_record
 from events.base import Role
 from projections import audit_log
 from projections.audit_log import AuditEntry
-from replay.aggregates import AggregateAsOf, UnknownAggregate, as_of
+from replay.aggregates import ENVELOPE, AggregateAsOf, UnknownAggregate, as_of
 from replay.verify import verify
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=PROBLEM_RESPONSES)
@@ -50,16 +50,6 @@ class AggregateOut(BaseModel):
     as_of: datetime | None
     state: dict[str, Any]
     events: list[EventOut]
-
-
-ENVELOPE = {
-    "originator_id",
-    "originator_version",
-    "timestamp",
-    "actor_id",
-    "actor_role",
-    "prev_hash",
-}
 
 
 @router.get(
@@ -100,7 +90,7 @@ def get_aggregate(
                 timestamp=e.event.timestamp,
                 actor_id=e.event.actor_id,
                 actor_role=e.event.actor_role.value,
-                data=e.event.model_dump(mode="json", exclude=ENVELOPE),
+                data=e.event.model_dump(mode="json", exclude=set(ENVELOPE)),
                 record_hash=e.record_hash,
                 prev_hash=e.event.prev_hash,
             )

@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.deps import AppContainer, CurrentPrincipal
 from api.reading import Cursor, Limit, MinPosition, Page, ReadDb, fresh, hidden, paged
+from api.replaying import AsOfMoment, replayed
 from api.reviews import review_scope
 from api.schemas import PROBLEM_RESPONSES
 from commands.read_policy import may_read_record, may_read_summary
 from projections import review_status, school_cycle_summary
 from projections.review_status import ReviewView
 from projections.summary_views import SchoolCycleSummaryView
+from replay.summaries import school_summary_as_of
 
 router = APIRouter(prefix="/v1/schools", tags=["schools"], responses=PROBLEM_RESPONSES)
 
 
 class SchoolSummary(BaseModel):
     summary: SchoolCycleSummaryView
-    overdue: dict[str, int]
+    overdue: dict[str, int] = Field(description="Reviews late on the day (today, or `as_of`)")
+    as_of: datetime | None = Field(None, description="The moment asked about, if any")
+    position: int | None = Field(None, description="With `as_of`: the log position replayed to")
 
 
 @router.get("/{school_id}/cycles/{cycle_id}/summary", summary="A school's cycle summary")
@@ -33,12 +37,23 @@ def get_school_summary(
     container: AppContainer,
     principal: CurrentPrincipal,
     min_position: MinPosition = None,
+    as_of: AsOfMoment = None,
 ) -> SchoolSummary:
     fresh(container, min_position, "school_cycle_summary")
     view = school_cycle_summary.school_summary(db, school_id, cycle_id)
     if view is None or not may_read_summary(principal, view.trust_id, school_id):
         raise hidden("school summary")
-    return SchoolSummary(summary=view, overdue=view.overdue(date.today()))
+    if as_of is None:
+        return SchoolSummary(summary=view, overdue=view.overdue(date.today()))
+    then = replayed(lambda: school_summary_as_of(db, school_id, cycle_id, at=as_of))
+    if then.view is None:
+        raise hidden("school summary at that moment")
+    return SchoolSummary(
+        summary=then.view,
+        overdue=then.view.overdue(as_of.date()),
+        as_of=as_of,
+        position=then.position,
+    )
 
 
 @router.get(

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.commanding import CommandRoute, add_routes
 from api.deps import AppContainer, CurrentPrincipal
 from api.reading import MinPosition, ReadDb, fresh, hidden
+from api.replaying import AsOfMoment, replayed
 from api.schemas import PROBLEM_RESPONSES
 from commands import messages as m
 from commands.read_policy import may_read_summary
 from projections import trust_cycle_summary
 from projections.summary_views import TrustCycleSummaryView
+from replay.summaries import trust_summary_as_of
 
 router = APIRouter(prefix="/v1/trusts", tags=["trusts"])
 
@@ -66,7 +68,9 @@ add_routes(router, ROUTES)
 
 class TrustSummary(BaseModel):
     summary: TrustCycleSummaryView
-    overdue: dict[str, int]
+    overdue: dict[str, int] = Field(description="Reviews late on the day (today, or `as_of`)")
+    as_of: datetime | None = Field(None, description="The moment asked about, if any")
+    position: int | None = Field(None, description="With `as_of`: the log position replayed to")
 
 
 @router.get(
@@ -81,6 +85,7 @@ def get_trust_summary(
     container: AppContainer,
     principal: CurrentPrincipal,
     min_position: MinPosition = None,
+    as_of: AsOfMoment = None,
 ) -> TrustSummary:
     fresh(container, min_position, "trust_cycle_summary", "school_cycle_summary")
     if not may_read_summary(principal, trust_id) or principal.role.value == "school_leader":
@@ -88,4 +93,14 @@ def get_trust_summary(
     view = trust_cycle_summary.trust_summary(db, trust_id, cycle_id)
     if view is None:
         raise hidden("trust summary")
-    return TrustSummary(summary=view, overdue=view.overdue(date.today()))
+    if as_of is None:
+        return TrustSummary(summary=view, overdue=view.overdue(date.today()))
+    then = replayed(lambda: trust_summary_as_of(db, trust_id, cycle_id, at=as_of))
+    if then.view is None:
+        raise hidden("trust summary at that moment")
+    return TrustSummary(
+        summary=then.view,
+        overdue=then.view.overdue(as_of.date()),
+        as_of=as_of,
+        position=then.position,
+    )

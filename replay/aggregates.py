@@ -76,6 +76,27 @@ class UnknownAggregate(LookupError):
     pass
 
 
+# The fields every event carries; the rest are the event's own.
+ENVELOPE = frozenset(
+    {"originator_id", "originator_version", "timestamp", "actor_id", "actor_role", "prev_hash"}
+)
+
+
+def described(entry: HistoryEntry) -> dict[str, Any]:
+    """One stored event as JSON values: version, type, when, who, its own fields, hashes."""
+    e = entry.event
+    return {
+        "version": e.originator_version,
+        "type": type(e).__name__,
+        "timestamp": e.timestamp.isoformat(),
+        "actor_id": str(e.actor_id),
+        "actor_role": e.actor_role.value,
+        "data": e.model_dump(mode="json", exclude=set(ENVELOPE)),
+        "record_hash": entry.record_hash,
+        "prev_hash": e.prev_hash,
+    }
+
+
 def history(
     recorder: Recorder, aggregate_id: UUID, *, upto: int | None = None
 ) -> list[HistoryEntry]:
