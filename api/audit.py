@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from aggregates.errors import Forbidden, NotFound
@@ -19,14 +20,19 @@ from api.reading import (
     ReadDb,
     encode_cursor,
     fresh,
+    hidden,
     position_cursor,
 )
+from api.replaying import AsOfMoment
 from api.schemas import PROBLEM_RESPONSES
 from commands.read_policy import ReadScope, may_read_audit_log, may_read_record
 from events.base import Role
 from projections import audit_log
 from projections.audit_log import AuditEntry
-from replay.aggregates import ENVELOPE, AggregateAsOf, UnknownAggregate, as_of
+from replay.aggregates import ENVELOPE, AggregateAsOf, UnknownAggregate
+from replay.aggregates import as_of as replay_as_of
+from replay.export import MEDIA_TYPES, Format, audit_export
+from replay.timeline import TimelineEntry, review_timeline
 from replay.verify import verify
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=PROBLEM_RESPONSES)
@@ -69,10 +75,10 @@ def get_aggregate(
     recorder: Any = container.store.recorder
     not_found = NotFound(f"there is no aggregate {aggregate_id} visible to you at that point")
     try:
-        current = as_of(recorder, aggregate_id)
+        current = replay_as_of(recorder, aggregate_id)
         snapshot = current if version is None and as_of_ is None else None
         if snapshot is None:
-            snapshot = as_of(recorder, aggregate_id, version=version, at=as_of_)
+            snapshot = replay_as_of(recorder, aggregate_id, version=version, at=as_of_)
     except UnknownAggregate:
         raise not_found from None
     if not may_read_record(principal, _scope(recorder, current)):
@@ -114,7 +120,7 @@ def _scope(recorder: Any, current: AggregateAsOf) -> ReadScope:
         case "review":
             return _review_scope(s)
         case "objective":
-            return _review_scope(as_of(recorder, s.review_id).raw_state)
+            return _review_scope(replay_as_of(recorder, s.review_id).raw_state)
     return ReadScope(trust_id=None)
 
 
@@ -249,3 +255,82 @@ def _in_scope(
     container.projections.wait_for(position, names=["audit_log"], timeout=timeout)
     entries = audit_log.audit_events(container.projections.db, aggregate_id=aggregate_id, limit=1)
     return bool(entries) and entries[0].trust_id == principal.trust_id
+
+
+class ReviewTimeline(BaseModel):
+    """Everything that happened to a review and its objectives, oldest first."""
+
+    review_id: UUID
+    as_of: datetime | None
+    entries: list[TimelineEntry]
+
+
+@router.get(
+    "/reviews/{review_id}/timeline",
+    summary="A review's timeline: its events and its objectives', with who, when and why",
+)
+def get_review_timeline(
+    review_id: UUID,
+    container: AppContainer,
+    db: ReadDb,
+    principal: CurrentPrincipal,
+    as_of: AsOfMoment = None,
+) -> ReviewTimeline:
+    recorder: Any = container.store.recorder
+    try:
+        current = replay_as_of(recorder, review_id)
+    except UnknownAggregate:
+        current = None
+    if current is None or current.kind != "review":
+        raise hidden("review")
+    if not may_read_record(principal, _review_scope(current.raw_state)):
+        raise hidden("review")
+    entries = review_timeline(db, review_id, until=as_of)
+    return ReviewTimeline(review_id=review_id, as_of=as_of, entries=entries)
+
+
+@router.get(
+    "/export",
+    summary="The audit log as CSV or JSON Lines, streamed (the filters of /v1/audit/events)",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"text/csv": {}, "application/x-ndjson": {}},
+            "description": "One row per event, in log order",
+        }
+    },
+)
+def export_audit_log(
+    container: AppContainer,
+    db: ReadDb,
+    principal: CurrentPrincipal,
+    format_: Annotated[Format, Query(alias="format", description="csv or jsonl")] = "csv",
+    aggregate_id: UUID | None = None,
+    actor_id: UUID | None = None,
+    event_type: Annotated[str | None, Query(alias="type", max_length=100)] = None,
+    since: Annotated[datetime | None, Query(description="From this moment (inclusive)")] = None,
+    until: Annotated[datetime | None, Query(description="Before this moment")] = None,
+    trust_id: Annotated[
+        UUID | None, Query(description="Platform admins only: the trust to read")
+    ] = None,
+    min_position: MinPosition = None,
+) -> StreamingResponse:
+    fresh(container, min_position, "audit_log")
+    trust = principal.trust_id or trust_id
+    if not may_read_audit_log(principal, trust):
+        raise Forbidden("the audit log is open to auditors, trust leaders and administrators")
+    chunks = audit_export(
+        db,
+        format_,
+        trust_id=trust,
+        aggregate_id=aggregate_id,
+        actor_id=actor_id,
+        event_type=event_type,
+        since=since,
+        until=until,
+    )
+    return StreamingResponse(
+        chunks,
+        media_type=MEDIA_TYPES[format_],
+        headers={"Content-Disposition": f'attachment; filename="audit-log.{format_}"'},
+    )

@@ -6,10 +6,13 @@ audit: seal and verify the tamper-evident chain, export the audit log.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 from uuid import UUID
 
 import typer
@@ -112,6 +115,57 @@ def audit_verify(
         console.print(f"{result.events:,} events in {result.seconds:.1f} s")
     if not result.intact:
         raise typer.Exit(1)
+
+
+class ExportFormat(StrEnum):
+    CSV = "csv"
+    JSONL = "jsonl"
+
+
+@audit_app.command("export")
+def audit_export_command(
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="csv or jsonl")] = ExportFormat.CSV,
+    out: Annotated[
+        Path | None, typer.Option(help="File to write (default: standard output)")
+    ] = None,
+    trust: Annotated[UUID | None, typer.Option(help="Only this trust's events")] = None,
+    aggregate: Annotated[UUID | None, typer.Option(help="Only this aggregate's events")] = None,
+    actor: Annotated[UUID | None, typer.Option(help="Only this actor's events")] = None,
+    event_type: Annotated[
+        str | None, typer.Option("--type", help="Only this event type, e.g. ObjectiveRevised")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="From this moment (ISO 8601)")] = None,
+    until: Annotated[str | None, typer.Option(help="Before this moment (ISO 8601)")] = None,
+) -> None:
+    """Export the audit log (every event with its actor), streamed in log order."""
+    from projections.service import Projections
+    from replay.export import audit_export
+
+    written: list[int] = []
+    with _database() as db:
+        Projections(db).catch_up(["audit_log"])
+        chunks = audit_export(
+            db,
+            fmt.value,
+            trust_id=trust,
+            aggregate_id=aggregate,
+            actor_id=actor,
+            event_type=event_type,
+            since=_when(since),
+            until=_when(until),
+            counted=written.append,
+        )
+        with open(out, "wb") if out is not None else _stdout_bytes() as sink:
+            for chunk in chunks:
+                sink.write(chunk)
+    if out is not None:
+        console.print(f"{sum(written):,} events written to {out}")
+
+
+@contextmanager
+def _stdout_bytes() -> Iterator[BinaryIO]:
+    yield sys.stdout.buffer
+    sys.stdout.flush()
 
 
 def _when(value: str | None) -> datetime | None:

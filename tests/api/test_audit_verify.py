@@ -30,9 +30,7 @@ def test_an_auditor_proves_the_log_intact(
     assert client.get("/v1/audit/verify", headers=auth(org.admin)).status_code == 200
 
 
-def test_only_auditors_and_administrators_verify(
-    client: TestClient, auth: Auth, org: Org
-) -> None:
+def test_only_auditors_and_administrators_verify(client: TestClient, auth: Auth, org: Org) -> None:
     for principal in (org.trust_leader, org.school_leader, org.appraisee, org.analyst):
         assert client.get("/v1/audit/verify", headers=auth(principal)).status_code == 403
     assert client.get("/v1/audit/verify").status_code == 401
