@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -14,6 +15,12 @@ from psycopg.types.string import TextLoader
 from psycopg_pool import ConnectionPool
 
 from projections.db import Database, Dialect, Table, Tx, lock_id, pg_value
+
+# Rows deleted from each staging table of a connection since it was last truncated.
+_STAGED: weakref.WeakKeyDictionary[psycopg.Connection[Any], dict[str, int]] = (
+    weakref.WeakKeyDictionary()
+)
+_TRUNCATE_STAGE_AT = 20_000
 
 
 class _PgTx(Tx):
@@ -72,7 +79,15 @@ class _PgTx(Tx):
             f"INSERT INTO {name} ({','.join(cols)}) SELECT {','.join(cols)} FROM {stage} "
             f"ON CONFLICT ({','.join(table.key)}) {conflict}"
         )
-        self._cur.execute(f"DELETE FROM {stage}")
+        # Emptied by DELETE (cheap), and now and then by TRUNCATE: nothing vacuums a temporary
+        # table, so deleted rows would pile up and every later upsert would scan them.
+        dead = _STAGED.setdefault(self._conn, {})
+        dead[stage] = dead.get(stage, 0) + len(rows)
+        if dead[stage] >= _TRUNCATE_STAGE_AT:
+            self._cur.execute(f"TRUNCATE {stage}")
+            dead[stage] = 0
+        else:
+            self._cur.execute(f"DELETE FROM {stage}")
 
     def select_in(
         self, table: Table, name: str, column: str, values: Sequence[Any]

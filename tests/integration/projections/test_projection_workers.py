@@ -137,7 +137,7 @@ def test_two_dramatiq_workers_on_redis_never_double_apply(
 def test_a_rebuild_while_events_keep_arriving_misses_none(pg_store: Any) -> None:
     history = History(3).events(trusts=6, schools=2, staff_per_school=8, move_rate=0.2)
     pg_store.append(islice(history, 1500))
-    service = Projections(pg_store.url, page_size=200)
+    service = Projections(pg_store.url, page_size=200, rebuild_page_size=300)
     service.catch_up()
     stop = threading.Event()
 

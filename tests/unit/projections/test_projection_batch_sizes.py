@@ -60,7 +60,7 @@ def test_batch_size_never_changes_a_read_model(
         one, seven, thousand = (fresh_checksums(url, n) for n in (1, 7, 1000))
         assert one == seven == thousand
 
-        service = Projections(url, page_size=64)
+        service = Projections(url, page_size=64, rebuild_page_size=64)
         service.rebuild()
         assert {name: service.checksum(name) for name in service.names} == thousand
         service.close()
