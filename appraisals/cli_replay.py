@@ -6,6 +6,7 @@ audit: seal and verify the tamper-evident chain, export the audit log.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -267,4 +268,85 @@ def replay_summary(
                 "summary": answer.view,
             }
         )
+    )
+
+
+_TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+
+
+@replay_app.command("run")
+def replay_run(
+    spec: Annotated[str, typer.Argument(help="path/to/file.py:ClassName")],
+    out: Annotated[Path | None, typer.Option(help="Write the rows to this CSV file")] = None,
+    table: Annotated[
+        str | None,
+        typer.Option(help="Write the rows to table analyst_NAME in the database (replaced)"),
+    ] = None,
+    pseudonymise: Annotated[
+        bool,
+        typer.Option(
+            "--pseudonymise/--no-pseudonymise",
+            help="Pseudonymise people (default). --no-pseudonymise shows ids, names and free "
+            "text: only for administrators with a reason",
+        ),
+    ] = True,
+) -> None:
+    """Run an analyst's projection over the whole history (rows to CSV, or to a table)."""
+    import time
+
+    from replay.custom import UnknownEventType, load, run
+    from replay.pseudonyms import Pseudonymiser
+
+    if out is not None and table is not None:
+        raise typer.BadParameter("give --out or --table, not both")
+    if table is not None and not _TABLE_NAME.match(table):
+        raise typer.BadParameter("--table: lower-case letters, digits and _, up to 40")
+    try:
+        projection = load(spec)()
+    except (OSError, ImportError, LookupError) as e:
+        console.print(f"[red]{e}[/red]")
+        raise typer.Exit(2) from None
+    settings = _settings()
+    pseudonymiser = None
+    if pseudonymise:
+        pseudonymiser = Pseudonymiser(settings.pseudonym_key.get_secret_value().encode())
+    else:
+        console.print(
+            "[yellow]--no-pseudonymise: the output names people (ids, names, free text); "
+            "handle it as personal data[/yellow]"
+        )
+    started = time.perf_counter()
+    with _database() as db:
+        with _progress(f"{type(projection).__name__}") as bar:
+            task = bar.add_task("run", total=1)
+            try:
+                outcome = run(
+                    db,
+                    projection,
+                    pseudonymiser=pseudonymiser,
+                    progress=lambda at, head: bar.update(task, completed=at, total=head),
+                )
+            except UnknownEventType as e:
+                console.print(f"[red]{e}[/red]")
+                raise typer.Exit(2) from None
+        if table is not None:
+            from replay.output import write_table
+
+            name = write_table(db, f"analyst_{table}", outcome)
+    seconds = time.perf_counter() - started
+    rows = len(outcome.projection.rows)
+    if table is not None:
+        console.print(f"{rows:,} rows written to table {name}")
+    else:
+        from replay.output import write_csv
+
+        if out is None:
+            write_csv(sys.stdout, outcome)
+        else:
+            with out.open("w", newline="", encoding="utf-8") as f:
+                write_csv(f, outcome)
+            console.print(f"{rows:,} rows written to {out}")
+    console.print(
+        f"{outcome.events:,} events read up to position {outcome.head:,} in {seconds:.1f} s"
+        + ("" if pseudonymise else " (not pseudonymised)")
     )
