@@ -40,6 +40,10 @@ _REPORT_EVERY = 0.25
 _SQL_CHUNK = 200_000
 
 
+class RebuildRunning(RuntimeError):
+    """Another process holds the locks of the generations this rebuild would build."""
+
+
 def run_rebuild(
     service: Projections, chosen: Sequence[Projection], progress: Progress | None
 ) -> dict[str, int]:
@@ -77,7 +81,7 @@ def run_rebuild(
 
     with db.locked(*keys) as got:
         if not got:
-            raise RuntimeError(f"a rebuild of {', '.join(names)} is already running")
+            raise RebuildRunning(f"a rebuild of {', '.join(names)} is already running")
         # Bulk phase, then indexes and deferred work, in lanes side by side: processes on
         # PostgreSQL when there is much to do (two cores, no shared interpreter lock), else
         # threads (one lane's Python work still overlaps the other's wait on the database).

@@ -11,6 +11,7 @@ import logging
 import threading
 from types import TracebackType
 
+from projections.rebuild import RebuildRunning
 from projections.service import Projections
 
 log = logging.getLogger(__name__)
@@ -106,8 +107,11 @@ def start_outdated_rebuild(projections: Projections) -> threading.Thread | None:
         log.warning("rebuilding outdated projections: %s", ", ".join(names))
         try:
             projections.rebuild(names)
-        # Another process may be rebuilding them already (its lock), or the database is
-        # away: the live generations keep answering, and the next start tries again.
+        except RebuildRunning:
+            log.info("another process is rebuilding %s", ", ".join(names))
+            return
+        # A supervisor: whatever failed (the database away, a lane), the live generations keep
+        # answering and the next start tries again.
         except Exception:
             log.exception("rebuild of outdated projections %s failed", ", ".join(names))
             return
