@@ -10,7 +10,14 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from events.values import (
     AppealOutcome,
@@ -21,11 +28,30 @@ from events.values import (
     StaffCategory,
 )
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000)]
-Criterion = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Reference = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+
+def _printable(value: str) -> str:
+    # NUL cannot be stored in PostgreSQL text (read models) and is never meaningful here.
+    if "\x00" in value:
+        raise ValueError("text must not contain NUL characters")
+    return value
+
+
+Clean = AfterValidator(_printable)
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Clean]
+Reason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000), Clean
+]
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10_000), Clean
+]
+Criterion = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), Clean
+]
+Reference = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300), Clean
+]
+Phrase = Annotated[str, StringConstraints(max_length=5000), Clean]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000), Clean]
 
 
 class Command(BaseModel):
@@ -43,7 +69,7 @@ class RegisterTrust(Command):
 class AddSchool(Command):
     trust_id: UUID
     name: Name
-    phase: Annotated[str, StringConstraints(max_length=50)] | None = None
+    phase: Annotated[str, StringConstraints(max_length=50), Clean] | None = None
     school_id: UUID | None = None
 
 
@@ -57,7 +83,7 @@ class RenameSchool(Command):
 class AddPriority(Command):
     trust_id: UUID
     title: Name
-    description: Annotated[str, StringConstraints(max_length=5000)] = ""
+    description: Phrase = ""
     school_id: UUID | None = Field(default=None, description="None for a trust-wide priority")
     priority_id: UUID | None = None
 
@@ -71,7 +97,9 @@ class RetirePriority(Command):
 class RegisterStaff(Command):
     trust_id: UUID
     name: Name
-    email: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254)]
+    email: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=3, max_length=254), Clean
+    ]
     job_title: Name
     category: StaffCategory = StaffCategory.TEACHER
     school_id: UUID
@@ -100,7 +128,9 @@ class RecordStaffLeaving(Command):
 
 class ScheduleCycle(Command):
     trust_id: UUID
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), Clean
+    ]
     start_date: date
     end_date: date
     objective_setting_deadline: date
@@ -170,7 +200,7 @@ class WriteAssessment(Command):
     summary: Text
     objective_notes: list[ObjectiveNoteIn] = Field(default_factory=list, max_length=10)
     development_needs: list[Reference] = Field(default_factory=list, max_length=20)
-    support: Annotated[str, StringConstraints(max_length=5000)] = ""
+    support: Phrase = ""
 
 
 class IssueReport(Command):
@@ -191,7 +221,7 @@ class SignOffReview(Command):
 class ModerateReview(Command):
     review_id: UUID
     outcome: ModerationOutcome
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] = ""
+    note: LongText = ""
 
 
 class LodgeAppeal(Command):
@@ -216,7 +246,7 @@ class ReopenReview(Command):
 class DraftObjective(Command):
     review_id: UUID
     title: Name
-    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] = ""
+    description: LongText = ""
     success_criteria: list[Criterion] = Field(min_length=1, max_length=10)
     priority_id: UUID | None = None
     standards: list[Reference] = Field(default_factory=list, max_length=20)
@@ -229,9 +259,7 @@ class ReviseObjective(Command):
 
     objective_id: UUID
     title: Name | None = None
-    description: (
-        Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] | None
-    ) = None
+    description: LongText | None = None
     success_criteria: list[Criterion] | None = Field(default=None, min_length=1, max_length=10)
     priority_id: UUID | None = None
     standards: list[Reference] | None = Field(default=None, max_length=20)

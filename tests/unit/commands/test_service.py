@@ -661,3 +661,15 @@ def test_a_repeat_returns_what_the_first_run_created(
     assert first.created_id is not None
     assert again.created_id == first.created_id
     assert list(load(event_store, TRUST, org.trust_id).priorities) == [first.created_id]
+
+
+def test_text_with_a_nul_character_is_refused_before_anything_is_decided() -> None:
+    import uuid as _uuid
+
+    import pytest as _pytest
+    from pydantic import ValidationError
+
+    from commands import messages as _m
+
+    with _pytest.raises(ValidationError, match="NUL"):
+        _m.RecordProgress(objective_id=_uuid.uuid4(), percent=10, note="half\x00way")
