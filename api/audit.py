@@ -29,7 +29,7 @@ from commands.read_policy import ReadScope, may_read_audit_log, may_read_record
 from events.base import Role
 from projections import audit_log
 from projections.audit_log import AuditEntry
-from replay.aggregates import ENVELOPE, AggregateAsOf, UnknownAggregate
+from replay.aggregates import ENVELOPE, AggregateAsOf, UnknownAggregate, fold, history
 from replay.aggregates import as_of as replay_as_of
 from replay.export import MEDIA_TYPES, Format, audit_export
 from replay.timeline import TimelineEntry, review_timeline
@@ -75,10 +75,12 @@ def get_aggregate(
     recorder: Any = container.store.recorder
     not_found = NotFound(f"there is no aggregate {aggregate_id} visible to you at that point")
     try:
-        current = replay_as_of(recorder, aggregate_id)
-        snapshot = current if version is None and as_of_ is None else None
-        if snapshot is None:
-            snapshot = replay_as_of(recorder, aggregate_id, version=version, at=as_of_)
+        # Read once; the state now (whose record it is) and then are two folds of it.
+        entries = history(recorder, aggregate_id)
+        current = fold(aggregate_id, entries)
+        snapshot = current
+        if version is not None or as_of_ is not None:
+            snapshot = fold(aggregate_id, entries, version=version, at=as_of_)
     except UnknownAggregate:
         raise not_found from None
     if not may_read_record(principal, _scope(recorder, current)):

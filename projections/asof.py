@@ -29,8 +29,9 @@ from projections.school_cycle_summary import FACTS, SUBJECTS, SchoolCycleSummary
 from projections.workset import Batch
 
 SUMMARY = SchoolCycleSummary.name
-# The rows of one replay batch: the same order of size as a rebuild's pages.
-PAGE = 5000
+# The rows of one replay batch. Summaries are recomputed once per batch from all the facts of
+# the groups it touched, so few large batches keep a replay linear in its events.
+PAGE = 100_000
 
 Row = tuple[Any, ...]  # (position, originator_id, version, topic, state)
 
@@ -51,15 +52,24 @@ def read_aggregates(
         return []
     wanted = sorted(topics) if topics is not None else None
     if tx.dialect == "postgresql":
-        where, params = tx.in_list("originator_id", "id", ids)
+        # One primary-key probe per aggregate (the lateral subquery is never flattened): the
+        # planner, guessing how many rows thousands of ids select, would rather scan the log.
+        where = "e.notification_id <= ?"
+        params: list[Any] = [upto]
         if wanted is not None:
-            where += " AND topic = ANY(?)"
+            where += " AND e.topic = ANY(?)"
             params.append(wanted)
-        return tx.query(
-            "SELECT notification_id, originator_id::text, originator_version, topic, state "
-            f"FROM {table} WHERE {where} AND notification_id <= ? ORDER BY notification_id",
-            [*params, upto],
+        # Its cost estimate is far too high: compiling the query would take longer than it.
+        tx.execute("SET LOCAL jit = off")
+        found = tx.query(
+            "SELECT e.notification_id, e.originator_id::text, e.originator_version, e.topic, "
+            "e.state FROM unnest(string_to_array(?, ',')::uuid[]) AS ids(id) CROSS JOIN LATERAL "
+            f"(SELECT * FROM {table} x WHERE x.originator_id = ids.id OFFSET 0) AS e "
+            f"WHERE {where}",
+            [",".join(ids), *params],
         )
+        found.sort(key=lambda r: int(r[0]))
+        return found
     rows: list[Row] = []
     for chunk in chunks([UUID(i).hex for i in ids], SQLITE_CHUNK):
         marks = ",".join("?" * len(chunk))

@@ -119,7 +119,20 @@ def as_of(
     at: datetime | None = None,
 ) -> AggregateAsOf:
     """The aggregate's state after ``version``, or as it stood at the moment ``at``."""
-    entries = history(recorder, aggregate_id, upto=version)
+    return fold(aggregate_id, history(recorder, aggregate_id, upto=version), at=at)
+
+
+def fold(
+    aggregate_id: UUID,
+    entries: list[HistoryEntry],
+    *,
+    version: int | None = None,
+    at: datetime | None = None,
+) -> AggregateAsOf:
+    """The state after the given events (those up to ``version`` and the moment ``at``),
+    folded with the aggregate's own ``evolve``."""
+    if version is not None:
+        entries = [e for e in entries if e.event.originator_version <= version]
     if at is not None:
         entries = [e for e in entries if e.event.timestamp <= at]
     if not entries:

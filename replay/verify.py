@@ -45,7 +45,8 @@ from replay.chain import (
 
 # Positions read per page, and pages read ahead (PostgreSQL).
 WINDOW = 20_000
-READ_AHEAD = 2
+READ_AHEAD = 3
+READERS = 2
 MAX_FINDINGS = 1_000
 
 
@@ -156,7 +157,7 @@ def _windows(
         for a, b in windows:
             yield b, fetch_records(db, a, b, WINDOW + 1, table)
         return
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audit-verify") as pool:
+    with ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="audit-verify") as pool:
         ahead = deque(
             pool.submit(fetch_records, db, a, b, WINDOW + 1, table) for a, b in windows[:READ_AHEAD]
         )
