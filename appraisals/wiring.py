@@ -9,11 +9,14 @@ read models.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID, uuid4
+
+import psycopg
 
 from appraisals.settings import Settings, eventsourcing_env
 from commands.service import CommandService, system_clock
@@ -54,8 +57,29 @@ class Container:
         self.store.close()
 
 
+# One advisory lock serialises schema creation: processes starting together (web workers,
+# projection workers) would otherwise race on CREATE ... and fail with "tuple concurrently
+# updated".
+_SCHEMA_LOCK = 0x4150505241495341  # "APPRAISA"
+
+
+@contextmanager
+def schema_lock(settings: Settings) -> Iterator[None]:
+    """Hold the schema lock (PostgreSQL) while creating tables; a no-op on SQLite."""
+    if not settings.is_postgres:
+        yield
+        return
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (_SCHEMA_LOCK,))
+
+
 def build_store(settings: Settings) -> EventStoreApp:
-    return EventStoreApp(env=eventsourcing_env(settings))
+    with schema_lock(settings):
+        return EventStoreApp(env=eventsourcing_env(settings))
 
 
 def build(
@@ -71,7 +95,8 @@ def build(
         store, maxsize=settings.state_cache_size, context_ttl=settings.context_cache_ttl
     )
     projections = Projections(connect(settings.database_url, pool_size=settings.pool_size))
-    projections.ensure()
+    with schema_lock(settings):
+        projections.ensure()
     service = CommandService(store, clock=clock, new_id=new_id, states=states)
     container = Container(settings, store, service, projections)
     if not run_projections:
