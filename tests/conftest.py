@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import psycopg
 import pytest
+import redis
 
 PG_ADMIN_URL = os.environ.get(
     "APPRAISALS_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -47,6 +48,16 @@ def pg_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def redis_namespace() -> str:
-    """A unique Redis key prefix, so runs never see each other's keys."""
-    return f"appraisals-test-{uuid.uuid4().hex[:10]}"
+def redis_namespace() -> Iterator[str]:
+    """A unique Redis key prefix, so runs never see each other's keys; removed afterwards."""
+    namespace = f"appraisals-test-{uuid.uuid4().hex[:10]}"
+    yield namespace
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        keys = list(client.scan_iter(match=f"{namespace}*"))
+        if keys:
+            client.delete(*keys)
+    except redis.RedisError:
+        pass  # Redis down (a test may have stopped it on purpose): nothing to clean
+    finally:
+        client.close()
