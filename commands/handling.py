@@ -14,7 +14,7 @@ from commands.messages import Command
 from commands.policy import Scope, authorise
 from commands.principal import Principal
 from commands.states import CYCLE, OBJECTIVE, REVIEW, STAFF, TRUST, Kind, StateCache, load
-from events.base import DomainEvent
+from events.base import DomainEvent, Role
 
 S = TypeVar("S")
 
@@ -70,7 +70,7 @@ class Handling:
 def review_scope(h: Handling, rv: review.Review) -> Scope:
     """Scope for appraisal work: the appraisee's current school decides which leaders may act."""
     school_id = rv.school_id
-    if h.principal.role.value in ("school_leader",):
+    if h.principal.role is Role.SCHOOL_LEADER:
         appraisee = h.load(STAFF, rv.appraisee_id)
         school_id = appraisee.school_id or rv.school_id
     return Scope(

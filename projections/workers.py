@@ -73,8 +73,21 @@ class RedisWakeup:
             return False
 
     def notify(self) -> bool:
-        """Wake every projection; never raises (commands must succeed with Redis down)."""
-        sent = [self.send(name) for name in self.names]  # every one, even after a failure
+        """Wake every projection; never raises (commands must succeed with Redis down).
+
+        One round trip sets every pending flag, then only the projections not already
+        pending get a message: a commit costs one Redis call in the common case, and one
+        failure (not one per projection) when Redis is down.
+        """
+        try:
+            pipe = self.broker.client.pipeline(transaction=False)
+            for name in self.names:
+                pipe.set(self._flag(name), 1, nx=True, px=_FLAG_TTL_MS)
+            newly = [name for name, fresh in zip(self.names, pipe.execute(), strict=True) if fresh]
+        except (redis.RedisError, OSError) as exc:
+            log.warning("could not enqueue a projection wake-up (%s); the tick will catch up", exc)
+            return False
+        sent = [self.send(name, force=True) for name in newly]
         return all(sent)
 
     def clear(self, name: str) -> None:
