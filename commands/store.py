@@ -8,7 +8,7 @@ the command that produced them, so a retried command can never record twice.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 from uuid import UUID
@@ -313,15 +313,6 @@ class EventStoreApp(Application[UUID]):
     @property
     def store_recorder(self) -> PostgresRecorder | SQLiteRecorder:
         return cast("PostgresRecorder | SQLiteRecorder", self.recorder)
-
-    def record(
-        self, events: Iterable[DomainEvent], idempotency: IdempotencyRecord | None = None
-    ) -> list[int]:
-        """Store events atomically (with the idempotency record); their log positions.
-
-        Raises ``IntegrityError`` when another writer got there first.
-        """
-        return self.record_stored([self.mapper.to_stored_event(e) for e in events], idempotency)
 
     def record_stored(
         self, records: Sequence[StoredEvent], idempotency: IdempotencyRecord | None = None
