@@ -69,6 +69,8 @@ class Objective:
     content: ObjectiveContent
     status: ObjectiveStatus = ObjectiveStatus.DRAFT
     agreed_by: frozenset[Signatory] = frozenset()
+    # Set by the appraiser without agreement; like agreement, revising or reinstating clears it.
+    set_without_agreement: bool = False
     disagreement: str | None = None
     progress: int = 0
     outcome: ObjectiveOutcome | None = None
@@ -335,6 +337,7 @@ def evolve(state: Objective | None, event: DomainEvent) -> Objective:
                 content=replace(s.content, **updates),
                 status=ObjectiveStatus.DRAFT if s.status in IN_FORCE else s.status,
                 agreed_by=frozenset(),
+                set_without_agreement=False,
                 disagreement=None,
             )
         case ObjectiveAgreed():
@@ -342,7 +345,9 @@ def evolve(state: Objective | None, event: DomainEvent) -> Objective:
             both = agreed == frozenset(Signatory)
             return replace(s, agreed_by=agreed, status=ObjectiveStatus.AGREED if both else s.status)
         case ObjectiveSetWithoutAgreement():
-            return replace(s, status=ObjectiveStatus.SET_WITHOUT_AGREEMENT)
+            return replace(
+                s, status=ObjectiveStatus.SET_WITHOUT_AGREEMENT, set_without_agreement=True
+            )
         case DisagreementRecorded():
             return replace(s, disagreement=event.statement)
         case ProgressRecorded():
@@ -352,7 +357,13 @@ def evolve(state: Objective | None, event: DomainEvent) -> Objective:
         case ObjectiveWithdrawn():
             return replace(s, status=ObjectiveStatus.WITHDRAWN)
         case ObjectiveReinstated():
-            return replace(s, status=ObjectiveStatus.DRAFT, agreed_by=frozenset(), outcome=None)
+            return replace(
+                s,
+                status=ObjectiveStatus.DRAFT,
+                agreed_by=frozenset(),
+                set_without_agreement=False,
+                outcome=None,
+            )
         case ObjectiveCarriedForward():
             return replace(s, carried_forward_to=event.to_objective_id)
     return s

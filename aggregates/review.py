@@ -313,6 +313,11 @@ def sign_off(
         "a report can be signed off only after it is issued",
     )
     require(by not in review.signed_by, "sign-once", f"the {by.value} has already signed")
+    require(
+        review.appeal is not AppealState.LODGED,
+        "no-open-appeal",
+        "an appeal against this report is pending: it is signed once the appeal is decided",
+    )
     return [next_event(SignedOff, review, ctx, by=by)]
 
 
@@ -414,17 +419,21 @@ def evolve(state: Review | None, event: DomainEvent) -> Review:
         case SignedOff():
             return replace(s, signed_by=s.signed_by | {event.by})
         case Moderated():
-            referred = event.outcome is ModerationOutcome.REFERRED_BACK
-            return replace(s, moderation=event.outcome, reopened=s.reopened or referred)
+            if event.outcome is ModerationOutcome.REFERRED_BACK:
+                return replace(_reopen(s), moderation=event.outcome)
+            return replace(s, moderation=event.outcome)
         case AppealLodged():
             return replace(s, appeal=AppealState.LODGED)
         case AppealDecided():
-            upheld = event.outcome is AppealOutcome.UPHELD
-            return replace(
-                s,
-                appeal=AppealState.UPHELD if upheld else AppealState.DISMISSED,
-                reopened=s.reopened or upheld,
-            )
+            if event.outcome is AppealOutcome.UPHELD:
+                return replace(_reopen(s), appeal=AppealState.UPHELD)
+            return replace(s, appeal=AppealState.DISMISSED)
         case ReviewReopened():
-            return replace(s, reopened=True)
+            return _reopen(s)
     return s
+
+
+def _reopen(s: Review) -> Review:
+    """Every way a review reopens (by hand, an upheld appeal, a referral back) does the same:
+    the report is open again and its signatures, comment and moderation no longer stand."""
+    return replace(s, reopened=True, signed_by=frozenset(), commented=False, moderation=None)
