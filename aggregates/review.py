@@ -368,6 +368,11 @@ def reopen_review(
     review: Review, cycle: AppraisalCycle, reason: str, ctx: Context
 ) -> list[DomainEvent]:
     require_open(cycle)
+    require(
+        not review.reopened,
+        "report-issued",
+        "the review is already reopened: its report is open again until it is reissued",
+    )
     require(review.report_current, "report-issued", "only a review with an issued report reopens")
     require(review.appeal is not AppealState.LODGED, "no-open-appeal", "decide the appeal first")
     require_text(reason, "reason", rule="reason-required")
