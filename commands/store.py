@@ -123,6 +123,7 @@ class PostgresRecorder(PostgresApplicationRecorder):
             "BEGIN "
             "  SET LOCAL lock_timeout = '{lock_timeout}s'; "
             "  LOCK TABLE {schema}.{events} IN EXCLUSIVE MODE; "
+            "  NOTIFY {channel}; "
             "  IF idem_key IS NOT NULL THEN "
             "    INSERT INTO {schema}.{table} "
             "    (key, fingerprint, aggregate_id, version, created_id) "
@@ -138,6 +139,8 @@ class PostgresRecorder(PostgresApplicationRecorder):
             table=table,
             events=Identifier(self.events_table_name),
             lock_timeout=self.datastore.lock_timeout,
+            # The library's channel: its subscribe() LISTENs there (delivered on commit).
+            channel=Identifier(self.channel_name),
         )
         self._call_record_function = SQL(
             "SELECT notification_id FROM {schema}.appraisals_record_events("
@@ -159,8 +162,9 @@ class PostgresRecorder(PostgresApplicationRecorder):
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         # One round trip: a server-side function locks the table (so positions are issued
-        # in commit order and readers never pass a gap), records the idempotency key, and
-        # inserts the events, all in the one implicit transaction of the call.
+        # in commit order and readers never pass a gap), notifies the library's channel as
+        # its own insert function does, records the idempotency key, and inserts the events,
+        # all in the one implicit transaction of the call.
         record: IdempotencyRecord | None = kwargs.get("idempotency")
         params = (
             [e.originator_id for e in stored_events],
