@@ -97,7 +97,13 @@ def build(
     projections = Projections(connect(settings.database_url, pool_size=settings.pool_size))
     with schema_lock(settings):
         projections.ensure()
-    service = CommandService(store, clock=clock, new_id=new_id, states=states)
+    service = CommandService(
+        store,
+        clock=clock,
+        new_id=new_id,
+        states=states,
+        retry_deadline=settings.command_retry_seconds,
+    )
     container = Container(settings, store, service, projections)
     if not run_projections:
         return container
