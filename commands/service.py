@@ -175,7 +175,9 @@ class CommandService:
             raise IdempotencyKeyReused(
                 "this Idempotency-Key was already used for a different command"
             )
-        position = self.store.store_recorder.position_of(record.aggregate_id, record.version)
+        position = record.position
+        if position is None:  # recorded before positions were kept: the target's event
+            position = self.store.store_recorder.position_of(record.aggregate_id, record.version)
         return CommandResult(
             record.aggregate_id, record.version, position, record.created_id, replayed=True
         )
