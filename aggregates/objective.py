@@ -30,6 +30,7 @@ from events.objective import (
     ObjectiveWithdrawn,
     ProgressRecorded,
 )
+from events.standards import unknown_standards
 from events.values import FieldChange, FieldValue, ObjectiveOutcome, Signatory
 
 MAX_TITLE = 200
@@ -122,6 +123,13 @@ def _check_content(content: ObjectiveContent, cycle: AppraisalCycle) -> None:
         bool(content.success_criteria) and all(c.strip() for c in content.success_criteria),
         "success-criteria-required",
         "an objective needs at least one success criterion, none blank",
+    )
+    unknown = unknown_standards(content.standards, cycle.policy.support_frameworks)
+    require(
+        not unknown,
+        "standard-known",
+        f"not a Teachers' or Headteachers' Standard, nor in this trust's support-staff "
+        f"frameworks: {', '.join(unknown)}",
     )
     require(
         cycle.dates.start_date <= content.due_date <= cycle.dates.end_date,

@@ -35,6 +35,7 @@ from events.review import (
 from events.values import (
     AppealOutcome,
     MeetingKind,
+    MeetingWindowPolicy,
     ModerationOutcome,
     ObjectiveNote,
     OverallJudgement,
@@ -196,6 +197,8 @@ def record_meeting(
     held_on: date,
     notes: str,
     ctx: Context,
+    *,
+    outside_window_reason: str | None = None,
 ) -> list[DomainEvent]:
     require_open(cycle)
     require(
@@ -227,7 +230,46 @@ def record_meeting(
             "the end-of-year meeting cannot come before the mid-year review",
         )
     require_text(notes, "notes", rule="meeting-notes-required")
-    return [next_event(MeetingRecorded, review, ctx, kind=kind, held_on=held_on, notes=notes)]
+    opens, closes = meeting_window(cycle, kind)
+    reason = (outside_window_reason or "").strip() or None
+    if not opens <= held_on <= closes:
+        where = f"its window ({opens} to {closes})"
+        require(
+            cycle.policy.meetings_outside_window is not MeetingWindowPolicy.REFUSE,
+            "meeting-in-window",
+            f"the {kind.value.replace('_', '-')} meeting must fall within {where} under this "
+            "cycle's policy",
+        )
+        require(
+            reason is not None,
+            "meeting-window-reason",
+            f"the {kind.value.replace('_', '-')} meeting falls outside {where}: give the reason",
+        )
+    else:
+        reason = None  # inside its window nothing needs explaining
+    return [
+        next_event(
+            MeetingRecorded,
+            review,
+            ctx,
+            kind=kind,
+            held_on=held_on,
+            notes=notes,
+            outside_window_reason=reason,
+        )
+    ]
+
+
+def meeting_window(cycle: AppraisalCycle, kind: MeetingKind) -> tuple[date, date]:
+    """When a meeting of this kind is due: planning by the objective-setting deadline, the
+    mid-year review in its window, the end-of-year review after it and by its deadline."""
+    d = cycle.dates
+    match kind:
+        case MeetingKind.PLANNING:
+            return d.start_date, d.objective_setting_deadline
+        case MeetingKind.MID_YEAR:
+            return d.mid_year_window_start, d.mid_year_window_end
+    return d.mid_year_window_end + timedelta(days=1), d.end_year_deadline
 
 
 def submit_self_assessment(
@@ -248,8 +290,15 @@ def write_assessment(
     development_needs: tuple[str, ...],
     support: str,
     ctx: Context,
+    *,
+    objectives_in_force: int,
 ) -> list[DomainEvent]:
     require_open(cycle)
+    require(
+        objectives_in_force > 0,
+        "objectives-agreed",
+        "a review is assessed against its objectives: agree (or set) at least one first",
+    )
     require(
         review.report_open, "report-not-issued", "the report is issued: reopen the review first"
     )
