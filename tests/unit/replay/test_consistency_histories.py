@@ -33,6 +33,7 @@ from events.values import (
     ModerationOutcome,
     ObjectiveOutcome,
     OverallJudgement,
+    Signatory,
 )
 from projections.service import Projections
 from tests.oracle import mismatches
@@ -142,37 +143,88 @@ class HistoryMachine(RuleBasedStateMachine):
             return
         self.reviews.append((rid, i))
 
-    @rule(k=st.integers(0, 9), overall=st.sampled_from(OverallJudgement))
-    def review_goes_on(self, k: int, overall: OverallJudgement) -> None:
-        """The next step a review would naturally take (random single commands rarely get a
+    @rule(k=st.integers(0, 9), overall=st.sampled_from(OverallJudgement), steps=st.integers(1, 10))
+    def review_goes_on(self, k: int, overall: OverallJudgement, steps: int) -> None:
+        """The next steps a review would naturally take (random single commands rarely get a
         review as far as an appeal)."""
+        if (found := self.review_of(k)) is not None:
+            for _ in range(steps):
+                if not self.next_step(*found, overall):
+                    return
+
+    def next_step(self, rid: UUID, i: int, overall: OverallJudgement) -> bool:
+        r = self.svc.states.get(REVIEW, rid, max_age=0.0)
+        appraiser, appraisee = self.me(i + 1), self.me(i)
+        for kind in MeetingKind:
+            if kind not in r.meetings:
+                return self.run(
+                    m.RecordMeeting(
+                        review_id=rid,
+                        kind=kind,
+                        held_on=self.today(),
+                        notes="Met",
+                        outside_window_reason="Rearranged",
+                    ),
+                    appraiser,
+                )
+        if r.report_open:
+            if r.assessment is None or r.reopened:
+                oid = uuid.uuid4()
+                drafted = self.run(
+                    m.DraftObjective(
+                        review_id=rid,
+                        title="Raise reading",
+                        success_criteria=["85% at standard"],
+                        due_date=date(2026, 7, 10),
+                        objective_id=oid,
+                    ),
+                    appraiser,
+                )
+                if drafted:
+                    self.objectives.append((oid, i))
+                    self.run(m.AgreeObjective(objective_id=oid), appraisee)
+                    self.run(m.AgreeObjective(objective_id=oid), appraiser)
+                cmd = m.WriteAssessment(review_id=rid, overall=overall, summary="Year")
+                self.run(cmd, appraiser)
+            return self.run(m.IssueReport(review_id=rid), appraiser)
+        if Signatory.APPRAISEE not in r.signed_by:
+            return self.run(m.SignOffReview(review_id=rid), appraisee)
+        if Signatory.APPRAISER not in r.signed_by:
+            return self.run(m.SignOffReview(review_id=rid), appraiser)
+        return False
+
+    @rule(
+        k=st.integers(0, 9),
+        how=st.sampled_from(["appeal_upheld", "appeal_dismissed", "referred_back", "reopened"]),
+    )
+    def report_is_challenged(self, k: int, how: str) -> None:
+        """What happens to a report after it is issued: appeals, referral back, reopening."""
         if (found := self.review_of(k)) is None:
             return
         rid, i = found
-        r = self.svc.states.get(REVIEW, rid, max_age=0.0)
-        appraiser, appraisee = self.me(i + 1), self.me(i)
-        step: tuple[m.Command, Principal]
-        for kind in MeetingKind:
-            if kind not in r.meetings:
-                step = m.RecordMeeting(review_id=rid, kind=kind, held_on=self.today(), notes="Met")
-                self.run(step, appraiser)
-                return
-        if r.report_open:
-            if r.assessment is None or r.reopened:
-                self.run(
-                    m.WriteAssessment(review_id=rid, overall=overall, summary="Year"), appraiser
-                )
-            self.run(m.IssueReport(review_id=rid), appraiser)
-        elif not r.signed_by:
-            self.run(m.SignOffReview(review_id=rid), appraisee)
+        if how.startswith("appeal"):
+            self.run(m.LodgeAppeal(review_id=rid, grounds="Evidence missed"), self.me(i))
+            outcome = AppealOutcome.UPHELD if how == "appeal_upheld" else AppealOutcome.DISMISSED
+            cmd = m.DecideAppeal(review_id=rid, outcome=outcome, note="Panel decided")
+            self.run(cmd, self.leader)
+        elif how == "referred_back":
+            outcome = ModerationOutcome.REFERRED_BACK
+            cmd = m.ModerateReview(review_id=rid, outcome=outcome, note="Evidence thin")
+            self.run(cmd, self.leader)
         else:
-            self.run(m.SignOffReview(review_id=rid), appraiser)
+            self.run(m.ReopenReview(review_id=rid, reason="New evidence"), self.leader)
 
-    @rule(k=st.integers(0, 9), kind=st.sampled_from(MeetingKind))
-    def meeting(self, k: int, kind: MeetingKind) -> None:
+    @rule(k=st.integers(0, 9), kind=st.sampled_from(MeetingKind), reason=st.booleans())
+    def meeting(self, k: int, kind: MeetingKind, reason: bool) -> None:
         if (found := self.review_of(k)) is not None:
             rid, i = found
-            cmd = m.RecordMeeting(review_id=rid, kind=kind, held_on=self.today(), notes="Met")
+            cmd = m.RecordMeeting(
+                review_id=rid,
+                kind=kind,
+                held_on=self.today(),
+                notes="Met",
+                outside_window_reason="Rearranged" if reason else None,
+            )
             self.run(cmd, self.me(i + 1))
 
     @rule(k=st.integers(0, 9), with_priority=st.booleans())
