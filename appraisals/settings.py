@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -56,14 +55,21 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
     """The ``eventsourcing`` library's environment for the configured database."""
     url = settings.database_url
     if settings.is_postgres:
-        parts = urlsplit(url)
+        from psycopg.conninfo import make_conninfo
+
+        from projections.db_postgres import libpq_params
+
+        params = libpq_params(url)
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "appraisals",
-            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
-            "POSTGRES_PORT": str(parts.port or 5432),
-            "POSTGRES_USER": unquote(parts.username or "postgres"),
-            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            # The library takes these five separately; POSTGRES_CONNINFO (read by
+            # commands/store.py) carries every other libpq parameter to the same pool.
+            "POSTGRES_DBNAME": params["dbname"],
+            "POSTGRES_HOST": params["host"],
+            "POSTGRES_PORT": params.get("port", "5432"),
+            "POSTGRES_USER": params["user"],
+            "POSTGRES_PASSWORD": params.get("password", ""),
+            "POSTGRES_CONNINFO": make_conninfo(**params),
             "POSTGRES_POOL_SIZE": str(settings.pool_size),
             "POSTGRES_MAX_OVERFLOW": str(settings.pool_size),
             "POSTGRES_LOCK_TIMEOUT": "5",

@@ -69,7 +69,9 @@ def schema_lock(settings: Settings) -> Iterator[None]:
     if not settings.is_postgres:
         yield
         return
-    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+    from projections.db_postgres import libpq_params
+
+    with psycopg.connect(autocommit=True, **libpq_params(settings.database_url)) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK,))
         try:
             yield
