@@ -55,9 +55,7 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
     """The ``eventsourcing`` library's environment for the configured database."""
     url = settings.database_url
     if settings.is_postgres:
-        from psycopg.conninfo import make_conninfo
-
-        from projections.db_postgres import libpq_params
+        from projections.db_postgres import libpq_conninfo, libpq_params
 
         params = libpq_params(url)
         env = {
@@ -69,7 +67,7 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
             "POSTGRES_PORT": params.get("port", "5432"),
             "POSTGRES_USER": params["user"],
             "POSTGRES_PASSWORD": params.get("password", ""),
-            "POSTGRES_CONNINFO": make_conninfo(**params),
+            "POSTGRES_CONNINFO": libpq_conninfo(url),
             "POSTGRES_POOL_SIZE": str(settings.pool_size),
             "POSTGRES_MAX_OVERFLOW": str(settings.pool_size),
             "POSTGRES_LOCK_TIMEOUT": "5",

@@ -69,9 +69,9 @@ def schema_lock(settings: Settings) -> Iterator[None]:
     if not settings.is_postgres:
         yield
         return
-    from projections.db_postgres import libpq_params
+    from projections.db_postgres import libpq_conninfo
 
-    with psycopg.connect(autocommit=True, **libpq_params(settings.database_url)) as conn:
+    with psycopg.connect(libpq_conninfo(settings.database_url), autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK,))
         try:
             yield

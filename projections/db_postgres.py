@@ -134,6 +134,11 @@ def libpq_params(url: str) -> dict[str, str]:
     return params
 
 
+def libpq_conninfo(url: str) -> str:
+    """The URL as a libpq conninfo string, with this project's defaults filled in."""
+    return make_conninfo("", **libpq_params(url))
+
+
 def redacted(url: str) -> str:
     """The URL with any password replaced by ``***`` (for logs and banners)."""
     try:
@@ -142,7 +147,7 @@ def redacted(url: str) -> str:
         return "<invalid database URL>"
     if "password" in params:
         params["password"] = "***"
-    return make_conninfo(**{k: v for k, v in params.items() if v is not None})
+    return make_conninfo("", **{k: v for k, v in params.items() if v is not None})
 
 
 class PostgresDatabase(Database):
@@ -152,7 +157,7 @@ class PostgresDatabase(Database):
 
     def __init__(self, url: str, *, pool_size: int = 4) -> None:
         self.url = url
-        self.conninfo = make_conninfo(**libpq_params(url))
+        self.conninfo = libpq_conninfo(url)
         self._pool: ConnectionPool[psycopg.Connection[tuple[Any, ...]]] = ConnectionPool(
             self.conninfo,
             min_size=1,
