@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/appraisals.db"
@@ -14,6 +16,8 @@ DEFAULT_DATABASE_URL = "sqlite:///./var/appraisals.db"
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="APPRAISALS_", env_file=".env", extra="ignore")
 
+    # production refuses development secrets (see docs/deployment.md).
+    env: Literal["development", "production"] = "development"
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str | None = None
     redis_namespace: str = "appraisals"
@@ -39,10 +43,35 @@ class Settings(BaseSettings):
     # How long a query with ?min_position= waits for its read model (seconds).
     read_your_writes_timeout: float = Field(default=5.0, ge=0)
     log_level: str = "INFO"
+    # Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed; from anyone else those headers are ignored.
+    trusted_proxies: str = ""
+    # How long a stopping web process lets in-flight requests finish (seconds).
+    shutdown_grace_seconds: int = Field(default=10, ge=0)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for item in _split(value):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"APPRAISALS_TRUSTED_PROXIES: {item!r} is not an address or network"
+                ) from None
+        return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return _split(self.trusted_proxies)
 
     @property
     def is_postgres(self) -> bool:
         return self.database_url.startswith(("postgresql://", "postgres://"))
+
+
+def _split(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 @lru_cache

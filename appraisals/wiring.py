@@ -41,6 +41,7 @@ class Container:
     notifier: Notifier | None = None
     on_start: list[Callable[[], None]] = field(default_factory=list)
     closers: list[Callable[[], None]] = field(default_factory=list)
+    closed: bool = False
 
     def start(self) -> None:
         """Start background work (the in-process projection runner, if any)."""
@@ -49,6 +50,11 @@ class Container:
         self.on_start.clear()
 
     def close(self) -> None:
+        """Stop the background threads, then close the pools (SQLite checkpoints its WAL as
+        its last connection closes). Safe to call twice."""
+        if self.closed:
+            return
+        self.closed = True
         for close in reversed(self.closers):
             close()
         self.closers.clear()
