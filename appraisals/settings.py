@@ -26,9 +26,11 @@ class Settings(BaseSettings):
     jwt_ttl_minutes: int = 8 * 60
     # Pseudonymisation key for analysts' output (replay); set it in production.
     pseudonym_key: SecretStr = SecretStr("dev-only-pseudonym-key")
-    # HMAC key signing the audit chain's checkpoints (replay/chain.py); set it in production
-    # and keep it away from the database's administrators.
-    audit_key: SecretStr = SecretStr("dev-only-audit-key")
+    # The Ed25519 private key signing audit checkpoints (PEM, mode 0600) and the keyring of
+    # every public key ever used (appraisals/audit_keys.py). Required in production; in
+    # development both live under ./var/, generated on first use.
+    audit_signing_key_file: Path | None = None
+    audit_public_keys_file: Path | None = None
     # How often the audit chain is extended when no commit wakes it (seconds).
     audit_seal_seconds: float = Field(default=2.0, gt=0)
     pool_size: int = Field(default=10, ge=1)

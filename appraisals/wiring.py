@@ -109,12 +109,13 @@ def build(
     container = Container(settings, store, service, projections)
     if not run_projections:
         return container
+    from appraisals.audit_keys import signing_key
     from replay.sealer import ChainSealer
 
     # The audit chain is sealed as the log grows (replay/chain.py), in this process.
     sealer = ChainSealer(
         projections.db,
-        settings.audit_key.get_secret_value().encode(),
+        signing_key(settings),
         interval=settings.audit_seal_seconds,
     )
     container.on_start.append(sealer.start)

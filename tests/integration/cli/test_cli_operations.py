@@ -78,3 +78,24 @@ def test_projections_status_prints_json(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)
     assert rows and {"name", "version", "position", "head", "lag", "state"} <= set(rows[0])
+
+
+def test_an_auditor_verifies_the_log_with_the_printed_public_key_alone(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'audit.db'}"
+    demo = appraisals("demo", "--schools", "1", "--staff", "10", cwd=tmp_path, database_url=url)
+    assert demo.returncode == 0, demo.stderr
+    assert appraisals("audit", "seal", cwd=tmp_path, database_url=url).returncode == 0
+    printed = appraisals("audit", "key", cwd=tmp_path, database_url=url)
+    assert printed.returncode == 0 and "BEGIN PUBLIC KEY" in printed.stdout
+    public = tmp_path / "service.pub"
+    public.write_text(printed.stdout)
+    # The auditor's machine: no private key, no keyring, only the published public key.
+    (tmp_path / "var" / "audit-signing-key.pem").unlink()
+    (tmp_path / "var" / "audit-public-keys.pem").unlink()
+    done = appraisals(
+        "audit", "verify", "--public-key", str(public), "--json", cwd=tmp_path, database_url=url
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["intact"] and report["checkpoints"] >= 1
+    assert not (tmp_path / "var" / "audit-signing-key.pem").exists()
