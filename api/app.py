@@ -9,7 +9,18 @@ import anyio.to_thread
 from fastapi import FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from api import audit, cycles, health, objectives, problems, reviews, schools, staff, trusts
+from api import (
+    audit,
+    cycles,
+    health,
+    objectives,
+    openapi,
+    problems,
+    reviews,
+    schools,
+    staff,
+    trusts,
+)
 from api.observability import Metrics, RequestMiddleware, configure_logging
 from appraisals.settings import Settings
 from appraisals.wiring import Container, build
@@ -50,7 +61,10 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        openapi_tags=openapi.TAGS,
+        generate_unique_id_function=openapi.operation_id,
     )
+    openapi.install(app)
     if container is not None:
         app.state.container = container
     app.state.metrics = Metrics()
