@@ -33,6 +33,7 @@ pytestmark = pytest.mark.integration
 
 SECRET = "proxy-test-secret-0123456789abcdef0123456789"
 CLIENT = "203.0.113.9"  # what the browser's own proxy chain says
+APPRAISALS = [sys.executable, "-m", "appraisals"]
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "content-length"}
 
 
@@ -103,7 +104,7 @@ def serving(tmp_path: Path, trusted: str) -> Iterator[tuple[int, list[str]]]:
         APPRAISALS_TRUSTED_PROXIES=trusted,
     )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "appraisals", "serve", "--workers", "2", "--port", str(port)],
+        [*APPRAISALS, "serve", "--workers", "2", "--port", str(port)],
         env=env,
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
@@ -133,8 +134,7 @@ def _token(tmp_path: Path) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("APPRAISALS_")}
     env["APPRAISALS_JWT_SECRET"] = SECRET
     done = subprocess.run(
-        [sys.executable, "-m", "appraisals", "token", "--role", "auditor"]
-        + ["--trust", str(uuid.uuid4())],
+        [*APPRAISALS, "token", "--role", "auditor", "--trust", str(uuid.uuid4())],
         env=env,
         cwd=tmp_path,
         capture_output=True,
@@ -144,6 +144,13 @@ def _token(tmp_path: Path) -> str:
     return done.stdout.strip()
 
 
+def browser(port: int, ca: Path) -> httpx.Client:
+    """A browser at the proxy's https address: its forms send this site as their Origin."""
+    site = f"https://localhost:{port}"
+    tls = ssl.create_default_context(cafile=str(ca))
+    return httpx.Client(base_url=site, verify=tls, headers={"Origin": site})
+
+
 def _access(lines: list[str]) -> list[dict[str, object]]:
     parsed = [json.loads(line) for line in lines if line.startswith("{")]
     return [line for line in parsed if line.get("logger") == "appraisals.access"]
@@ -151,21 +158,18 @@ def _access(lines: list[str]) -> list[dict[str, object]]:
 
 def test_through_a_trusted_tls_proxy_a_person_signs_in_and_posts_a_form(tmp_path: Path) -> None:
     token = _token(tmp_path)
-    with serving(tmp_path, trusted="127.0.0.1") as (upstream, logs):
-        with tls_proxy(upstream, tmp_path) as (port, ca):
-            site = f"https://localhost:{port}"
-            with httpx.Client(
-                base_url=site,
-                verify=ssl.create_default_context(cafile=str(ca)),
-                headers={"Origin": site},
-            ) as web:
-                assert web.get("/", headers={"X-Forwarded-For": CLIENT}).status_code == 200
-                signed_in = web.post("/session", data={"token": token})
-                assert signed_in.status_code == 303, signed_in.text[:300]
-                assert "secure" in signed_in.headers["set-cookie"].lower()
-                verified = web.post("/audit/verification")
-                assert verified.status_code == 200, verified.text[:300]
-                assert "intact" in verified.text
+    with (
+        serving(tmp_path, trusted="127.0.0.1") as (upstream, logs),
+        tls_proxy(upstream, tmp_path) as (port, ca),
+        browser(port, ca) as web,
+    ):
+        assert web.get("/", headers={"X-Forwarded-For": CLIENT}).status_code == 200
+        signed_in = web.post("/session", data={"token": token})
+        assert signed_in.status_code == 303, signed_in.text[:300]
+        assert "secure" in signed_in.headers["set-cookie"].lower()
+        verified = web.post("/audit/verification")
+        assert verified.status_code == 200, verified.text[:300]
+        assert "intact" in verified.text
     access = _access(logs)
     assert [a["client"] for a in access if a["path"] == "/"] == [CLIENT]
     assert {a["path"] for a in access if a["status"] == 403} == set()
@@ -173,16 +177,13 @@ def test_through_a_trusted_tls_proxy_a_person_signs_in_and_posts_a_form(tmp_path
 
 def test_forwarded_headers_from_an_untrusted_proxy_are_ignored(tmp_path: Path) -> None:
     token = _token(tmp_path)
-    with serving(tmp_path, trusted="10.9.8.7") as (upstream, logs):
-        with tls_proxy(upstream, tmp_path) as (port, ca):
-            site = f"https://localhost:{port}"
-            with httpx.Client(
-                base_url=site,
-                verify=ssl.create_default_context(cafile=str(ca)),
-                headers={"Origin": site},
-            ) as web:
-                assert web.get("/", headers={"X-Forwarded-For": CLIENT}).status_code == 200
-                refused = web.post("/session", data={"token": token})
-                assert refused.status_code == 403
+    with (
+        serving(tmp_path, trusted="10.9.8.7") as (upstream, logs),
+        tls_proxy(upstream, tmp_path) as (port, ca),
+        browser(port, ca) as web,
+    ):
+        assert web.get("/", headers={"X-Forwarded-For": CLIENT}).status_code == 200
+        refused = web.post("/session", data={"token": token})
+        assert refused.status_code == 403
     access = _access(logs)
     assert [a["client"] for a in access if a["path"] == "/"] == ["127.0.0.1"]

@@ -64,7 +64,8 @@ def test_sslmode_and_application_name_reach_the_event_store_pool_and_writer(
 
 
 def test_sslmode_and_application_name_reach_the_read_model_pool(container: Container) -> None:
-    with container.projections.db.connection() as conn:
+    db: Any = container.projections.db  # PostgresDatabase
+    with db.connection() as conn:
         row = conn.execute(WHO_AM_I).fetchone()
     assert row == (True, APP)
 

@@ -15,6 +15,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -45,7 +46,9 @@ def _wait_for(predicate: object, what: str, timeout: float = 30.0) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def _stop(proc: subprocess.Popen[str], sig: signal.Signals) -> tuple[int, float, list[dict]]:
+def _stop(
+    proc: subprocess.Popen[str], sig: signal.Signals
+) -> tuple[int, float, list[dict[str, Any]]]:
     started = time.monotonic()
     proc.send_signal(sig)
     try:
