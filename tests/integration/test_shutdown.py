@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -21,12 +22,16 @@ import httpx
 import psycopg
 import pytest
 
+from api.auth import mint_token
+from commands.principal import Principal
+from events.base import Role
 from tests.conftest import PG_ADMIN_URL, REDIS_URL
 from tests.integration.tls_postgres import free_port
 
 pytestmark = pytest.mark.integration
 
 APPRAISALS = [sys.executable, "-m", "appraisals"]
+ISSUER = "appraisal-ledger"
 STOP_WITHIN = 15.0
 
 
@@ -135,4 +140,68 @@ def test_worker_stops_on_a_signal_with_exit_0_and_closes_its_connections(
     assert returncode == 0, logs[-3:]
     assert elapsed < STOP_WITHIN
     assert any(line["event"].startswith("projections worker started") for line in logs)
-    assert _sessions(name) == 0
+    # The server ends a backend a moment after its client hangs up.
+    _wait_for(lambda: _sessions(name) == 0, "the worker's sessions to end", timeout=5)
+
+
+def test_a_request_in_flight_when_serve_is_told_to_stop_still_gets_its_answer(
+    tmp_path: Path, redis_namespace: str
+) -> None:
+    # With Redis configured and no worker running, read models stay put: a read asking for
+    # ?min_position= of a fresh command waits (up to 3 s) and answers 503. SIGTERM lands
+    # while it waits; the answer must still arrive, then the process exits 0.
+    port = free_port()
+    secret = "test-secret-for-shutdown-0123456789abcdef"
+    env = _env(
+        database_url=f"sqlite:///{tmp_path / 'inflight.db'}",
+        redis_url=REDIS_URL,
+        redis_namespace=redis_namespace,
+        read_your_writes_timeout="3",
+    )
+    proc = subprocess.Popen(
+        [*APPRAISALS, "serve", "--port", str(port)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_for(lambda: _healthy(port), "serve to answer /healthz")
+        root = mint_token(Principal(uuid.uuid4(), Role.ADMIN), secret=secret, issuer=ISSUER)
+        api = f"http://127.0.0.1:{port}"
+        made = httpx.post(
+            f"{api}/v1/trusts",
+            json={"name": "Elm Trust"},
+            headers={"Authorization": f"Bearer {root}"},
+        )
+        assert made.status_code == 201, made.text
+        trust, position = made.json()["aggregate_id"], made.json()["position"]
+        auditor = mint_token(
+            Principal(uuid.uuid4(), Role.AUDITOR, trust_id=uuid.UUID(trust)),
+            secret=secret,
+            issuer=ISSUER,
+        )
+        answers: list[httpx.Response] = []
+
+        def slow_read() -> None:
+            answers.append(
+                httpx.get(
+                    f"{api}/v1/audit/events?min_position={position}",
+                    headers={"Authorization": f"Bearer {auditor}"},
+                    timeout=20,
+                )
+            )
+
+        reader = threading.Thread(target=slow_read)
+        reader.start()
+        time.sleep(1.0)  # the read is waiting for its read model
+        returncode, elapsed, logs = _stop(proc, signal.SIGTERM)
+        reader.join(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert [a.status_code for a in answers] == [503]
+    assert answers[0].headers["content-type"] == "application/problem+json"
+    assert returncode == 0 and elapsed < STOP_WITHIN
+    assert logs[-1]["event"] == "stopped"
