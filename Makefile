@@ -38,7 +38,8 @@ lock: $(TESTSET)
 
 # CI: the lock must match pyproject.toml, and the requirement files must match the lock.
 lock-check: $(TESTSET)
-	$(BIN)/uv lock --check --offline --python $(BIN)/python
+	$(BIN)/uv lock --check --offline --python $(BIN)/python \
+		|| (echo "uv.lock does not match pyproject.toml: run make lock" && exit 1)
 	$(BIN)/uv $(EXPORT) -q | diff -q - requirements/runtime.txt >/dev/null \
 		|| (echo "requirements/runtime.txt is stale: run make lock" && exit 1)
 	$(BIN)/uv $(EXPORT) -q --extra test | diff -q - requirements/test.txt >/dev/null \
