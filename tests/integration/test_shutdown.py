@@ -42,6 +42,17 @@ def _env(**settings: str) -> dict[str, str]:
     return env
 
 
+def _start(args: list[str], env: dict[str, str], cwd: Path | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*APPRAISALS, *args],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def _wait_for(predicate: object, what: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -79,13 +90,10 @@ def test_serve_stops_on_a_signal_with_exit_0_and_leaves_no_sqlite_wal(
 ) -> None:
     db = tmp_path / "appraisals.db"
     port = free_port()
-    proc = subprocess.Popen(
-        [*APPRAISALS, "serve", "--port", str(port)],
-        env=_env(database_url=f"sqlite:///{db}", audit_seal_seconds="0.2"),
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    proc = _start(
+        ["serve", "--port", str(port)],
+        _env(database_url=f"sqlite:///{db}", audit_seal_seconds="0.2"),
+        tmp_path,
     )
     try:
         _wait_for(lambda: _healthy(port), "serve to answer /healthz")
@@ -119,16 +127,13 @@ def test_worker_stops_on_a_signal_with_exit_0_and_closes_its_connections(
     pg_url: str, redis_namespace: str, sig: signal.Signals
 ) -> None:
     name = f"appraisals-worker-{uuid.uuid4().hex[:8]}"
-    proc = subprocess.Popen(
-        [*APPRAISALS, "worker", "--tick", "0.5"],
-        env=_env(
+    proc = _start(
+        ["worker", "--tick", "0.5"],
+        _env(
             database_url=f"{pg_url}?application_name={name}",
             redis_url=REDIS_URL,
             redis_namespace=redis_namespace,
         ),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
     )
     try:
         _wait_for(lambda: _sessions(name) > 0, "the worker to connect")
@@ -158,14 +163,7 @@ def test_a_request_in_flight_when_serve_is_told_to_stop_still_gets_its_answer(
         redis_namespace=redis_namespace,
         read_your_writes_timeout="3",
     )
-    proc = subprocess.Popen(
-        [*APPRAISALS, "serve", "--port", str(port)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = _start(["serve", "--port", str(port)], env, tmp_path)
     try:
         _wait_for(lambda: _healthy(port), "serve to answer /healthz")
         root = mint_token(Principal(uuid.uuid4(), Role.ADMIN), secret=secret, issuer=ISSUER)
