@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID
@@ -130,6 +131,9 @@ def _after(cursor: str | None) -> tuple[int, int] | None:
     if value is None:
         return None
     position, _, seq = value.partition(".")
-    if not (position.isdigit() and seq.isdigit()):
+    if not (_DIGITS.fullmatch(position) and _DIGITS.fullmatch(seq)):
         raise BadCursor("the cursor is not one this API issued")
     return int(position), int(seq)
+
+
+_DIGITS = re.compile(r"[0-9]{1,18}", re.ASCII)

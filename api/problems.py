@@ -15,6 +15,7 @@ from aggregates.errors import (
     Conflict,
     DomainError,
     Forbidden,
+    Hidden,
     NotFound,
     RuleBroken,
     StaleVersion,
@@ -41,6 +42,56 @@ class PreconditionFailed(Exception):
 
 class BadCursor(ValueError):
     """A pagination cursor this API did not issue."""
+
+
+class BadHeader(Exception):
+    """A request header that does not parse (``header`` names it)."""
+
+    def __init__(self, header: str, detail: str) -> None:
+        super().__init__(detail)
+        self.header = header
+        self.detail = detail
+
+
+class UnknownParameters(Exception):
+    """Query parameters the route does not take."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(", ".join(names))
+        self.names = names
+
+
+class RateLimited(Exception):
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.retry_after = retry_after
+
+
+class StoreUnavailable(Exception):
+    """The event store or read-model database cannot be reached."""
+
+
+# What a database outage raises through psycopg, the eventsourcing recorders and the pool.
+def is_store_outage(exc: BaseException) -> bool:
+    import psycopg
+    import psycopg_pool
+
+    try:
+        from eventsourcing.persistence import OperationalError as ESOperationalError
+        from eventsourcing.persistence import PersistenceError
+    except ImportError:  # pragma: no cover - the library is a dependency
+        return False
+    if isinstance(exc, psycopg.errors.QueryCanceled | psycopg.errors.LockNotAvailable):
+        return False  # a slow query, not an outage
+    return isinstance(
+        exc,
+        psycopg.OperationalError
+        | psycopg_pool.PoolTimeout
+        | ESOperationalError
+        | StoreUnavailable
+        | ConnectionError,
+    ) or (isinstance(exc, PersistenceError) and isinstance(exc.__cause__, psycopg.OperationalError))
 
 
 class NotReady(Exception):
@@ -96,6 +147,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def on_domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        if isinstance(exc, Forbidden | Hidden):
+            await record_denial(request, exc)
         return domain_problem(exc, request)
 
     @app.exception_handler(Unauthenticated)
@@ -123,6 +176,27 @@ def install(app: FastAPI) -> None:
     async def on_bad_cursor(request: Request, exc: BadCursor) -> JSONResponse:
         return problem(400, "bad-cursor", "Bad cursor", str(exc), request)
 
+    @app.exception_handler(BadHeader)
+    async def on_bad_header(request: Request, exc: BadHeader) -> JSONResponse:
+        return problem(
+            400, "invalid-header", "Invalid header", exc.detail, request, header=exc.header
+        )
+
+    @app.exception_handler(UnknownParameters)
+    async def on_unknown(request: Request, exc: UnknownParameters) -> JSONResponse:
+        errors = [
+            {"field": f"query.{n}", "message": "unknown query parameter", "type": "unknown"}
+            for n in exc.names
+        ]
+        detail = "unknown query parameter(s): " + ", ".join(exc.names)
+        return problem(422, "validation-error", "Invalid input", detail, request, errors=errors)
+
+    @app.exception_handler(RateLimited)
+    async def on_rate_limited(request: Request, exc: RateLimited) -> JSONResponse:
+        response = problem(429, "rate-limited", "Too many requests", exc.detail, request)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         kind = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}.get(
@@ -132,6 +206,17 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if is_store_outage(exc):
+            log.warning("store unavailable on %s %s: %s", request.method, request.url.path, exc)
+            response = problem(
+                503,
+                "store-unavailable",
+                "Store unavailable",
+                "the database cannot be reached just now; retry shortly",
+                request,
+            )
+            response.headers["Retry-After"] = "5"
+            return response
         log.error(
             "unhandled %s on %s %s",
             type(exc).__name__,
@@ -166,3 +251,35 @@ def domain_problem(exc: DomainError, request: Request | None = None) -> JSONResp
     if isinstance(exc, Conflict):
         return problem(409, "conflict", "Conflict", exc.message, request)
     return problem(400, exc.kind, "Bad request", exc.message, request)
+
+
+async def record_denial(request: Request, exc: DomainError) -> None:
+    """A denied command or read goes to the security log (off the event loop)."""
+    from anyio.to_thread import run_sync
+
+    from api.security.log import SecurityEventKind
+
+    container = getattr(request.app.state, "container", None)
+    principal = getattr(request.state, "principal", None)
+    if container is None or principal is None:
+        return
+    kind = (
+        SecurityEventKind.DENIED_READ
+        if request.method in ("GET", "HEAD")
+        else SecurityEventKind.DENIED_COMMAND
+    )
+    client = request.client.host if request.client else "unknown"
+
+    def record() -> None:
+        container.security.log.record(
+            kind,
+            client=client,
+            method=request.method,
+            path=request.url.path,
+            trust_id=principal.trust_id,
+            actor_id=principal.id,
+            role=principal.role.value,
+            detail=exc.reason if isinstance(exc, Hidden) else exc.message,
+        )
+
+    await run_sync(record)

@@ -40,18 +40,40 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from api.security.protocol import limited_protocol
+    from appraisals.settings import UnsafeSettings, check_production, redact_url
     from appraisals.wiring import build
 
     settings = _settings()
+    try:
+        check_production(settings, host)
+    except UnsafeSettings as e:
+        typer.echo(f"refusing to start: {e}", err=True)
+        raise typer.Exit(2) from None
     logging.basicConfig(level=settings.log_level)
     container = build(settings)
     if demo_if_empty and not container.store.recorder.max_notification_id():
         console.print("[bold]Empty store: loading the demo trust…[/bold]")
         _run_demo(container.store, schools=8, staff=400, seed=0)
     container.start()  # the in-process projection runner (unless Redis workers do it)
-    console.print(f"Serving on http://{host}:{port} (docs at /docs), store {settings.database_url}")
+    store = redact_url(settings.database_url)
+    console.print(f"Serving on http://{host}:{port} (docs at /docs), store {store}")
+    protocol = limited_protocol(
+        max_request_line_bytes=settings.max_request_line_bytes,
+        max_header_bytes=settings.max_header_bytes,
+    )
     try:
-        uvicorn.run(create_app(container=container), host=host, port=port, log_level="info")
+        uvicorn.run(
+            create_app(container=container),
+            host=host,
+            port=port,
+            log_level="info",
+            http=protocol,
+            # Forwarded headers are believed only from APPRAISALS_TRUSTED_PROXIES (api/app.py).
+            proxy_headers=False,
+            h11_max_incomplete_event_size=settings.max_header_bytes
+            + settings.max_request_line_bytes,
+        )
     finally:
         container.close()
 
@@ -126,12 +148,18 @@ def token(
     school: Annotated[
         list[UUID] | None, typer.Option(help="A school the leader leads (repeatable)")
     ] = None,
-    ttl_minutes: Annotated[int, typer.Option(min=1, help="Lifetime of the token")] = 480,
+    ttl_minutes: Annotated[
+        int,
+        typer.Option(min=1, help="Lifetime of the token (at most APPRAISALS_JWT_MAX_TTL_MINUTES)"),
+    ] = 480,
 ) -> None:
     """Mint a bearer token for trying the API."""
     from api.auth import mint_token
 
     settings = _settings()
+    if ttl_minutes > settings.jwt_max_ttl_minutes:
+        typer.echo(f"--ttl-minutes is at most {settings.jwt_max_ttl_minutes}", err=True)
+        raise typer.Exit(2)
     principal = Principal(
         id=staff or uuid4(), role=role, trust_id=trust, school_ids=frozenset(school or ())
     )
@@ -141,6 +169,7 @@ def token(
             secret=settings.jwt_secret.get_secret_value(),
             issuer=settings.jwt_issuer,
             ttl=timedelta(minutes=ttl_minutes),
+            max_ttl=timedelta(minutes=settings.jwt_max_ttl_minutes),
         )
     )
 
