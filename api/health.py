@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+import psycopg
 import redis
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -35,6 +36,7 @@ MAX_READY_LAG = 10_000
 def readyz(request: Request, container: AppContainer) -> JSONResponse:
     body: dict[str, Any] = {"status": "ok"}
     try:
+        _store_answers(container)
         body["head_position"] = container.store.recorder.max_notification_id() or 0
         rows = container.projections.status()
         behind = min((r.position for r in rows if r.lag > 0), default=None)
@@ -52,6 +54,14 @@ def readyz(request: Request, container: AppContainer) -> JSONResponse:
         body["status"] = "catching_up"
         return JSONResponse(body, 503)
     return JSONResponse(body)
+
+
+def _store_answers(container: Container) -> None:
+    """A quick, bounded probe first: the pools' own retries can take minutes to give up."""
+    settings = container.settings
+    if settings.is_postgres:
+        with psycopg.connect(settings.database_url, connect_timeout=2) as conn:
+            conn.execute("SELECT 1")
 
 
 def _age_of_event_after(container: Container, position: int) -> float:

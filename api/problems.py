@@ -24,6 +24,8 @@ from commands.service import IdempotencyKeyReused
 
 log = logging.getLogger(__name__)
 
+# Seconds a client is asked to wait before retrying after a store outage.
+STORE_RETRY_AFTER = 5
 PROBLEM_BASE = "https://appraisal-ledger.dev/problems/"
 MEDIA_TYPE = "application/problem+json"
 
@@ -72,26 +74,24 @@ class StoreUnavailable(Exception):
     """The event store or read-model database cannot be reached."""
 
 
-# What a database outage raises through psycopg, the eventsourcing recorders and the pool.
-def is_store_outage(exc: BaseException) -> bool:
+def store_outages() -> tuple[type[Exception], ...]:
+    """What a database outage raises through psycopg, its pool and the eventsourcing
+    recorders (connection lost, refused, pool exhausted, lock or statement timeouts)."""
     import psycopg
     import psycopg_pool
+    from eventsourcing import persistence
 
-    try:
-        from eventsourcing.persistence import OperationalError as ESOperationalError
-        from eventsourcing.persistence import PersistenceError
-    except ImportError:  # pragma: no cover - the library is a dependency
-        return False
-    if isinstance(exc, psycopg.errors.QueryCanceled | psycopg.errors.LockNotAvailable):
-        return False  # a slow query, not an outage
-    return isinstance(
-        exc,
-        psycopg.OperationalError
-        | psycopg_pool.PoolTimeout
-        | ESOperationalError
-        | StoreUnavailable
-        | ConnectionError,
-    ) or (isinstance(exc, PersistenceError) and isinstance(exc.__cause__, psycopg.OperationalError))
+    return (
+        StoreUnavailable,
+        psycopg.OperationalError,
+        psycopg.InterfaceError,
+        psycopg_pool.PoolTimeout,
+        psycopg_pool.TooManyRequests,
+        persistence.OperationalError,
+        persistence.InterfaceError,
+        persistence.ConnectionUnavailableError,
+        persistence.ConnectionPoolClosedError,
+    )
 
 
 class NotReady(Exception):
@@ -204,19 +204,26 @@ def install(app: FastAPI) -> None:
         )
         return problem(exc.status_code, kind, str(exc.detail), str(exc.detail), request)
 
+    async def on_store_outage(request: Request, exc: Exception) -> JSONResponse:
+        # The exception's text may name the host; never the password (psycopg omits it).
+        log.warning(
+            "store unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__
+        )
+        response = problem(
+            503,
+            "store-unavailable",
+            "Store unavailable",
+            "the database cannot be reached just now; retry shortly",
+            request,
+        )
+        response.headers["Retry-After"] = str(STORE_RETRY_AFTER)
+        return response
+
+    for outage in store_outages():
+        app.add_exception_handler(outage, on_store_outage)
+
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        if is_store_outage(exc):
-            log.warning("store unavailable on %s %s: %s", request.method, request.url.path, exc)
-            response = problem(
-                503,
-                "store-unavailable",
-                "Store unavailable",
-                "the database cannot be reached just now; retry shortly",
-                request,
-            )
-            response.headers["Retry-After"] = "5"
-            return response
         log.error(
             "unhandled %s on %s %s",
             type(exc).__name__,
