@@ -61,7 +61,7 @@ class HardeningMiddleware:
                     (b"content-security-policy", csp),
                     (b"x-content-type-options", b"nosniff"),
                     (b"x-frame-options", b"DENY"),
-                    (b"referrer-policy", b"no-referrer"),
+                    (b"referrer-policy", b"same-origin"),
                     (b"cross-origin-opener-policy", b"same-origin"),
                 ]
                 if not cacheable:
