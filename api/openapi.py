@@ -40,6 +40,7 @@ TAGS: list[dict[str, str]] = [
         "public keys that verify checkpoints, exports.",
     },
     {"name": "operations", "description": "Liveness, readiness and Prometheus metrics."},
+    {"name": "sessions", "description": "Signing out: revoke the token in use, or any token."},
 ]
 
 _EXAMPLES: dict[int, tuple[str, str, str]] = {
@@ -51,6 +52,7 @@ _EXAMPLES: dict[int, tuple[str, str, str]] = {
     412: ("stale-version", "Precondition failed", "If-Match 3 but the review is at version 4"),
     413: ("payload-too-large", "Payload too large", "request bodies are limited to 262144 bytes"),
     422: ("validation-error", "Invalid input", "invalid: body.title"),
+    429: ("rate-limited", "Too many requests", "too many failed authentications; wait"),
     503: ("not-ready", "Not ready", "the read model has not reached position 1042 yet"),
 }
 
@@ -81,7 +83,8 @@ def possible_errors(method: str, operation: dict[str, Any]) -> set[int]:
     body = "requestBody" in operation
     codes: set[int] = set()
     if operation.get("security"):
-        codes |= {401, 403}
+        # Authenticated: refused, rate-limited after failed attempts, or the store is down.
+        codes |= {401, 403, 429, 503}
     if command or "path" in located:
         codes.add(404)
     if command:
