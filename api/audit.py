@@ -28,10 +28,9 @@ from api.schemas import PROBLEM_RESPONSES
 from commands.read_policy import ReadScope, may_read_audit_log, may_read_record
 from events.base import Role
 from projections import audit_log
-from projections.audit_log import AuditEntry
 from replay.aggregates import ENVELOPE, AggregateAsOf, UnknownAggregate, fold, history
 from replay.aggregates import as_of as replay_as_of
-from replay.export import MEDIA_TYPES, Format, audit_export
+from replay.export import MEDIA_TYPES, Format, NamedAuditEntry, audit_export, named_entries
 from replay.timeline import TimelineEntry, review_timeline
 from replay.verify import verify
 
@@ -150,7 +149,7 @@ def list_audit_events(
     min_position: MinPosition = None,
     cursor: Cursor = None,
     limit: Limit = 100,
-) -> Page[AuditEntry]:
+) -> Page[NamedAuditEntry]:
     fresh(container, min_position, "audit_log")
     trust = principal.trust_id or trust_id
     if not may_read_audit_log(principal, trust):
@@ -167,8 +166,9 @@ def list_audit_events(
         limit=limit,
     )
     more = len(entries) == limit
-    return Page[AuditEntry](
-        items=entries, next_cursor=encode_cursor(entries[-1].position) if more else None
+    return Page[NamedAuditEntry](
+        items=named_entries(db, entries),
+        next_cursor=encode_cursor(entries[-1].position) if more else None,
     )
 
 

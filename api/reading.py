@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 from typing import Annotated, Generic, TypeVar
+from uuid import UUID
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
 
 from aggregates.errors import NotFound, RuleBroken
 from api.deps import AppContainer
+from api.naming import names_for
 from api.problems import BadCursor, NotReady
 from projections.db import Database
 
@@ -21,6 +23,11 @@ class Page(BaseModel, Generic[T]):
 
     items: list[T]
     next_cursor: str | None = Field(description="Opaque cursor of the next page; null at the end")
+    names: dict[UUID, str] = Field(
+        default_factory=dict,
+        description="Display names (as of now) of the people, schools, cycles and priorities "
+        "whose ids the items carry",
+    )
 
 
 def read_db(container: AppContainer) -> Database:
@@ -92,3 +99,9 @@ def paged(items: list[T], cursor: str | None, limit: int) -> Page[T]:
     chunk = items[start : start + limit]
     more = start + limit < len(items)
     return Page[T](items=chunk, next_cursor=encode_cursor(start + limit) if more else None)
+
+
+def with_names(db: Database, page: Page[T]) -> Page[T]:
+    """The page with the display names of the ids its items carry."""
+    page.names = names_for(db, page.items)
+    return page

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
@@ -23,7 +23,7 @@ from commands.handlers import COMMAND_HANDLERS
 from commands.handling import Handling
 from commands.messages import Command
 from commands.principal import Principal
-from commands.states import StateCache
+from commands.states import Overlay, StateCache
 from commands.store import EventStoreApp, IdempotencyRecord
 from events.base import DomainEvent
 from events.codec import encode, record_hash
@@ -126,6 +126,65 @@ class CommandService:
                 self._notify(max(positions))
             return CommandResult(outcome.target_id, version, position, outcome.created_id)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def execute_all(
+        self,
+        commands: Sequence[Command],
+        principal: Principal,
+        *,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[CommandResult]:
+        """Run many commands as one: each sees the states the ones before it decided, and
+        their events are saved in one transaction — all of them, or (on any rejection or a
+        concurrent change) none. For imports; no idempotency key (a re-run plans nothing)."""
+        if not commands:
+            return []
+        overlay = Overlay(self.states)
+        now = self.clock()
+        outcomes = []
+        for i, command in enumerate(commands):
+            handling = Handling(
+                states=overlay,
+                principal=principal,
+                ctx=Context(actor_id=principal.id, actor_role=principal.role, now=now),
+                new_id=self.new_id,
+                fresh=True,
+            )
+            outcome = COMMAND_HANDLERS[type(command)](command, handling)
+            overlay.apply(outcome.events, {})
+            outcomes.append(outcome)
+            if progress is not None and i % 500 == 0:
+                progress(i)
+        events, records, hashes = self._chain([e for o in outcomes for e in o.events])
+        del overlay
+        try:
+            positions = self.store.record_stored(records, idempotency=None)
+        except IntegrityError:
+            for e in events:
+                self.states.forget(e.originator_id)
+            raise Conflict(
+                "someone else changed these records at the same time; plan again and retry"
+            ) from None
+        for e in events:
+            self.states.forget(e.originator_id)
+        if progress is not None:
+            progress(len(commands))
+        if self.on_committed is not None and positions:
+            self._notify(max(positions))
+        del hashes
+        results = []
+        at = 0
+        for o in outcomes:
+            n = len(o.events)
+            mine = [
+                (e, p) for e, p in zip(events[at : at + n], positions[at : at + n], strict=False)
+            ]
+            at += n
+            target = [(e, p) for e, p in mine if e.originator_id == o.target_id]
+            version = target[-1][0].originator_version if target else 0
+            position = target[-1][1] if target else None
+            results.append(CommandResult(o.target_id, version, position, o.created_id))
+        return results
 
     def _chain(
         self, events: list[DomainEvent]
