@@ -74,6 +74,15 @@ class PersonOut(BaseModel):
     line_manager_name: str | None
 
 
+def _people_names(db: ReadDb, people: list[Person]) -> dict[UUID, str]:
+    """Names for a page of people: their own from the page, the rest (schools, managers,
+    the trust) looked up."""
+    names = {p.staff_id: p.display_name for p in people}
+    others = {p.trust_id for p in people} | {p.school_id for p in people if p.school_id}
+    others |= {p.line_manager_id for p in people if p.line_manager_id} - set(names)
+    return {**names, **names_for(db, others)}
+
+
 def _person_out(people: list[Person], names: dict[UUID, str]) -> list[PersonOut]:
     return [
         PersonOut(
@@ -123,7 +132,7 @@ def list_staff(
         active=None if status == "all" else status == "active",
     )
     people, after = directory.list_staff(db, f, after=decode_cursor(cursor), limit=limit)
-    names = names_for(db, people)
+    names = _people_names(db, people)
     return Page[PersonOut](
         items=_person_out(people, names),
         next_cursor=encode_cursor(after) if after else None,

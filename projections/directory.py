@@ -23,6 +23,7 @@ from events import trust as tr
 from events.base import DomainEvent
 from projections.common import as_model, select
 from projections.db import Column, ColumnType, Database, Table
+from projections.db import typed as typed_value
 from projections.engine import Event, Handler, Projection
 from projections.workset import Batch, Row
 
@@ -36,8 +37,6 @@ PEOPLE = Table(
         Column("display_name", "text", False),
         # Lower-case display name then id: the order lists page in (a keyset cursor).
         Column("sort_key", "text", False),
-        # " preferred name email " in lower case: words a search matches the start of.
-        Column("search", "text", False),
         Column("email", "text", False),
         Column("job_title", "text", False),
         Column("category", "text", False),
@@ -93,6 +92,18 @@ PRIORITIES = Table(
     key=("priority_id",),
     indexes=(("trust_id", "title"),),
 )
+SEARCH = Table(
+    "directory_search",
+    (
+        # "<staff id>:<word>": one row per word of a person's names and email, in lower case.
+        Column("entry_id", "text", False),
+        Column("word", "text", False),
+        Column("staff_id", "id", False),
+    ),
+    key=("entry_id",),
+    # A search word is a prefix: a range scan of this index (see ``list_staff``).
+    indexes=(("word",),),
+)
 NAMES = Table(
     "directory_names",
     (
@@ -119,17 +130,35 @@ def display_name(name: str, preferred_name: str | None) -> str:
     return preferred_name
 
 
-def _person_keys(row: Row) -> None:
+_WORD = re.compile(r"[^\W_]+")
+
+
+def words(text: str) -> list[str]:
+    """The words a search matches the start of: runs of letters and digits, lower case."""
+    return _WORD.findall(text.lower())
+
+
+def _person_words(row: Row) -> set[str]:
+    return set(words(f"{row['name']} {row['preferred_name'] or ''} {row['email']}"))
+
+
+def _person_keys(b: Batch, row: Row, old: Row | None) -> None:
+    """Derived columns of a person's row, and their search words (old ones replaced)."""
     shown = display_name(row["name"], row["preferred_name"])
     row["display_name"] = shown
     row["sort_key"] = f"{shown.lower()}\x1f{row['staff_id']}"
-    words = {shown, row["name"], row["preferred_name"] or "", row["email"]}
-    row["search"] = " " + " ".join(sorted(w.lower() for w in words if w)) + " "
+    search = b.rows(SEARCH)
+    before = _person_words(old) if old is not None else set()
+    after = _person_words(row)
+    for w in before - after:
+        search.delete(f"{row['staff_id']}:{w}")
+    for w in sorted(after - before):
+        search.put({"entry_id": f"{row['staff_id']}:{w}", "word": w, "staff_id": row["staff_id"]})
 
 
 class Directory(Projection):
     name = "directory"
-    tables = (PEOPLE, SCHOOLS, CYCLES, PRIORITIES, NAMES)
+    tables = (PEOPLE, SCHOOLS, CYCLES, PRIORITIES, NAMES, SEARCH)
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
         return {
@@ -186,7 +215,7 @@ class Directory(Projection):
             "left_on": None,
             "version": e.originator_version,
         }
-        _person_keys(row)
+        _person_keys(b, row, None)
         b.rows(PEOPLE).put(row)
         self._name_entry(b, e, e.originator_id, "staff", row["display_name"], None)
 
@@ -200,11 +229,13 @@ class Directory(Projection):
         return row
 
     def _renamed(self, b: Batch, e: Event) -> None:
+        old = b.rows(PEOPLE).get(e.originator_id)
+        old = dict(old) if old is not None else None
         row = self._person(
             b, e, name=e.data["new_name"], preferred_name=e.data.get("preferred_name")
         )
         if row is not None:
-            _person_keys(row)
+            _person_keys(b, row, old)
             self._name_entry(b, e, row["staff_id"], "staff", row["display_name"], row["school_id"])
 
     def _job_title(self, b: Batch, e: Event) -> None:
@@ -402,12 +433,9 @@ def list_staff(
         where.append(f"(staff_id IN ({marks}) OR line_manager_id IN ({marks}))")
         ids: list[tuple[ColumnType, Any]] = [("id", p) for p in sorted(f.people, key=str)]
         params += ids + ids
-    if f.search:
-        # Each word the caller typed must start a word of the name or the email.
-        for word in f.search.lower().split()[:5]:
-            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            where.append("search LIKE ? ESCAPE '\\'")
-            params.append(("text", f"% {escaped}%"))
+    typed = words(f.search)[:5] if f.search is not None else []
+    if f.search is not None and not typed:
+        return [], None
     if f.category:
         where.append("category = ?")
         params.append(("text", f.category))
@@ -418,7 +446,30 @@ def list_staff(
     if after is not None:
         where.append("sort_key > ?")
         params.append(("text", after))
-    rows = select(db, PEOPLE, " AND ".join(where), params, f"ORDER BY sort_key LIMIT {limit + 1}")
+    cols = PEOPLE.column_names
+    types = [c.type for c in PEOPLE.columns]
+    with db.transaction(write=False) as tx:
+        values = [tx.param(t, v) for t, v in params]
+        if typed:
+            # Each word typed must start a word of the name or the email: ranges of the word
+            # index (text order is code point order in SQLite and C / C.UTF-8 collations),
+            # read first so the plan never depends on the tables' statistics.
+            ranges = " INTERSECT ".join(
+                f"SELECT staff_id FROM {SEARCH.view} WHERE word >= ? AND word < ?" for _ in typed
+            )
+            bounds = [x for w in typed for x in (w, w[:-1] + chr(ord(w[-1]) + 1))]
+            matched = [r[0] for r in tx.query(ranges, bounds)]
+            if not matched:
+                return [], None
+            clause, extra = tx.in_list("staff_id", "id", matched)
+            where.append(clause)
+            values += extra
+        stored = tx.query(
+            f"SELECT {', '.join(cols)} FROM {PEOPLE.view} WHERE {' AND '.join(where)} "
+            f"ORDER BY sort_key LIMIT {limit + 1}",
+            values,
+        )
+    rows = [{c: typed_value(t, v) for c, t, v in zip(cols, types, r, strict=True)} for r in stored]
     more = len(rows) > limit
     rows = rows[:limit]
     people = [Person(**{c: r[c] for c in _PERSON_COLUMNS}) for r in rows]
