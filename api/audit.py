@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from aggregates.errors import Forbidden, NotFound
 from api.deps import AppContainer, CurrentPrincipal
+from api.naming import NAMES_DESCRIPTION, names_for
 from api.reading import (
     Cursor,
     Limit,
@@ -55,6 +56,7 @@ class AggregateOut(BaseModel):
     as_of: datetime | None
     state: dict[str, Any]
     events: list[EventOut]
+    names: dict[UUID, str] = Field(default_factory=dict, description=NAMES_DESCRIPTION)
 
 
 @router.get(
@@ -84,7 +86,7 @@ def get_aggregate(
         raise not_found from None
     if not may_read_record(principal, _scope(recorder, current)):
         raise not_found
-    return AggregateOut(
+    out = AggregateOut(
         aggregate_id=aggregate_id,
         kind=snapshot.kind,
         version=snapshot.version,
@@ -104,6 +106,8 @@ def get_aggregate(
             for e in snapshot.history
         ],
     )
+    out.names = names_for(container.projections.db, out.state, out.events, aggregate_id)
+    return out
 
 
 def _scope(recorder: Any, current: AggregateAsOf) -> ReadScope:
@@ -265,6 +269,7 @@ class ReviewTimeline(BaseModel):
     review_id: UUID
     as_of: datetime | None
     entries: list[TimelineEntry]
+    names: dict[UUID, str] = Field(default_factory=dict, description=NAMES_DESCRIPTION)
 
 
 @router.get(
@@ -288,7 +293,9 @@ def get_review_timeline(
     if not may_read_record(principal, _review_scope(current.raw_state)):
         raise hidden("review")
     entries = review_timeline(db, review_id, until=as_of)
-    return ReviewTimeline(review_id=review_id, as_of=as_of, entries=entries)
+    return ReviewTimeline(
+        review_id=review_id, as_of=as_of, entries=entries, names=names_for(db, entries)
+    )
 
 
 @router.get(

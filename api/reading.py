@@ -58,7 +58,9 @@ def fresh(container: AppContainer, min_position: int | None, *names: str) -> Non
             f"no event has been recorded at position {min_position} (the log ends at {head})",
         )
     timeout = container.settings.read_your_writes_timeout
-    if not container.projections.wait_for(min_position, names=list(names), timeout=timeout):
+    # Answers carry names from the directory: it must include the write too.
+    wanted = [*names, "directory"]
+    if not container.projections.wait_for(min_position, names=wanted, timeout=timeout):
         raise NotReady(
             f"the read model has not reached position {min_position} yet; retry shortly",
             position=min_position,

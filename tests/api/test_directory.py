@@ -138,3 +138,44 @@ def test_a_review_and_the_audit_log_show_names_as_they_were_then(
     assert staff["items"][-1]["aggregate_name"] == "Annie Married"
     assert staff["items"][0]["aggregate_name"] == "Ann Appraisee"
     assert "Oak Primary" in staff["items"][1]["summary"]
+
+
+def test_an_objective_shows_its_progress_notes_and_evidence_with_names(
+    client: TestClient, org: Org, auth: Auth
+) -> None:
+    drafted = client.post(
+        "/v1/objectives",
+        json={
+            "review_id": str(org.review_id),
+            "title": "Raise Year 4 reading",
+            "success_criteria": ["85% at the expected standard"],
+            "due_date": "2026-07-10",
+        },
+        headers=auth(org.appraiser),
+    )
+    assert drafted.status_code == 201, drafted.text
+    objective_id = drafted.json()["aggregate_id"]
+    for who in (org.appraiser, org.appraisee):
+        client.post(f"/v1/objectives/{objective_id}/agreement", headers=auth(who))
+    progress = client.post(
+        f"/v1/objectives/{objective_id}/progress",
+        json={"percent": 40, "note": "Reading group on track", "evidence": ["reading-log.pdf"]},
+        headers=auth(org.appraisee),
+    )
+    assert progress.status_code == 200, progress.text
+    at = progress.json()["position"]
+    answer = client.get(
+        f"/v1/objectives/{objective_id}", params={"min_position": at}, headers=auth(org.appraiser)
+    ).json()
+    assert answer["title"] == "Raise Year 4 reading"
+    [note] = answer["progress"]
+    assert note["note"] == "Reading group on track" and note["evidence"] == ["reading-log.pdf"]
+    assert answer["names"][note["actor_id"]] == "Ann Appraisee"
+    assert answer["names"][str(org.appraiser_id)] == "Bob Appraiser"
+    timeline = client.get(
+        f"/v1/audit/reviews/{org.review_id}/timeline", headers=auth(org.auditor)
+    ).json()
+    assert timeline["entries"][-1]["actor_name"] == "Ann Appraisee"
+    assert timeline["names"][str(org.appraisee_id)] == "Ann Appraisee"
+    aggregate = client.get(f"/v1/audit/aggregates/{org.review_id}", headers=auth(org.auditor))
+    assert aggregate.json()["names"][str(org.appraiser_id)] == "Bob Appraiser"
