@@ -227,6 +227,10 @@ def main() -> None:
     parser.add_argument("--searches", type=int, default=500)
     parser.add_argument("--memory-rows", type=int, default=50_000)
     parser.add_argument(
+        "--search-url",
+        help="Only the search and memory parts, over a store already holding an imported trust",
+    )
+    parser.add_argument(
         "--pg-admin-url",
         default=os.environ.get(
             "APPRAISALS_BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1/postgres"
@@ -235,6 +239,16 @@ def main() -> None:
     args = parser.parse_args()
     rows = people(args.staff)
     text = csv_text(rows)
+    if args.search_url:
+        c = build(Settings(database_url=args.search_url), run_projections=False)
+        try:
+            times = search(c, rows, args.searches)
+        finally:
+            c.close()
+        report_search(times, args.staff)
+        if args.memory_rows:
+            report_memory(args.memory_rows)
+        return
     ours: list[float] = []
     base: list[float] = []
     last_url = None
@@ -272,18 +286,26 @@ def main() -> None:
         c.close()
         for drop in drops:
             drop()  # type: ignore[operator]
+    report_search(times, args.staff)
+    if args.memory_rows:
+        report_memory(args.memory_rows)
+
+
+def report_search(times: list[float], staff: int) -> None:
     q = statistics.quantiles(times, n=100)
     print(
-        f"Directory search, GET /v1/staff?q= over {args.staff:,} staff, one client, "
+        f"Directory search, GET /v1/staff?q= over {staff:,} staff, one client, "
         f"{len(times)} searches: p50 {q[49]:.1f} ms, p95 {q[94]:.1f} ms, p99 {q[98]:.1f} ms "
         f"({load()})"
     )
-    if args.memory_rows:
-        peak, rate = memory(args.memory_rows)
-        print(
-            f"appraisals import staff, {args.memory_rows:,} rows (SQLite): peak RSS {peak:,.0f} "
-            f"MB, {rate:,.0f} rows/s ({load()})"
-        )
+
+
+def report_memory(rows: int) -> None:
+    peak, rate = memory(rows)
+    print(
+        f"appraisals import staff, {rows:,} rows (SQLite): peak RSS {peak:,.0f} MB, "
+        f"{rate:,.0f} rows/s ({load()})"
+    )
 
 
 if __name__ == "__main__":
