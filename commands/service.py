@@ -139,9 +139,14 @@ class CommandService:
         concurrent change) none. For imports; no idempotency key (a re-run plans nothing)."""
         if not commands:
             return []
+        # Memory stays near the encoded records: each outcome's events are chained and
+        # encoded as soon as they are decided, and only their records are kept.
         overlay = Overlay(self.states)
         now = self.clock()
-        outcomes = []
+        last: dict[UUID, str | None] = {}
+        records: list[StoredEvent] = []
+        touched: set[UUID] = set()
+        decided: list[tuple[UUID, UUID | None, int, int | None]] = []
         for i, command in enumerate(commands):
             handling = Handling(
                 states=overlay,
@@ -152,39 +157,51 @@ class CommandService:
             )
             outcome = COMMAND_HANDLERS[type(command)](command, handling)
             overlay.apply(outcome.events, {})
-            outcomes.append(outcome)
+            version, index = 0, None
+            for e in outcome.events:
+                records.append(self._record(e, last)[1])
+                touched.add(e.originator_id)
+                if e.originator_id == outcome.target_id:
+                    version, index = e.originator_version, len(records) - 1
+            decided.append((outcome.target_id, outcome.created_id, version, index))
             if progress is not None and i % 500 == 0:
                 progress(i)
-        events, records, hashes = self._chain([e for o in outcomes for e in o.events])
         del overlay
         try:
             positions = self.store.record_stored(records, idempotency=None)
         except IntegrityError:
-            for e in events:
-                self.states.forget(e.originator_id)
             raise Conflict(
                 "someone else changed these records at the same time; plan again and retry"
             ) from None
-        for e in events:
-            self.states.forget(e.originator_id)
+        finally:
+            for aggregate_id in touched:
+                self.states.forget(aggregate_id)
         if progress is not None:
             progress(len(commands))
         if self.on_committed is not None and positions:
             self._notify(max(positions))
-        del hashes
-        results = []
-        at = 0
-        for o in outcomes:
-            n = len(o.events)
-            mine = [
-                (e, p) for e, p in zip(events[at : at + n], positions[at : at + n], strict=False)
-            ]
-            at += n
-            target = [(e, p) for e, p in mine if e.originator_id == o.target_id]
-            version = target[-1][0].originator_version if target else 0
-            position = target[-1][1] if target else None
-            results.append(CommandResult(o.target_id, version, position, o.created_id))
-        return results
+        return [
+            CommandResult(
+                target,
+                version,
+                positions[index] if positions and index is not None else None,
+                created,
+            )
+            for target, created, version, index in decided
+        ]
+
+    def _record(
+        self, e: DomainEvent, last: dict[UUID, str | None]
+    ) -> tuple[DomainEvent, StoredEvent]:
+        """One event stamped with the hash of its aggregate's previous record (``last``
+        tracks them across calls), and its encoded record."""
+        if e.originator_id not in last:
+            first = e.originator_version == 1
+            last[e.originator_id] = None if first else self.states.last_hash(e.originator_id)
+        e = e.model_copy(update={"prev_hash": last[e.originator_id]})
+        topic, state = encode(e)
+        last[e.originator_id] = record_hash(topic, e.originator_id, e.originator_version, state)
+        return e, StoredEvent(e.originator_id, e.originator_version, topic, state)
 
     def _chain(
         self, events: list[DomainEvent]
@@ -195,14 +212,9 @@ class CommandService:
         chained = []
         records = []
         for e in events:
-            if e.originator_id not in last:
-                first = e.originator_version == 1
-                last[e.originator_id] = None if first else self.states.last_hash(e.originator_id)
-            e = e.model_copy(update={"prev_hash": last[e.originator_id]})
-            topic, state = encode(e)
-            last[e.originator_id] = record_hash(topic, e.originator_id, e.originator_version, state)
+            e, record = self._record(e, last)
             chained.append(e)
-            records.append(StoredEvent(e.originator_id, e.originator_version, topic, state))
+            records.append(record)
         return chained, records, {k: v for k, v in last.items() if v is not None}
 
     def _replay(self, key: str, fingerprint: str) -> CommandResult | None:

@@ -194,7 +194,6 @@ class Overlay(StateCache):
         super().__init__(base.store, maxsize=0, context_ttl=base.context_ttl)
         self.base = base
         self._mine: dict[UUID, tuple[Kind[Any], Any]] = {}
-        self._kinds: dict[UUID, Kind[Any]] = {}
 
     def get(self, kind: Kind[S], aggregate_id: UUID, *, max_age: float) -> S:
         mine = self._mine.get(aggregate_id)
@@ -202,8 +201,11 @@ class Overlay(StateCache):
             if mine[0] is not kind:
                 raise NotFound(f"there is no {kind.name} with id {aggregate_id}")
             return mine[1]  # type: ignore[no-any-return]
-        state = self.base.get(kind, aggregate_id, max_age=max_age)
-        self._kinds[aggregate_id] = kind
+        # Read once per run (fresh), then kept: the run decides on one consistent view, and
+        # the save's optimistic concurrency catches anything that changed meanwhile.
+        del max_age
+        state = self.base.get(kind, aggregate_id, max_age=0.0)
+        self._mine[aggregate_id] = (kind, state)
         return state
 
     def last_hash(self, aggregate_id: UUID) -> str | None:
@@ -218,8 +220,6 @@ class Overlay(StateCache):
             mine = self._mine.get(aggregate_id)
             if mine is not None:
                 kind, base = mine
-            else:
-                created = _CREATED_BY.get(type(new[0]))
-                kind = created or self._kinds[aggregate_id]
-                base = None if created else self.base.get(kind, aggregate_id, max_age=0.0)
+            else:  # created by these events
+                kind, base = _CREATED_BY[type(new[0])], None
             self._mine[aggregate_id] = (kind, kind.project(base, new))
