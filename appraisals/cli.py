@@ -233,6 +233,7 @@ def demo_command(
 ) -> None:
     """Build a realistic trust through the command layer, reading as today (deterministic
     for a seed and a day)."""
+    from aggregates.errors import Conflict
     from appraisals import demo
     from appraisals.wiring import build_store
 
@@ -256,12 +257,11 @@ def demo_command(
             _print_tokens(summary)
             return
         if year is not None:
-            console.print(
-                f"The demo trust (seed {seed}) is already loaded: "
-                "`appraisals demo --people` reprints its people and fresh tokens.",
-                soft_wrap=True,
+            # One line on stderr and exit 1 (``main``), as every expected error.
+            raise Conflict(
+                f"the store already holds the demo trust of seed {seed}: use an empty store "
+                "or another seed (`appraisals demo --people` reprints its people and tokens)"
             )
-            return
         _run_demo(store, schools=schools, staff=staff, seed=seed)
     finally:
         store.close()
