@@ -28,6 +28,12 @@ PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _TYPES = "https://appraisal-ledger.dev/problems/"
 
 TAGS: list[dict[str, str]] = [
+    {
+        "name": "directory",
+        "description": "Find people and things by name: staff search, schools, cycles, "
+        "priorities, a cycle's reviews.",
+    },
+    {"name": "onboarding", "description": "Sync staff from a school MIS export (admins)."},
     {"name": "trusts", "description": "Register a trust; its schools, priorities and summaries."},
     {"name": "schools", "description": "A school's cycle summary and its reviews."},
     {"name": "staff", "description": "Staff records: registration, transfers, line managers."},
