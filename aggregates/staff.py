@@ -9,6 +9,7 @@ from uuid import UUID
 
 from aggregates.base import Context, first_event, next_event, require, require_text
 from events.base import DomainEvent
+from events.reminders import Frequency, ReminderPreferenceChanged
 from events.staff import AssignedToSchool, LineManagerChanged, StaffLeft, StaffRegistered
 from events.values import StaffCategory
 
@@ -33,6 +34,8 @@ class StaffMember:
     assignments: tuple[Assignment, ...] = ()
     line_manager_id: UUID | None = None
     left_on: date | None = None
+    reminder_frequency: Frequency = Frequency.IMMEDIATE
+    optional_reminders: bool = True
 
     @property
     def school_id(self) -> UUID | None:
@@ -163,4 +166,11 @@ def evolve(state: StaffMember | None, event: DomainEvent) -> StaffMember:
             )
         case StaffLeft():
             return replace(state, version=event.originator_version, left_on=event.effective_date)
+        case ReminderPreferenceChanged():
+            return replace(
+                state,
+                version=event.originator_version,
+                reminder_frequency=event.frequency,
+                optional_reminders=event.optional_reminders,
+            )
     return replace(state, version=event.originator_version)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr
@@ -40,6 +41,27 @@ class Settings(BaseSettings):
     # How long a query with ?min_position= waits for its read model (seconds).
     read_your_writes_timeout: float = Field(default=5.0, ge=0)
     log_level: str = "INFO"
+
+    # Reminders (reminders/): the scheduler runs in `serve` (embedded) or `worker` (Redis)
+    # when switched on; `appraisals reminders send` runs one pass by hand either way.
+    reminders_schedule: bool = False
+    reminders_interval_seconds: float = Field(default=300.0, ge=5)
+    reminders_timezone: str = "Europe/London"
+    reminders_max_attempts: int = Field(default=8, ge=1, le=50)
+    reminders_backoff_seconds: float = Field(default=60.0, gt=0)
+    # SMTP: the development default is the local sink `appraisals mail-sink` listens on.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=1025, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout: float = Field(default=10.0, gt=0)
+    smtp_verify_certificate: bool = True
+    mail_from: str = "Appraisals <appraisals@localhost>"
+    # Where links in mails point (the dashboard's address as people reach it).
+    public_url: str = "http://127.0.0.1:8000"
+    # HMAC key of the unsubscribe links in optional reminders; set it in production.
+    unsubscribe_secret: SecretStr = SecretStr("dev-only-unsubscribe-secret-0123456789abcdef")
 
     @property
     def is_postgres(self) -> bool:
