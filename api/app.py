@@ -8,7 +8,18 @@ from contextlib import asynccontextmanager
 import anyio.to_thread
 from fastapi import FastAPI
 
-from api import audit, cycles, health, objectives, problems, reviews, schools, staff, trusts
+from api import (
+    audit,
+    cycles,
+    health,
+    objectives,
+    problems,
+    reminders,
+    reviews,
+    schools,
+    staff,
+    trusts,
+)
 from api.observability import Metrics, RequestMiddleware, configure_logging
 from appraisals.settings import Settings
 from appraisals.wiring import Container, build
@@ -58,5 +69,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.include_router(health.router)
     for resource in (trusts, schools, staff, cycles, reviews, objectives, audit):
         app.include_router(resource.router)
+    for router in reminders.routers:
+        app.include_router(router)
     install_dashboard(app)
     return app

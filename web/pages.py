@@ -19,7 +19,7 @@ from commands.principal import Principal
 from events.base import Role
 from projections.db import Database
 from projections.summary_views import SchoolCycleSummaryView
-from web import charts, features, reads
+from web import charts, features, reads, reminders
 from web.forms import review_forms
 from web.render import PageNotFound, caught_up, page
 from web.session import (
@@ -99,6 +99,7 @@ def home(request: Request, principal: SignedIn, db: Db) -> Response:
         mine=mine,
         appraising=appraising,
         audit=principal.trust_id is not None and principal.role in VERIFIERS,
+        **reminders.home_context(request, principal),
     )
 
 
@@ -231,6 +232,9 @@ def review(
         principal,
         fresh=fresh,
         **review_forms(view, reads.review_objectives(db, review_id), principal),
+        **reminders.review_context(request, view, principal),
+        chased=request.query_params.get("chased"),
+        chase_error=request.query_params.get("chase-error"),
     )
 
 
