@@ -205,21 +205,23 @@ class Ledger:
             p = _Params(tx)
             lock = " FOR UPDATE SKIP LOCKED" if tx.dialect == "postgresql" else ""
             free = "status = 'pending' AND (lease_until IS NULL OR lease_until < ?)"
+            # The CTE is evaluated once (a LIMIT in an IN-subquery may be re-run per row and
+            # lock more than asked); the outer WHERE checks again after any lock wait.
             sql = (
-                f"UPDATE {TABLE} SET lease_owner = ?, lease_until = ? "
-                f"WHERE {free} AND id IN ("
-                f"SELECT id FROM {TABLE} WHERE {free} AND deliver_on <= ? "
+                f"WITH picked AS (SELECT id FROM {TABLE} WHERE {free} AND deliver_on <= ? "
                 f"AND next_attempt_at <= ? ORDER BY person_id, id LIMIT {int(limit)}{lock}) "
+                f"UPDATE {TABLE} SET lease_owner = ?, lease_until = ? "
+                f"WHERE {free} AND id IN (SELECT id FROM picked) "
                 f"RETURNING {', '.join(COLUMNS)}"
             )
             rows = tx.query(
                 sql,
                 [
-                    owner,
-                    p.ts(now + lease),
-                    p.ts(now),
                     p.ts(now),
                     p.day(now.date()),
+                    p.ts(now),
+                    owner,
+                    p.ts(now + lease),
                     p.ts(now),
                 ],
             )

@@ -193,14 +193,14 @@ def recipients(messages: list[EmailMessage]) -> list[str]:
 def body(message: EmailMessage) -> str:
     part = message.get_body(("plain",))
     assert part is not None
-    text: str = part.get_content()  # type: ignore[attr-defined]
+    text: str = part.get_content()
     return text
 
 
 def html(message: EmailMessage) -> str:
     part = message.get_body(("html",))
     assert part is not None
-    text: str = part.get_content()  # type: ignore[attr-defined]
+    text: str = part.get_content()
     return text
 
 
