@@ -35,6 +35,23 @@ staff = APIRouter(prefix="/v1/staff", tags=["reminders"])
 reviews = APIRouter(prefix="/v1/reviews", tags=["reminders"])
 routers = (trusts, staff, reviews)
 
+# The command endpoints written out below, with an example body each (greppable, and the
+# API tests walk it like the other resources' route tables).
+COMMAND_ENDPOINTS: dict[type[m.Command], tuple[str, dict[str, object]]] = {
+    m.ChangeReminderPolicy: (
+        "/v1/trusts/{trust_id}/reminder-policy",
+        {"policy": {"weekly_digest": False}, "reason": "No weekly digest in this trust"},
+    ),
+    m.ChangeReminderPreference: (
+        "/v1/staff/{staff_id}/reminder-preference",
+        {"frequency": "digest", "optional_reminders": True},
+    ),
+    m.ChaseReview: (
+        "/v1/reviews/{review_id}/chase",
+        {"milestone": "objectives_agreed", "note": "Please book the planning meeting"},
+    ),
+}
+
 
 def _accepted(result: CommandResult, response: Response) -> Accepted:
     response.headers["ETag"] = f'"{result.version}"'

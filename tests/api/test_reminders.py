@@ -5,14 +5,19 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from uuid import uuid4
 
+import pytest
 from fastapi.testclient import TestClient
 
+from api.reminders import COMMAND_ENDPOINTS
 from appraisals.wiring import Container
+from commands import messages as m
+from commands.principal import Principal
+from events.base import Role
 from events.reminders import Milestone
 from reminders.planner import Reminder
 from reminders.tokens import unsubscribe_token
 from tests.api.conftest import Auth
-from tests.scenario import Org
+from tests.scenario import Org, build_org
 
 ORIGIN = {"Origin": "http://testserver"}
 
@@ -160,7 +165,9 @@ def test_the_unsubscribe_link_asks_then_records_the_persons_own_choice(
     mine = client.get(f"/v1/staff/{org.appraisee_id}/reminders", headers=auth(org.appraisee))
     assert mine.json()["optional_reminders"] is False
 
-    forged = unsubscribe_token("not-our-secret-but-long-enough-for-hs256-keys", org.appraisee_id, org.trust_id)
+    forged = unsubscribe_token(
+        "not-our-secret-but-long-enough-for-hs256-keys", org.appraisee_id, org.trust_id
+    )
     assert client.get(f"/reminders/unsubscribe?token={forged}").status_code == 400
     other_trust = unsubscribe_token(secret, org.appraisee_id, uuid4())
     assert client.post("/reminders/unsubscribe", data={"token": other_trust}).status_code == 400
@@ -184,3 +191,44 @@ def test_a_school_leader_chases_from_the_review_page(
     assert sent.status_code == 200
     assert "Chased: a reminder is on its way." in sent.text
     client.post("/session/end", headers=ORIGIN)
+
+
+@pytest.mark.parametrize("command", list(COMMAND_ENDPOINTS), ids=lambda c: c.__name__)
+def test_reminder_commands_deny_every_out_of_scope_role_and_record_nothing(
+    client: TestClient, api_container: Container, auth: Auth, command: type[m.Command]
+) -> None:
+    org = build_org(api_container.commands)
+    other = build_org(api_container.commands, name="Elm Trust")
+    path, body = COMMAND_ENDPOINTS[command]
+    path = (
+        path.replace("{trust_id}", str(org.trust_id))
+        .replace("{staff_id}", str(org.appraisee_id))
+        .replace("{review_id}", str(org.review_id))
+    )
+    denied = {
+        "auditor": org.auditor,
+        "analyst": org.analyst,
+        "unrelated staff": Principal(uuid4(), Role.STAFF, trust_id=org.trust_id),
+        "admin of another trust": other.admin,
+        "trust leader of another trust": other.trust_leader,
+        "appraiser of another trust": other.appraiser,
+    }
+    if command is not m.ChangeReminderPreference:
+        denied["leader of another school"] = org.other_school_leader
+    head = api_container.store.recorder.max_notification_id()
+    assert client.post(path, json=body).status_code == 401
+    for who, principal in denied.items():
+        response = client.post(path, json=body, headers=auth(principal))
+        assert response.status_code in (403, 404), (who, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        if "another trust" in who:
+            assert response.status_code == 404, who
+    assert api_container.store.recorder.max_notification_id() == head
+    allowed = {
+        m.ChangeReminderPolicy: org.trust_leader,
+        m.ChangeReminderPreference: org.appraisee,
+        m.ChaseReview: org.school_leader,
+    }[command]
+    response = client.post(path, json=body, headers=auth(allowed))
+    assert response.status_code == 200, response.text
+    assert response.headers["etag"] == f'"{response.json()["version"]}"'
