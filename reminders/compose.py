@@ -88,7 +88,7 @@ def compose(deliveries: Sequence[Delivery], today: date, brand: Branding) -> Ema
             link=f"{base}/reviews/{d.review_id}",
             chase=d.step.startswith("chase-"),
             note=d.note,
-            role=", ".join(r.replace("_", " ") for r in d.roles),
+            role=" and ".join(r.replace("_", " ") for r in d.roles),
         )
         for d in sorted(deliveries, key=lambda d: (d.deadline, d.id))
     ]

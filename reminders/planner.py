@@ -8,7 +8,7 @@ the page, whatever the trust's size.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
@@ -43,11 +43,12 @@ class Reminder:
     optional: bool
     digest: bool
     note: str = ""
+    # The unique key: person, review, milestone and step (recorded once, ever).
+    key: str = field(init=False, compare=False)
 
-    @property
-    def key(self) -> str:
-        """The unique key: person, review, milestone and step (recorded once, ever)."""
-        return f"{self.person_id}:{self.review_id}:{self.milestone.value}:{self.step}"
+    def __post_init__(self) -> None:
+        key = f"{self.person_id}:{self.review_id}:{self.milestone.value}:{self.step}"
+        object.__setattr__(self, "key", key)
 
 
 @dataclass(frozen=True, slots=True)
