@@ -18,7 +18,7 @@ from events import reminders as rm
 from events import staff
 from events.base import DomainEvent
 from projections.common import originators, select, when
-from projections.db import Column, Database, Table
+from projections.db import Column, Database, Table, typed
 from projections.engine import Event, Handler, Projection
 from projections.workset import Batch
 
@@ -205,13 +205,19 @@ def policy_for(db: Database, trust_id: UUID) -> dict[str, Any] | None:
 
 
 def people(db: Database, ids: Iterable[UUID]) -> dict[UUID, PersonView]:
+    """The people with these ids (one query per 5,000 on PostgreSQL, per 500 on SQLite)."""
     wanted = sorted({str(i) for i in ids})
+    chunk_size = 5000 if db.dialect == "postgresql" else 500
+    cols = PEOPLE.column_names
+    types = [c.type for c in PEOPLE.columns]
     found: dict[UUID, PersonView] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        for row in select(db, PEOPLE, f"staff_id IN ({marks})", [("id", i) for i in chunk]):
-            found[row["staff_id"]] = PersonView(**row)
+    with db.transaction(write=False) as tx:
+        for start in range(0, len(wanted), chunk_size):
+            where, params = tx.in_list("staff_id", "id", wanted[start : start + chunk_size])
+            rows = tx.query(f"SELECT {', '.join(cols)} FROM {PEOPLE.view} WHERE {where}", params)
+            for row in rows:
+                person = PersonView(*(typed(t, v) for t, v in zip(types, row, strict=True)))
+                found[person.staff_id] = person
     return found
 
 
