@@ -128,19 +128,21 @@ class Ledger:
         rows = [self._row(r, now) for r in reminders]
         if not rows:
             return 0
-        marks = ",".join("?" * len(_INSERTED))
-        sql = (
-            f"INSERT INTO {TABLE} ({', '.join(_INSERTED)}) VALUES ({marks}) "
-            "ON CONFLICT (id) DO NOTHING"
-        )
+        one = "(" + ",".join("?" * len(_INSERTED)) + ")"
+        new = 0
         with self.db.transaction() as tx:
-            before = self._count(tx)
-            tx.executemany(sql, [self._params(tx, row) for row in rows])
-            return self._count(tx) - before
-
-    @staticmethod
-    def _count(tx: Tx) -> int:
-        return int(tx.query(f"SELECT count(*) FROM {TABLE}")[0][0])
+            # Multi-row INSERTs: the database says how many rows were new (not conflicts).
+            size = 500 if tx.dialect == "postgresql" else 40
+            for start in range(0, len(rows), size):
+                chunk = rows[start : start + size]
+                values = ",".join([one] * len(chunk))
+                params = [p for row in chunk for p in self._params(tx, row)]
+                new += tx.execute(
+                    f"INSERT INTO {TABLE} ({', '.join(_INSERTED)}) VALUES {values} "
+                    "ON CONFLICT (id) DO NOTHING",
+                    params,
+                )
+        return new
 
     @staticmethod
     def _row(r: Reminder, now: datetime) -> dict[str, Any]:
