@@ -20,6 +20,7 @@ from events.base import DomainEvent
 from projections.common import originators, select, when
 from projections.db import Column, Database, Table, typed
 from projections.engine import Event, Handler, Projection
+from projections.review_status import REVIEWS, ReviewView
 from projections.workset import Batch
 
 POLICIES = Table(
@@ -216,7 +217,11 @@ def people(db: Database, ids: Iterable[UUID]) -> dict[UUID, PersonView]:
             where, params = tx.in_list("staff_id", "id", wanted[start : start + chunk_size])
             rows = tx.query(f"SELECT {', '.join(cols)} FROM {PEOPLE.view} WHERE {where}", params)
             for row in rows:
-                person = PersonView(*(typed(t, v) for t, v in zip(types, row, strict=True)))
+                person = (
+                    PersonView(*row)
+                    if tx.dialect == "postgresql"
+                    else PersonView(*(typed(t, v) for t, v in zip(types, row, strict=True)))
+                )
                 found[person.staff_id] = person
     return found
 
@@ -247,3 +252,28 @@ def open_cycles(db: Database) -> set[UUID]:
 def chases_since(db: Database, since: datetime) -> list[ChaseView]:
     rows = select(db, CHASES, "chased_at >= ?", [("ts", since)], "ORDER BY chased_at")
     return [ChaseView(**r) for r in rows]
+
+
+def reviews_page(
+    db: Database, cycle_ids: Sequence[UUID], after: UUID | None, limit: int
+) -> list[ReviewView]:
+    """One keyset page of ``review_status`` for these cycles, in review id order.
+
+    PostgreSQL's driver already returns UUIDs, dates and booleans, so rows become views
+    without converting each value (this is the scan the reminder planner pages through).
+    """
+    cols = REVIEWS.column_names
+    with db.transaction(write=False) as tx:
+        where, params = tx.in_list("cycle_id", "id", [str(c) for c in cycle_ids])
+        if after is not None:
+            where += " AND review_id > ?"
+            params.append(tx.param("id", after))
+        rows = tx.query(
+            f"SELECT {', '.join(cols)} FROM {REVIEWS.view} WHERE {where} "
+            f"ORDER BY review_id LIMIT {int(limit)}",
+            params,
+        )
+    if db.dialect == "postgresql":
+        return [ReviewView(*row) for row in rows]
+    types = [c.type for c in REVIEWS.columns]
+    return [ReviewView(*(typed(t, v) for t, v in zip(types, row, strict=True))) for row in rows]

@@ -14,9 +14,8 @@ from uuid import UUID
 
 from events.reminders import DEFAULT_POLICY, Milestone, Recipient, ReminderPolicy, ReminderStep
 from projections import reminder_context as rc
-from projections.common import as_model, select
 from projections.db import Database
-from projections.review_status import REVIEWS, ReviewView, get_review
+from projections.review_status import ReviewView, get_review
 from reminders.people import People, Person
 from reminders.rules import Outstanding, due_step, next_digest_day, outstanding, recipients_for
 
@@ -77,7 +76,7 @@ class Planner:
         """The reminders due on ``today``, one page of reviews at a time."""
         policies = self.policies()
         self.queries += 1
-        cycles = sorted(str(c) for c in rc.open_cycles(self.db))
+        cycles = sorted(rc.open_cycles(self.db), key=str)
         if not cycles:
             return
         after: UUID | None = None
@@ -92,22 +91,9 @@ class Planner:
             if len(page) < self.page_size:
                 return
 
-    def _reviews(self, cycles: list[str], after: UUID | None) -> list[ReviewView]:
-        marks = ",".join("?" * len(cycles))
-        where = f"cycle_id IN ({marks})"
-        params: list[tuple[str, object]] = [("id", c) for c in cycles]
-        if after is not None:
-            where += " AND review_id > ?"
-            params.append(("id", after))
+    def _reviews(self, cycles: list[UUID], after: UUID | None) -> list[ReviewView]:
         self.queries += 1
-        rows = select(
-            self.db,
-            REVIEWS,
-            where,
-            params,  # type: ignore[arg-type]
-            f"ORDER BY review_id LIMIT {int(self.page_size)}",
-        )
-        return as_model(ReviewView, rows)
+        return rc.reviews_page(self.db, cycles, after, self.page_size)
 
     def _resolve(self, due: list[_Due], today: date) -> list[Reminder]:
         wanted = {d.review.appraisee_id for d in due} | {d.review.appraiser_id for d in due}
