@@ -125,7 +125,13 @@ class Ledger:
 
     def record(self, reminders: Iterable[Reminder], now: datetime) -> int:
         """Record decisions not recorded before; returns how many are new."""
-        rows = [self._row(r, now) for r in reminders]
+        wanted = list(reminders)
+        if not wanted:
+            return 0
+        # Most passes find most reminders recorded already: look them up by key first and
+        # build rows only for the rest (a race with another worker is settled by the key).
+        known = self.known([r.key for r in wanted])
+        rows = [self._row(r, now) for r in wanted if r.key not in known]
         if not rows:
             return 0
         one = "(" + ",".join("?" * len(_INSERTED)) + ")"
@@ -190,10 +196,10 @@ class Ledger:
         """Which of these keys are recorded already (for a plan that records nothing)."""
         found: set[str] = set()
         with self.db.transaction(write=False) as tx:
-            for start in range(0, len(keys), 500):
-                chunk = list(keys[start : start + 500])
-                marks = ",".join("?" * len(chunk))
-                rows = tx.query(f"SELECT id FROM {TABLE} WHERE id IN ({marks})", chunk)
+            size = 5000 if tx.dialect == "postgresql" else 500
+            for start in range(0, len(keys), size):
+                where, params = tx.in_list("id", "text", list(keys[start : start + size]))
+                rows = tx.query(f"SELECT id FROM {TABLE} WHERE {where}", params)
                 found.update(r[0] for r in rows)
         return found
 
