@@ -267,5 +267,41 @@ def projections_checksum(
         service.close()
 
 
+@projections_app.command("verify")
+def projections_verify(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Read models (default: every one the oracle knows)")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Mismatches to print at most")] = 50,
+) -> None:
+    """Fold every aggregate with its own evolve and compare each read model row, field by
+    field: exit 1 on any mismatch."""
+    from appraisals.wiring import build_store
+    from replay.consistency import READ_MODELS, verify
+
+    unknown = set(names or ()) - set(READ_MODELS)
+    if unknown:
+        console.print(f"[red]the oracle does not know: {', '.join(sorted(unknown))}[/red]")
+        console.print(f"known: {', '.join(READ_MODELS)}")
+        raise typer.Exit(2)
+    service = _projections()
+    store = build_store(_settings())
+    try:
+        head = int(store.recorder.max_notification_id() or 0)
+        service.catch_up(names or None)
+        mismatches = verify(store.recorder, service.db, names or None, upto=head)
+    finally:
+        store.close()
+        service.close()
+    checked = ", ".join(names or READ_MODELS)
+    if not mismatches:
+        console.print(f"[green]consistent[/green]: {checked} agree with the aggregates")
+        return
+    for m in mismatches[:limit]:
+        typer.echo(str(m))
+    console.print(f"[red]{len(mismatches)} mismatches[/red] in {checked}")
+    raise typer.Exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     state_cache_size: int = Field(default=20_000, ge=0)
     # How old (seconds) a cached context aggregate (a review, a cycle) may be in a rule check.
     context_cache_ttl: float = Field(default=1.0, ge=0)
+    # How long a command without If-Match keeps retrying a conflicting save on fresh state.
+    command_retry_seconds: float = Field(default=5.0, ge=0, le=60)
     # How often the in-process projection runner polls when not woken (seconds).
     projection_poll_seconds: float = Field(default=1.0, gt=0)
     # How long a query with ?min_position= waits for its read model (seconds).

@@ -145,7 +145,13 @@ def build(
     reminders = build_reminders(settings, projections.db, clock)
     with schema_lock(settings):
         reminders.ensure()
-    service = CommandService(store, clock=clock, new_id=new_id, states=states)
+    service = CommandService(
+        store,
+        clock=clock,
+        new_id=new_id,
+        states=states,
+        retry_deadline=settings.command_retry_seconds,
+    )
     container = Container(settings, store, service, projections, reminders)
     if not run_projections:
         return container

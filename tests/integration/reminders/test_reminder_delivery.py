@@ -99,6 +99,7 @@ def test_a_reminder_recorded_before_its_step_was_done_is_cancelled_not_sent(worl
             kind=MeetingKind.PLANNING,
             held_on=date(2025, 11, 3),
             notes="Objectives agreed at last",
+            outside_window_reason="Both were off sick in October",
         ),
         world.org.appraiser,
     )
