@@ -142,6 +142,9 @@ def test_chase_now_is_recorded_for_leaders_and_rate_limited(
     chases = [r for r in planned if r.review_id == org.review_id and r.step.startswith("chase")]
     assert {r.name for r in chases} == {"Ann Appraisee", "Bob Appraiser"}
     assert {r.note for r in chases} == {"Please meet this week"}
+    # The chase is the review's next version in every read model that shows one.
+    review = client.get(f"/v1/reviews/{org.review_id}", headers=auth(org.school_leader)).json()
+    assert review["review"]["version"] == chased.json()["version"]
 
 
 def test_the_unsubscribe_link_asks_then_records_the_persons_own_choice(
