@@ -325,6 +325,11 @@ class EventStoreApp(Application[UUID]):
         factory = self.factory
         recorder: PostgresRecorder | SQLiteRecorder
         if isinstance(factory, PostgresFactory):
+            # The library passes only dbname/host/port/user/password to its pool; the full
+            # conninfo (TLS, application_name, ...) is set before any connection is opened.
+            conninfo = self.env.get("POSTGRES_CONNINFO")
+            if conninfo:
+                factory.datastore.pool.conninfo = conninfo
             recorder = PostgresRecorder(factory.datastore, events_table_name=EVENTS_TABLE)
         elif isinstance(factory, SQLiteFactory):
             recorder = SQLiteRecorder(factory.datastore, events_table_name=EVENTS_TABLE)
