@@ -39,6 +39,11 @@ TAGS: list[dict[str, str]] = [
         "description": "The tamper-evident log: history as of any moment, verification, the "
         "public keys that verify checkpoints, exports.",
     },
+    {
+        "name": "reminders",
+        "description": "Reminders and chasing: a trust's policy, a person's preference and "
+        "pending reminders, a leader's chase now.",
+    },
     {"name": "operations", "description": "Liveness, readiness and Prometheus metrics."},
 ]
 
