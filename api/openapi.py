@@ -44,6 +44,7 @@ TAGS: list[dict[str, str]] = [
         "description": "Reminders and chasing: a trust's policy, a person's preference and "
         "pending reminders, a leader's chase now.",
     },
+    {"name": "sessions", "description": "Sign out, and an administrator revoking a token."},
     {"name": "operations", "description": "Liveness, readiness and Prometheus metrics."},
 ]
 

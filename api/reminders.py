@@ -17,8 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.commanding import Accepted
 from api.deps import AppContainer, Commands, CurrentPrincipal, ExpectedVersion, IdempotencyKey
+from api.problems import RateLimited
 from api.reading import MinPosition, ReadDb, fresh, hidden
 from api.schemas import PROBLEM_RESPONSES
+from api.security.ratelimit import CHASE
 from commands import messages as m
 from commands.read_policy import ReadScope, may_read_record
 from commands.service import CommandResult
@@ -268,6 +270,11 @@ def chase(
     idempotency_key: IdempotencyKey = None,
 ) -> Accepted:
     command = m.ChaseReview(review_id=review_id, milestone=body.milestone, note=body.note)
+    verdict = container.security.limits.hit(CHASE, str(principal.id))
+    if not verdict.allowed:
+        raise RateLimited(
+            "too many chases from you in the last hour; wait", retry_after=verdict.retry_after
+        )
     result = commands.execute(command, principal, idempotency_key=idempotency_key)
     if not result.replayed and container.wake_chases is not None:
         container.wake_chases()

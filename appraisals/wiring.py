@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 
 import psycopg
 
+from api.security import RateLimits, Revocations, Security, SecurityLog
 from appraisals.settings import Settings, eventsourcing_env
 from commands.service import CommandService, system_clock
 from commands.states import StateCache
@@ -43,6 +44,7 @@ class Container:
     store: EventStoreApp
     commands: CommandService
     projections: Projections
+    security: Security
     reminders: ReminderService
     notifier: Notifier | None = None
     # Asks the scheduler to send the chases just recorded (None: the next pass sends them).
@@ -135,6 +137,21 @@ def build_reminders(
     )
 
 
+def build_security(settings: Settings, projections: Projections) -> Security:
+    """The security log and revocations live beside the read models, never in the event store."""
+    return Security(
+        log=SecurityLog(projections.db),
+        revocations=Revocations(projections.db),
+        limits=RateLimits(
+            sign_in=settings.sign_in_rate_limit,
+            failed_auth=settings.failed_auth_rate_limit,
+            chase=settings.chase_rate_limit,
+            redis_url=settings.redis_url,
+            namespace=settings.redis_namespace,
+        ),
+    )
+
+
 def build(
     settings: Settings,
     *,
@@ -148,8 +165,10 @@ def build(
         store, maxsize=settings.state_cache_size, context_ttl=settings.context_cache_ttl
     )
     projections = Projections(connect(settings.database_url, pool_size=settings.pool_size))
+    security = build_security(settings, projections)
     with schema_lock(settings):
         projections.ensure()
+        security.ensure()
     reminders = build_reminders(settings, projections.db, clock)
     with schema_lock(settings):
         reminders.ensure()
@@ -160,7 +179,7 @@ def build(
         states=states,
         retry_deadline=settings.command_retry_seconds,
     )
-    container = Container(settings, store, service, projections, reminders)
+    container = Container(settings, store, service, projections, security, reminders)
     if not run_projections:
         return container
     from appraisals.audit_keys import signing_key

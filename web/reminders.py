@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from aggregates.errors import DomainError, RuleBroken
 from api.deps import get_container
+from api.security.ratelimit import CHASE
 from commands import messages as m
 from commands.principal import Principal
 from events.base import Role
@@ -93,6 +94,8 @@ def chase(
     check_same_origin(request)
     container = get_container(request)
     reads.review(container.projections.db, principal, review_id)  # 404 unless visible
+    if not container.security.limits.hit(CHASE, str(principal.id)).allowed:
+        return _review_message(review_id, "chase-error", "Too many chases in the last hour")
     try:
         command = m.ChaseReview(review_id=review_id, milestone=Milestone(milestone), note=note)
         result = container.commands.execute(command, principal, idempotency_key=idempotency_key)

@@ -137,7 +137,9 @@ def test_chase_now_is_recorded_for_leaders_and_rate_limited(
     unknown = client.post(url, json={"milestone": "lunch"}, headers=auth(org.school_leader))
     assert unknown.status_code == 422
     # The chase is in the read model the scheduler plans from, addressed to both parties.
-    api_container.projections.wait_for(chased.json()["position"], names=["reminder_context"])
+    assert api_container.projections.wait_for(
+        chased.json()["position"], names=["reminder_context", "review_status"], timeout=60
+    )
     planned = [p.reminder for p in api_container.reminders.plan()]
     chases = [r for r in planned if r.review_id == org.review_id and r.step.startswith("chase")]
     assert {r.name for r in chases} == {"Ann Appraisee", "Bob Appraiser"}
