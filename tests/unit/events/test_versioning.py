@@ -49,6 +49,8 @@ STABLE_TOPICS = {
     "StaffRegistered",
     "AssignedToSchool",
     "LineManagerChanged",
+    "StaffRenamed",
+    "JobTitleChanged",
     "StaffLeft",
     "CycleScheduled",
     "CycleOpened",
