@@ -8,7 +8,7 @@ module decides what the review's state allows.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from uuid import UUID, uuid5
 
@@ -16,6 +16,7 @@ from aggregates.base import Context, first_event, next_event, require, require_t
 from aggregates.cycle import AppraisalCycle, require_open
 from aggregates.staff import StaffMember
 from events.base import DomainEvent
+from events.reminders import Milestone, ReviewChased
 from events.review import (
     AppealDecided,
     AppealLodged,
@@ -70,6 +71,8 @@ class Review:
     moderation: ModerationOutcome | None = None
     appeal: AppealState = AppealState.NONE
     reopened: bool = False
+    # When each milestone was last chased by a leader (reminders are rate-limited).
+    chased_at: dict[Milestone, datetime] = field(default_factory=dict)
 
     @property
     def report_open(self) -> bool:
@@ -484,6 +487,8 @@ def evolve(state: Review | None, event: DomainEvent) -> Review:
             return replace(s, appeal=AppealState.DISMISSED)
         case ReviewReopened():
             return _reopen(s)
+        case ReviewChased():
+            return replace(s, chased_at={**s.chased_at, event.milestone: event.timestamp})
     return s
 
 

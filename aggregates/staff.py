@@ -9,6 +9,7 @@ from uuid import UUID
 
 from aggregates.base import Context, first_event, next_event, require, require_text
 from events.base import DomainEvent
+from events.reminders import Frequency, ReminderPreferenceChanged
 from events.staff import (
     AssignedToSchool,
     JobTitleChanged,
@@ -41,6 +42,8 @@ class StaffMember:
     line_manager_id: UUID | None = None
     left_on: date | None = None
     preferred_name: str | None = None
+    reminder_frequency: Frequency = Frequency.IMMEDIATE
+    optional_reminders: bool = True
 
     @property
     def school_id(self) -> UUID | None:
@@ -236,4 +239,11 @@ def evolve(state: StaffMember | None, event: DomainEvent) -> StaffMember:
             return replace(state, version=event.originator_version, job_title=event.new_job_title)
         case StaffLeft():
             return replace(state, version=event.originator_version, left_on=event.effective_date)
+        case ReminderPreferenceChanged():
+            return replace(
+                state,
+                version=event.originator_version,
+                reminder_frequency=event.frequency,
+                optional_reminders=event.optional_reminders,
+            )
     return replace(state, version=event.originator_version)

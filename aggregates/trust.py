@@ -8,6 +8,7 @@ from uuid import UUID
 
 from aggregates.base import Context, first_event, next_event, require, require_text
 from events.base import DomainEvent
+from events.reminders import DEFAULT_POLICY, ReminderPolicy, ReminderPolicyChanged
 from events.trust import (
     PriorityAdded,
     PriorityRetired,
@@ -33,6 +34,7 @@ class Trust:
     registered_at: datetime
     schools: dict[UUID, str] = field(default_factory=dict)
     priorities: dict[UUID, Priority] = field(default_factory=dict)
+    reminder_policy: ReminderPolicy = DEFAULT_POLICY
 
     def has_school(self, school_id: UUID) -> bool:
         return school_id in self.schools
@@ -177,4 +179,6 @@ def evolve(state: Trust | None, event: DomainEvent) -> Trust:
                 version=event.originator_version,
                 priorities={**state.priorities, p.id: p},
             )
+        case ReminderPolicyChanged():
+            return replace(state, version=event.originator_version, reminder_policy=event.policy)
     return replace(state, version=event.originator_version)

@@ -18,6 +18,7 @@ from api import (
     objectives,
     openapi,
     problems,
+    reminders,
     reviews,
     schools,
     security_audit,
@@ -105,5 +106,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         app.include_router(resource.router)
     app.include_router(security_audit.router)
     app.include_router(sessions.router)
+    for router in reminders.routers:
+        app.include_router(router)
     install_dashboard(app)
     return app

@@ -45,6 +45,12 @@ TAGS: list[dict[str, str]] = [
         "description": "The tamper-evident log: history as of any moment, verification, the "
         "public keys that verify checkpoints, exports.",
     },
+    {
+        "name": "reminders",
+        "description": "Reminders and chasing: a trust's policy, a person's preference and "
+        "pending reminders, a leader's chase now.",
+    },
+    {"name": "sessions", "description": "Sign out, and an administrator revoking a token."},
     {"name": "operations", "description": "Liveness, readiness and Prometheus metrics."},
     {"name": "sessions", "description": "Signing out: revoke the token in use, or any token."},
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
@@ -13,6 +14,7 @@ import typer
 from rich.console import Console
 
 from appraisals.cli_import import import_app
+from appraisals.cli_reminders import mail_sink, reminders_app
 from appraisals.cli_replay import audit_app, replay_app
 from appraisals.settings import Settings, get_settings
 from commands.principal import Principal
@@ -336,13 +338,42 @@ def worker(
         console.print("[red]APPRAISALS_REDIS_URL is not set: projections run in `serve`[/red]")
         raise typer.Exit(2)
     configure_logging(settings.log_level)
-    run_worker(
-        settings.database_url,
-        settings.redis_url,
+    stop_reminders = _reminder_worker(settings) if settings.reminders_schedule else None
+    try:
+        run_worker(
+            settings.database_url,
+            settings.redis_url,
+            settings.redis_namespace,
+            threads=threads,
+            tick_seconds=tick,
+        )
+    finally:
+        if stop_reminders is not None:
+            stop_reminders()
+
+
+def _reminder_worker(settings: Settings) -> Callable[[], None]:
+    """Reminders as dramatiq periodic work in this worker (APPRAISALS_REMINDERS_SCHEDULE)."""
+    from appraisals.wiring import build
+    from reminders.scheduler import make_broker, run_reminder_worker
+
+    assert settings.redis_url is not None
+    container = build(settings, run_projections=False)
+    broker = make_broker(settings.redis_url, settings.redis_namespace)
+    stop = run_reminder_worker(
+        broker,
+        container.reminders.run_once,
+        container.reminders.send_chases,
         settings.redis_namespace,
-        threads=threads,
-        tick_seconds=tick,
+        interval=settings.reminders_interval_seconds,
     )
+
+    def close() -> None:
+        stop()
+        broker.close()
+        container.close()
+
+    return close
 
 
 projections_app = typer.Typer(help="Read models: status, blue/green rebuild, checksum.")
@@ -350,6 +381,8 @@ app.add_typer(projections_app, name="projections")
 app.add_typer(replay_app, name="replay")
 app.add_typer(audit_app, name="audit")
 app.add_typer(import_app, name="import")
+app.add_typer(reminders_app, name="reminders")
+app.command("mail-sink")(mail_sink)
 
 
 def _projections() -> Projections:

@@ -17,7 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_DATABASE_URL = "sqlite:///./var/appraisals.db"
 # Development keys: random, generated once per install, never in the source (see dev_keys()).
 DEV_KEYS_FILE = Path("var/dev-keys.json")
-SECRET_SETTINGS = ("jwt_secret", "pseudonym_key")
+SECRET_SETTINGS = ("jwt_secret", "pseudonym_key", "unsubscribe_secret")
 MIN_SECRET_BYTES = 32
 
 
@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     # Per client address: sign-ins and failed authentications allowed (`limits` notation).
     sign_in_rate_limit: str = "10/minute"
     failed_auth_rate_limit: str = "20/minute"
+    # How many "chase now" requests one leader may make (each review milestone once a day).
+    chase_rate_limit: str = "30/hour"
     # Request line and header limits (431 past them).
     max_request_line_bytes: int = Field(default=8 * 1024, ge=256)
     max_header_bytes: int = Field(default=16 * 1024, ge=1024)
@@ -88,6 +90,28 @@ class Settings(BaseSettings):
     @property
     def trusted_proxy_list(self) -> list[str]:
         return _split(self.trusted_proxies)
+
+    # Reminders (reminders/): the scheduler runs in `serve` (embedded) or `worker` (Redis)
+    # when switched on; `appraisals reminders send` runs one pass by hand either way.
+    reminders_schedule: bool = False
+    reminders_interval_seconds: float = Field(default=300.0, ge=5)
+    reminders_timezone: str = "Europe/London"
+    reminders_max_attempts: int = Field(default=8, ge=1, le=50)
+    reminders_backoff_seconds: float = Field(default=60.0, gt=0)
+    # SMTP: the development default is the local sink `appraisals mail-sink` listens on.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=1025, ge=1, le=65535)
+    smtp_security: Literal["none", "starttls", "tls"] = "none"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout: float = Field(default=10.0, gt=0)
+    smtp_verify_certificate: bool = True
+    mail_from: str = "Appraisals <appraisals@localhost>"
+    # Where links in mails point (the dashboard's address as people reach it).
+    public_url: str = "http://127.0.0.1:8000"
+    # HMAC key of the unsubscribe links in optional reminders; required in production (unset
+    # in development: generated once into ./var like the other keys).
+    unsubscribe_secret: SecretStr = SecretStr("")
 
     @model_validator(mode="after")
     def _development_keys(self) -> Settings:

@@ -23,8 +23,13 @@ from appraisals.settings import Settings, eventsourcing_env
 from commands.service import CommandService, system_clock
 from commands.states import StateCache
 from commands.store import EventStoreApp
-from projections.db import connect
+from projections.db import Database, connect
 from projections.service import Projections
+from reminders.compose import Branding
+from reminders.ledger import Ledger
+from reminders.mailer import SmtpConfig, SmtpMailer
+from reminders.people import ReadModelPeople
+from reminders.service import ReminderService
 
 
 class Notifier(Protocol):
@@ -40,7 +45,10 @@ class Container:
     commands: CommandService
     projections: Projections
     security: Security
+    reminders: ReminderService
     notifier: Notifier | None = None
+    # Asks the scheduler to send the chases just recorded (None: the next pass sends them).
+    wake_chases: Callable[[], object] | None = None
     on_start: list[Callable[[], None]] = field(default_factory=list)
     closers: list[Callable[[], None]] = field(default_factory=list)
     closed: bool = False
@@ -92,6 +100,43 @@ def build_store(settings: Settings) -> EventStoreApp:
         return EventStoreApp(env=eventsourcing_env(settings))
 
 
+def build_reminders(
+    settings: Settings, db: Database, clock: Callable[[], datetime]
+) -> ReminderService:
+    """The reminder service: read models in, ledger, SMTP out."""
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    mailer = SmtpMailer(
+        SmtpConfig(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            security=settings.smtp_security,
+            username=settings.smtp_username,
+            password=password,
+            timeout=settings.smtp_timeout,
+            verify=settings.smtp_verify_certificate,
+        )
+    )
+    brand = Branding(
+        sender=settings.mail_from,
+        public_url=settings.public_url,
+        unsubscribe_secret=settings.unsubscribe_secret.get_secret_value(),
+    )
+    ledger = Ledger(
+        db,
+        max_attempts=settings.reminders_max_attempts,
+        backoff_seconds=settings.reminders_backoff_seconds,
+    )
+    return ReminderService(
+        db,
+        ReadModelPeople(db),
+        mailer,
+        brand,
+        clock=clock,
+        timezone=settings.reminders_timezone,
+        ledger=ledger,
+    )
+
+
 def build_security(settings: Settings, projections: Projections) -> Security:
     """The security log and revocations live beside the read models, never in the event store."""
     return Security(
@@ -100,6 +145,7 @@ def build_security(settings: Settings, projections: Projections) -> Security:
         limits=RateLimits(
             sign_in=settings.sign_in_rate_limit,
             failed_auth=settings.failed_auth_rate_limit,
+            chase=settings.chase_rate_limit,
             redis_url=settings.redis_url,
             namespace=settings.redis_namespace,
         ),
@@ -123,6 +169,9 @@ def build(
     with schema_lock(settings):
         projections.ensure()
         security.ensure()
+    reminders = build_reminders(settings, projections.db, clock)
+    with schema_lock(settings):
+        reminders.ensure()
     service = CommandService(
         store,
         clock=clock,
@@ -130,7 +179,7 @@ def build(
         states=states,
         retry_deadline=settings.command_retry_seconds,
     )
-    container = Container(settings, store, service, projections, security)
+    container = Container(settings, store, service, projections, security, reminders)
     if not run_projections:
         return container
     from appraisals.audit_keys import signing_key
@@ -158,6 +207,7 @@ def build(
         container.on_start.append(runner.start)
         container.closers.append(runner.stop)
     notifier = container.notifier
+    _schedule_reminders(container)
 
     def wake(_position: int) -> None:
         notifier.notify()
@@ -165,3 +215,29 @@ def build(
 
     service.on_committed = wake
     return container
+
+
+def _schedule_reminders(container: Container) -> None:
+    """Embedded mode runs the reminder scheduler here; Redis mode in `appraisals worker`."""
+    settings = container.settings
+    if not settings.reminders_schedule:
+        return
+    reminders = container.reminders
+    if settings.redis_url:
+        from reminders.scheduler import RedisTicker, make_broker
+
+        broker = make_broker(settings.redis_url, settings.redis_namespace)
+        ticker = RedisTicker(
+            broker, settings.redis_namespace, interval=settings.reminders_interval_seconds
+        )
+        container.wake_chases = ticker.wake_chases
+        container.closers.append(broker.close)
+        return
+    from reminders.scheduler import EmbeddedScheduler
+
+    scheduler = EmbeddedScheduler(
+        reminders.run_once, reminders.send_chases, interval=settings.reminders_interval_seconds
+    )
+    container.wake_chases = scheduler.wake_chases
+    container.on_start.append(scheduler.start)
+    container.closers.append(scheduler.stop)

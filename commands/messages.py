@@ -7,7 +7,7 @@ the domain's rules are checked by the aggregates.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import (
@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from events.reminders import Frequency, Milestone, ReminderPolicy
 from events.values import (
     AppealOutcome,
     MeetingKind,
@@ -364,6 +365,34 @@ class CarryForwardObjective(Command):
     to_review_id: UUID
     due_date: date
     new_objective_id: NewId = None
+
+
+# Reminders ---------------------------------------------------------------------------------
+
+
+class ChangeReminderPolicy(Command):
+    """Replace the trust's reminder policy (milestones, steps, recipients, quiet periods)."""
+
+    trust_id: UUID
+    policy: ReminderPolicy
+    reason: Reason
+
+
+class ChangeReminderPreference(Command):
+    """How a person gets reminders: at once or in a weekly digest; optional ones on or off."""
+
+    staff_id: UUID
+    frequency: Frequency = Frequency.IMMEDIATE
+    optional_reminders: bool = True
+    via: Literal["profile", "unsubscribe link", "administrator"] = "profile"
+
+
+class ChaseReview(Command):
+    """A leader's "chase now": remind whoever still has to act for a milestone, today."""
+
+    review_id: UUID
+    milestone: Milestone
+    note: Phrase = ""
 
 
 # The field in which a command may carry a client-chosen id for what it creates.

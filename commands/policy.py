@@ -122,6 +122,15 @@ def independent_leader(p: Principal, s: Scope) -> Decision:
     return school_management(p, s)
 
 
+def self_or_trust_admin(p: Principal, s: Scope) -> Decision:
+    """The person themselves (``appraisee_id`` is whose it is), or their trust's admins."""
+    if (d := _in_trust(p, s)) is not None:
+        return d
+    if p.id == s.appraisee_id or p.role is Role.ADMIN:
+        return ALLOW
+    return deny("only the person themselves or an administrator may change this")
+
+
 POLICIES: dict[type[m.Command], Rule] = {
     m.RegisterTrust: platform_admin,
     m.AddSchool: trust_admin,
@@ -161,6 +170,9 @@ POLICIES: dict[type[m.Command], Rule] = {
     m.WithdrawObjective: appraiser,
     m.ReinstateObjective: appraiser,
     m.CarryForwardObjective: appraiser,
+    m.ChangeReminderPolicy: trust_management,
+    m.ChangeReminderPreference: self_or_trust_admin,
+    m.ChaseReview: independent_leader,
 }
 
 

@@ -3,7 +3,7 @@
 Importing this package registers every event class under its stable topic.
 """
 
-from events import cycle, objective, review, staff, trust
+from events import cycle, objective, reminders, review, staff, trust
 from events.base import DomainEvent, Role, registered_topics, resolve, topic_of, upcast
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "cycle",
     "objective",
     "registered_topics",
+    "reminders",
     "resolve",
     "review",
     "staff",

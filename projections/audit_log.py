@@ -99,6 +99,9 @@ _SUMMARIES = {
     "ObjectiveWithdrawn": "Objective withdrawn: {reason}",
     "ObjectiveReinstated": "Objective reinstated: {reason}",
     "ObjectiveCarriedForward": "Objective carried forward to {to_objective_id}",
+    "ReminderPolicyChanged": "Reminder policy changed: {reason}",
+    "ReminderPreferenceChanged": "Reminder preference changed to {frequency} (by {via})",
+    "ReviewChased": "Chased: {milestone}",
 }
 _AGGREGATE_TYPES = {
     "events.trust": "trust",
@@ -106,6 +109,12 @@ _AGGREGATE_TYPES = {
     "events.cycle": "appraisal_cycle",
     "events.review": "review",
     "events.objective": "objective",
+}
+# Events kept beside their feature rather than their aggregate's module.
+_AGGREGATE_OF = {
+    "ReminderPolicyChanged": "trust",
+    "ReminderPreferenceChanged": "staff_member",
+    "ReviewChased": "review",
 }
 _SUMMARY_LENGTH = 300
 
@@ -152,7 +161,8 @@ class AuditLog(Projection):
     def __init__(self) -> None:
         super().__init__()
         self._types = {
-            topic: _AGGREGATE_TYPES.get(cls.__module__, "unknown")
+            topic: _AGGREGATE_OF.get(cls.__name__)
+            or _AGGREGATE_TYPES.get(cls.__module__, "unknown")
             for topic, cls in registered_topics().items()
         }
 

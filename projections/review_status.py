@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from events import cycle as cy
+from events import reminders as rm
 from events import review as rv
 from events import staff
 from events.base import DomainEvent
@@ -139,6 +140,8 @@ class ReviewStatus(Projection):
             rv.AppraiserChanged: lambda b, e: self._set(b, e, appraiser_id=e.data["appraiser_id"]),
             rv.ObjectiveLinked: lambda b, e: self._count(b, e, 1),
             rv.ObjectiveUnlinked: lambda b, e: self._count(b, e, -1),
+            # A chase changes nothing shown here but is the review's next version.
+            rm.ReviewChased: lambda b, e: self._set(b, e),
             # Everything about progress goes through the one shared fold.
             **dict.fromkeys(
                 (

@@ -25,6 +25,7 @@ def all_projections() -> list[Projection]:
     from projections.event_index import EventIndex
     from projections.objective_current import ObjectiveCurrent
     from projections.objective_revisions import ObjectiveRevisions
+    from projections.reminder_context import ReminderContext
     from projections.review_status import ReviewStatus
     from projections.school_cycle_summary import SchoolCycleSummary
     from projections.trust_cycle_summary import TrustCycleSummary
@@ -38,6 +39,7 @@ def all_projections() -> list[Projection]:
         AuditLog(),
         EventIndex(),
         Directory(),
+        ReminderContext(),
     ]
 
 

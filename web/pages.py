@@ -24,7 +24,7 @@ from events.base import Role
 from projections.db import Database
 from projections.summary_views import SchoolCycleSummaryView
 from replay.timeline import objective_progress
-from web import charts, features, reads
+from web import charts, features, reads, reminders
 from web.forms import review_forms
 from web.render import PageNotFound, caught_up, page
 from web.session import (
@@ -148,6 +148,7 @@ def home(request: Request, principal: SignedIn, db: Db) -> Response:
         mine=mine,
         appraising=appraising,
         audit=principal.trust_id is not None and principal.role in VERIFIERS,
+        **reminders.home_context(request, principal),
     )
 
 
@@ -271,6 +272,9 @@ def review(
     principal: SignedIn,
     db: Db,
     min_position: MinPosition = None,
+    # What the "chase now" form says back (web/reminders.py).
+    chased: Annotated[str | None, Query(max_length=50)] = None,
+    chase_error: Annotated[str | None, Query(alias="chase-error", max_length=300)] = None,
 ) -> Response:
     fresh = caught_up(request, min_position, "review_status", "objective_current")
     view = reads.review(db, principal, review_id)
@@ -280,6 +284,9 @@ def review(
         principal,
         fresh=fresh,
         **review_forms(view, reads.review_objectives(db, review_id), principal),
+        **reminders.review_context(request, view, principal),
+        chased=chased,
+        chase_error=chase_error,
     )
 
 

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 SIGN_IN = "sign-in"
 FAILED_AUTH = "failed-auth"
+CHASE = "chase"
 
 
 @dataclass(frozen=True)
@@ -29,11 +30,19 @@ class Verdict:
 
 class RateLimits:
     def __init__(
-        self, *, sign_in: str, failed_auth: str, redis_url: str | None, namespace: str
+        self,
+        *,
+        sign_in: str,
+        failed_auth: str,
+        redis_url: str | None,
+        namespace: str,
+        chase: str = "30/hour",
     ) -> None:
         self.items: dict[str, RateLimitItem] = {
             SIGN_IN: parse(sign_in),
             FAILED_AUTH: parse(failed_auth),
+            # A leader's "chase now" requests (per leader, across reviews).
+            CHASE: parse(chase),
         }
         storage: Storage
         if redis_url:

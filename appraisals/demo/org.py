@@ -20,6 +20,7 @@ from appraisals.demo.plan import OrgPlan, Person, PriorityPlan
 from appraisals.demo.staging import Staging, Timed, event_time
 from commands import messages as m
 from commands.principal import Principal
+from events.reminders import QuietPeriod, ReminderPolicy
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,19 @@ class OrgRun:
     events: list[Timed]
     cycle_a: UUID
     cycle_b: UUID
+
+
+def school_holidays(year: int) -> tuple[QuietPeriod, ...]:
+    """A typical English school year's holidays from September of ``year`` (as trusts set them)."""
+    y, z = year, year + 1
+    return (
+        QuietPeriod(name="Autumn half term", start=date(y, 10, 27), end=date(y, 10, 31)),
+        QuietPeriod(name="Christmas holidays", start=date(y, 12, 22), end=date(z, 1, 2)),
+        QuietPeriod(name="Spring half term", start=date(z, 2, 16), end=date(z, 2, 20)),
+        QuietPeriod(name="Easter holidays", start=date(z, 3, 30), end=date(z, 4, 10)),
+        QuietPeriod(name="Summer half term", start=date(z, 5, 25), end=date(z, 5, 29)),
+        QuietPeriod(name="Summer holidays", start=date(z, 7, 22), end=date(z, 8, 31)),
+    )
 
 
 def start_date(rng: Random, year: int) -> date:
@@ -125,6 +139,15 @@ def run_org(plan: OrgPlan) -> OrgRun:
             max_objectives=5,
             appeal_window_days=15,
             reason=texts.POLICY_CHANGE_REASON,
+        ),
+        ceo,
+    )
+    # The trust's reminders keep quiet in cycle B's school holidays.
+    run(
+        m.ChangeReminderPolicy(
+            trust_id=plan.trust_id,
+            policy=ReminderPolicy(quiet_periods=school_holidays(tl.b.start.year)),
+            reason="No reminders in the school holidays",
         ),
         ceo,
     )

@@ -26,6 +26,7 @@ from appraisals.demo.staging import Staging
 from commands import messages as m
 from commands.principal import Principal
 from commands.service import CommandResult
+from events.reminders import Frequency, Milestone
 from events.values import (
     AppealOutcome,
     MeetingKind,
@@ -325,6 +326,7 @@ class ChunkStory:
         tl, rng, paths = self.tl, self.rng, self.paths
         yield moment(rng, *tl.b_planning)
         rv = self.reviews[p.id, "b"]
+        self._reminders(p, rv)
         new = self._plan_year(p, rv, tl.b, carry=True)
         yield later(rng, self.clock.now, 3, 12)
         waiting = self._agree(p, rv, new, texts.REVISION_REASONS_PLANNING, tl.b)
@@ -353,6 +355,27 @@ class ChunkStory:
             self._progress(p, rv, 3)
 
     # Steps ------------------------------------------------------------------------------
+
+    def _reminders(self, p: Person, rv: ReviewRun) -> None:
+        """The first people of a chunk set their reminders; a leader chases the first."""
+        first = [q.id for q in self.people if not q.is_manager][:3]
+        if p.id not in first:
+            return
+        which = first.index(p.id)
+        if which == 0:
+            chase = m.ChaseReview(
+                review_id=rv.id,
+                milestone=Milestone.OBJECTIVES_AGREED,
+                note="Please book your planning meeting",
+            )
+            self.act(chase, self._moderator(p, rv))
+            return
+        preference = m.ChangeReminderPreference(
+            staff_id=p.id,
+            frequency=Frequency.DIGEST if which == 1 else Frequency.IMMEDIATE,
+            optional_reminders=which == 1,
+        )
+        self.act(preference, p.principal)
 
     def _plan_year(
         self, p: Person, rv: ReviewRun, cal: CycleCalendar, *, carry: bool

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from commands import messages as m
-from commands.handlers import objectives, organisation, reviews
+from commands.handlers import objectives, organisation, reminders, reviews
 from commands.handling import Handling, Outcome
 
 Handler = Callable[[Any, Handling], Outcome]
@@ -50,4 +50,7 @@ COMMAND_HANDLERS: dict[type[m.Command], Handler] = {
     m.WithdrawObjective: objectives.withdraw_objective,
     m.ReinstateObjective: objectives.reinstate_objective,
     m.CarryForwardObjective: objectives.carry_forward,
+    m.ChangeReminderPolicy: reminders.change_reminder_policy,
+    m.ChangeReminderPreference: reminders.change_reminder_preference,
+    m.ChaseReview: reminders.chase_review,
 }

@@ -96,6 +96,10 @@ ALLOWED: dict[type[m.Command], set[str]] = {
     m.WithdrawObjective: APPRAISER,
     m.ReinstateObjective: APPRAISER,
     m.CarryForwardObjective: APPRAISER,
+    m.ChangeReminderPolicy: TRUST_MANAGEMENT,
+    # A person's own preference (the scope's appraisee is whose it is), or an administrator.
+    m.ChangeReminderPreference: {"appraisee", *ORGANISATION},
+    m.ChaseReview: INDEPENDENT_LEADER,
 }
 
 MATRIX = [(command, actor) for command in ALLOWED for actor in ACTORS]

@@ -25,6 +25,7 @@ from commands.store import EventStoreApp
 from events.base import DomainEvent, Role, TopicError, registered_topics, resolve, upcast
 from events.codec import VERSION_KEY, decode, decode_state, encode
 from events.objective import ObjectiveDrafted
+from events.reminders import QuietPeriod, ReminderPolicy
 from events.staff import AssignedToSchool, StaffRegistered
 from events.values import StaffCategory
 from tests.scenario import Org
@@ -80,12 +81,22 @@ STABLE_TOPICS = {
     "ObjectiveWithdrawn",
     "ObjectiveReinstated",
     "ObjectiveCarriedForward",
+    "ReminderPolicyChanged",
+    "ReminderPreferenceChanged",
+    "ReviewChased",
 }
 
 
 def event_classes() -> list[type[DomainEvent]]:
     """Every event class defined in the events package."""
-    modules = [events.cycle, events.objective, events.review, events.staff, events.trust]
+    modules = [
+        events.cycle,
+        events.objective,
+        events.review,
+        events.staff,
+        events.trust,
+        events.reminders,
+    ]
     return [
         cls
         for module in modules
@@ -159,6 +170,18 @@ def test_a_topic_cannot_be_registered_to_a_second_class() -> None:
 # Round trips -------------------------------------------------------------------------------------
 
 
+# Values whose validators relate their fields (one rule per milestone), given whole.
+WHOLE_SAMPLES: dict[Any, Any] = {
+    ReminderPolicy: ReminderPolicy(
+        quiet_periods=(
+            QuietPeriod(name="Half term", start=date(2026, 2, 16), end=date(2026, 2, 20)),
+        ),
+        weekly_digest=False,
+        digest_weekday=4,
+    )
+}
+
+
 def sample(annotation: Any, n: int = 0) -> Any:
     """A non-default value of the annotated type, to fill every field of an event."""
     origin = typing.get_origin(annotation)
@@ -169,7 +192,11 @@ def sample(annotation: Any, n: int = 0) -> Any:
         return tuple(sample(args[0], n + i) for i in range(2))
     if origin is list:
         return [sample(args[0], n + i) for i in range(2)]
+    if annotation in WHOLE_SAMPLES:
+        return WHOLE_SAMPLES[annotation]
     if isinstance(annotation, type):
+        if annotation is bool:
+            return n % 2 == 1
         if issubclass(annotation, Enum):
             return list(annotation)[-1]
         if issubclass(annotation, BaseModel):

@@ -1,0 +1,279 @@
+"""reminder_context: what the reminder scheduler needs beside review_status.
+
+Each trust's reminder policy, each person's name, email, school, category, line manager and
+reminder preference, each cycle's state, and every "chase now" a leader asked for. The
+scheduler (``reminders/``) reads these with one query per page of reviews.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from events import cycle as cy
+from events import reminders as rm
+from events import staff
+from events.base import DomainEvent
+from projections.common import originators, select, when
+from projections.db import Column, Database, Table, typed
+from projections.engine import Event, Handler, Projection
+from projections.review_status import REVIEWS, ReviewView
+from projections.workset import Batch
+
+POLICIES = Table(
+    "reminder_policies",
+    (
+        Column("trust_id", "id", False),
+        Column("policy", "json", False),
+        Column("changed_at", "ts", False),
+    ),
+    key=("trust_id",),
+)
+PEOPLE = Table(
+    "reminder_people",
+    (
+        Column("staff_id", "id", False),
+        Column("trust_id", "id", False),
+        Column("name", "text", False),
+        Column("email", "text", False),
+        Column("category", "text", False),
+        Column("school_id", "id"),
+        Column("line_manager_id", "id"),
+        Column("left_on", "date"),
+        Column("frequency", "text", False),
+        Column("optional_reminders", "bool", False),
+    ),
+    key=("staff_id",),
+    indexes=(("school_id", "category"),),
+)
+CYCLES = Table(
+    "reminder_cycles",
+    (
+        Column("cycle_id", "id", False),
+        Column("trust_id", "id", False),
+        Column("state", "text", False),
+    ),
+    key=("cycle_id",),
+)
+CHASES = Table(
+    "reminder_chases",
+    (
+        Column("chase_id", "text", False),
+        Column("review_id", "id", False),
+        Column("milestone", "text", False),
+        Column("recipients", "json", False),
+        Column("note", "text", False),
+        Column("actor_id", "id", False),
+        Column("chased_at", "ts", False),
+    ),
+    key=("chase_id",),
+    indexes=(("chased_at",),),
+)
+
+
+class ReminderContext(Projection):
+    name = "reminder_context"
+    tables = (POLICIES, PEOPLE, CYCLES, CHASES)
+
+    def handlers(self) -> Mapping[type[DomainEvent], Handler]:
+        return {
+            rm.ReminderPolicyChanged: self._policy,
+            staff.StaffRegistered: self._registered,
+            staff.AssignedToSchool: lambda b, e: self._person(b, e, school_id=e.data["school_id"]),
+            staff.LineManagerChanged: lambda b, e: self._person(
+                b, e, line_manager_id=e.data["line_manager_id"]
+            ),
+            staff.StaffLeft: lambda b, e: self._person(b, e, left_on=e.data["effective_date"]),
+            rm.ReminderPreferenceChanged: lambda b, e: self._person(
+                b,
+                e,
+                frequency=e.data["frequency"],
+                optional_reminders=bool(e.data["optional_reminders"]),
+            ),
+            cy.CycleScheduled: self._cycle_scheduled,
+            cy.CycleOpened: lambda b, e: self._cycle(b, e, "open"),
+            cy.CycleClosed: lambda b, e: self._cycle(b, e, "closed"),
+            cy.CycleReopened: lambda b, e: self._cycle(b, e, "open"),
+            rm.ReviewChased: self._chased,
+        }
+
+    def prefetch(self, batch: Batch, events: Sequence[Event]) -> None:
+        people = originators(events, list(_PERSON_EVENTS))
+        batch.rows(PEOPLE).load(people)
+        batch.rows(CYCLES).load(originators(events, ["CycleOpened", "CycleClosed"]))
+
+    def _policy(self, b: Batch, e: Event) -> None:
+        b.rows(POLICIES).put(
+            {"trust_id": e.originator_id, "policy": e.data["policy"], "changed_at": when(e)}
+        )
+
+    def _registered(self, b: Batch, e: Event) -> None:
+        d = e.data
+        b.rows(PEOPLE).put(
+            {
+                "staff_id": e.originator_id,
+                "trust_id": d["trust_id"],
+                "name": d["name"],
+                "email": d["email"],
+                "category": d["category"],
+                "school_id": None,
+                "line_manager_id": None,
+                "left_on": None,
+                "frequency": rm.Frequency.IMMEDIATE.value,
+                "optional_reminders": True,
+            }
+        )
+
+    def _person(self, b: Batch, e: Event, **fields: Any) -> None:
+        people = b.rows(PEOPLE)
+        row = people.get(e.originator_id)
+        if row is not None:
+            row.update(fields)
+            people.put(row)
+
+    def _cycle_scheduled(self, b: Batch, e: Event) -> None:
+        b.rows(CYCLES).put(
+            {"cycle_id": e.originator_id, "trust_id": e.data["trust_id"], "state": "scheduled"}
+        )
+
+    def _cycle(self, b: Batch, e: Event, state: str) -> None:
+        cycles = b.rows(CYCLES)
+        row = cycles.get(e.originator_id)
+        if row is not None:
+            cycles.put({**row, "state": state})
+
+    def _chased(self, b: Batch, e: Event) -> None:
+        b.rows(CHASES).put(
+            {
+                "chase_id": f"{e.originator_id}:{e.originator_version}",
+                "review_id": e.originator_id,
+                "milestone": e.data["milestone"],
+                "recipients": [str(r) for r in e.data["recipients"]],
+                "note": e.data.get("note", ""),
+                "actor_id": e.data["actor_id"],
+                "chased_at": when(e),
+            }
+        )
+
+
+_PERSON_EVENTS = (
+    "AssignedToSchool",
+    "LineManagerChanged",
+    "StaffLeft",
+    "ReminderPreferenceChanged",
+)
+
+
+# ------------------------------------------------------------------------------ queries
+
+
+@dataclass(frozen=True, slots=True)
+class PersonView:
+    staff_id: UUID
+    trust_id: UUID
+    name: str
+    email: str
+    category: str
+    school_id: UUID | None
+    line_manager_id: UUID | None
+    left_on: date | None
+    frequency: str
+    optional_reminders: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ChaseView:
+    chase_id: str
+    review_id: UUID
+    milestone: str
+    recipients: list[str]
+    note: str
+    actor_id: UUID
+    chased_at: datetime
+
+
+def policies(db: Database) -> dict[UUID, dict[str, Any]]:
+    """Every trust's stored reminder policy (as JSON); trusts not here use the defaults."""
+    return {r["trust_id"]: r["policy"] for r in select(db, POLICIES, "1 = 1")}
+
+
+def policy_for(db: Database, trust_id: UUID) -> dict[str, Any] | None:
+    rows = select(db, POLICIES, "trust_id = ?", [("id", trust_id)])
+    return rows[0]["policy"] if rows else None
+
+
+def people(db: Database, ids: Iterable[UUID]) -> dict[UUID, PersonView]:
+    """The people with these ids (one query per 5,000 on PostgreSQL, per 500 on SQLite)."""
+    wanted = sorted({str(i) for i in ids})
+    chunk_size = 5000 if db.dialect == "postgresql" else 500
+    cols = PEOPLE.column_names
+    types = [c.type for c in PEOPLE.columns]
+    found: dict[UUID, PersonView] = {}
+    with db.transaction(write=False) as tx:
+        for start in range(0, len(wanted), chunk_size):
+            where, params = tx.in_list("staff_id", "id", wanted[start : start + chunk_size])
+            rows = tx.query(f"SELECT {', '.join(cols)} FROM {PEOPLE.view} WHERE {where}", params)
+            for row in rows:
+                person = (
+                    PersonView(*row)
+                    if tx.dialect == "postgresql"
+                    else PersonView(*(typed(t, v) for t, v in zip(types, row, strict=True)))
+                )
+                found[person.staff_id] = person
+    return found
+
+
+def school_leaders(db: Database, school_ids: Iterable[UUID]) -> dict[UUID, list[PersonView]]:
+    """The headteachers now at each school (who is told when something stays overdue)."""
+    wanted = sorted({str(i) for i in school_ids})
+    found: dict[UUID, list[PersonView]] = {}
+    if not wanted:
+        return found
+    marks = ",".join("?" * len(wanted))
+    rows = select(
+        db,
+        PEOPLE,
+        f"category = 'headteacher' AND left_on IS NULL AND school_id IN ({marks})",
+        [("id", i) for i in wanted],
+        "ORDER BY name",
+    )
+    for row in rows:
+        found.setdefault(row["school_id"], []).append(PersonView(**row))
+    return found
+
+
+def open_cycles(db: Database) -> set[UUID]:
+    return {r["cycle_id"] for r in select(db, CYCLES, "state = 'open'")}
+
+
+def chases_since(db: Database, since: datetime) -> list[ChaseView]:
+    rows = select(db, CHASES, "chased_at >= ?", [("ts", since)], "ORDER BY chased_at")
+    return [ChaseView(**r) for r in rows]
+
+
+def reviews_page(
+    db: Database, cycle_ids: Sequence[UUID], after: UUID | None, limit: int
+) -> list[ReviewView]:
+    """One keyset page of ``review_status`` for these cycles, in review id order.
+
+    PostgreSQL's driver already returns UUIDs, dates and booleans, so rows become views
+    without converting each value (this is the scan the reminder planner pages through).
+    """
+    cols = REVIEWS.column_names
+    with db.transaction(write=False) as tx:
+        where, params = tx.in_list("cycle_id", "id", [str(c) for c in cycle_ids])
+        if after is not None:
+            where += " AND review_id > ?"
+            params.append(tx.param("id", after))
+        rows = tx.query(
+            f"SELECT {', '.join(cols)} FROM {REVIEWS.view} WHERE {where} "
+            f"ORDER BY review_id LIMIT {int(limit)}",
+            params,
+        )
+    if db.dialect == "postgresql":
+        return [ReviewView(*row) for row in rows]
+    types = [c.type for c in REVIEWS.columns]
+    return [ReviewView(*(typed(t, v) for t, v in zip(types, row, strict=True))) for row in rows]
