@@ -248,6 +248,8 @@ def write_assessment(
     development_needs: tuple[str, ...],
     support: str,
     ctx: Context,
+    *,
+    overall_level: str | None = None,
 ) -> list[DomainEvent]:
     require_open(cycle)
     require(
@@ -274,6 +276,7 @@ def write_assessment(
             objective_notes=objective_notes,
             development_needs=tuple(d.strip() for d in development_needs if d.strip()),
             support=support,
+            overall_level=overall_level,
         )
     ]
 

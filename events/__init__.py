@@ -3,14 +3,30 @@
 Importing this package registers every event class under its stable topic.
 """
 
-from events import cycle, objective, review, staff, trust
+from events import (
+    cpd,
+    cycle,
+    evidence,
+    framework,
+    objective,
+    observation,
+    pay,
+    review,
+    staff,
+    trust,
+)
 from events.base import DomainEvent, Role, registered_topics, resolve, topic_of, upcast
 
 __all__ = [
     "DomainEvent",
     "Role",
+    "cpd",
     "cycle",
+    "evidence",
+    "framework",
     "objective",
+    "observation",
+    "pay",
     "registered_topics",
     "resolve",
     "review",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from aggregates import review
+from aggregates import framework, review
 from aggregates.errors import Forbidden
 from aggregates.review import Review
 from commands import messages as m
-from commands.handling import CYCLE, REVIEW, STAFF, Handling, Outcome, review_scope
+from commands.handling import CYCLE, FRAMEWORK, REVIEW, STAFF, Handling, Outcome, review_scope
 from commands.policy import Scope
 from events.values import ObjectiveNote, Signatory
 
@@ -55,8 +55,18 @@ def write_assessment(cmd: m.WriteAssessment, h: Handling) -> Outcome:
     notes = tuple(
         ObjectiveNote(objective_id=str(n.objective_id), note=n.note) for n in cmd.objective_notes
     )
+    scale = scale_for(h, rv.trust_id, c.policy.rating_scale_version)
+    overall, level = framework.overall_judgement(scale, cmd.overall, cmd.overall_level)
     events = review.write_assessment(
-        rv, c, cmd.overall, cmd.summary, notes, tuple(cmd.development_needs), cmd.support, h.ctx
+        rv,
+        c,
+        overall,
+        cmd.summary,
+        notes,
+        tuple(cmd.development_needs),
+        cmd.support,
+        h.ctx,
+        overall_level=level,
     )
     return Outcome(rv.id, events)
 
@@ -111,3 +121,10 @@ def reopen_review(cmd: m.ReopenReview, h: Handling) -> Outcome:
     rv = _authorised_review(cmd, cmd.review_id, h)
     c = h.load(CYCLE, rv.cycle_id)
     return Outcome(rv.id, review.reopen_review(rv, c, cmd.reason, h.ctx))
+
+
+def scale_for(h: Handling, trust_id: UUID, version: int) -> framework.RatingScale:
+    """The rating scale a cycle reports by (the built-in one until the trust publishes)."""
+    fw = h.maybe(FRAMEWORK, framework.framework_id_for(trust_id))
+    scale = framework.DEFAULT_SCALE if fw is None else fw.scale(version)
+    return scale or framework.DEFAULT_SCALE

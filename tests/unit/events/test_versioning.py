@@ -78,12 +78,38 @@ STABLE_TOPICS = {
     "ObjectiveWithdrawn",
     "ObjectiveReinstated",
     "ObjectiveCarriedForward",
+    "CpdPlanned",
+    "CpdCompleted",
+    "CpdReflected",
+    "CpdCancelled",
+    "EvidenceFileAttached",
+    "EvidenceLinkAttached",
+    "EvidenceRemoved",
+    "ObservationRecorded",
+    "ObservationCommented",
+    "PayRecommendationMade",
+    "PayDecisionRecorded",
+    "ObjectiveTemplatePublished",
+    "ObjectiveTemplateRetired",
+    "RatingScalePublished",
+    "ObservationPolicySet",
 }
 
 
 def event_classes() -> list[type[DomainEvent]]:
     """Every event class defined in the events package."""
-    modules = [events.cycle, events.objective, events.review, events.staff, events.trust]
+    modules = [
+        events.cycle,
+        events.objective,
+        events.review,
+        events.staff,
+        events.trust,
+        events.cpd,
+        events.evidence,
+        events.observation,
+        events.pay,
+        events.framework,
+    ]
     return [
         cls
         for module in modules
@@ -182,6 +208,10 @@ def sample(annotation: Any, n: int = 0) -> Any:
             return date(2026, 1, 1 + n)
         if annotation is int:
             return 3 + n
+        if annotation is float:
+            return 1.5 + n
+        if annotation is bool:
+            return True
         if annotation is str:
             return f"text {n}: ünïcode, “quotes” and emoji 📚"
     raise AssertionError(f"no sample for {annotation!r}")
