@@ -19,6 +19,8 @@ from uuid import UUID, uuid4
 import psycopg
 
 from appraisals.settings import Settings, eventsourcing_env
+from blobstore import FilesystemBlobStore
+from commands.evidence_files import BlobStore, EvidenceFiles
 from commands.service import CommandService, system_clock
 from commands.states import StateCache
 from commands.store import EventStoreApp
@@ -38,6 +40,7 @@ class Container:
     store: EventStoreApp
     commands: CommandService
     projections: Projections
+    evidence: EvidenceFiles | None = None
     notifier: Notifier | None = None
     on_start: list[Callable[[], None]] = field(default_factory=list)
     closers: list[Callable[[], None]] = field(default_factory=list)
@@ -82,6 +85,25 @@ def build_store(settings: Settings) -> EventStoreApp:
         return EventStoreApp(env=eventsourcing_env(settings))
 
 
+def build_blob_store(settings: Settings) -> BlobStore:
+    """Where evidence files' bytes live: a local directory, or an S3-compatible bucket."""
+    if settings.blob_store == "s3":
+        from blobstore.s3 import S3BlobStore
+
+        if not settings.s3_bucket:
+            raise ValueError("APPRAISALS_BLOB_STORE=s3 needs APPRAISALS_S3_BUCKET")
+        secret = settings.s3_secret_access_key
+        return S3BlobStore(
+            settings.s3_bucket,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=secret.get_secret_value() if secret else None,
+            prefix=settings.s3_prefix,
+        )
+    return FilesystemBlobStore(settings.blob_dir)
+
+
 def build(
     settings: Settings,
     *,
@@ -99,6 +121,9 @@ def build(
         projections.ensure()
     service = CommandService(store, clock=clock, new_id=new_id, states=states)
     container = Container(settings, store, service, projections)
+    container.evidence = EvidenceFiles(
+        service, build_blob_store(settings), max_bytes=settings.evidence_max_bytes
+    )
     if not run_projections:
         return container
     from replay.sealer import ChainSealer
