@@ -72,7 +72,7 @@ class PayRecommendations(Projection):
 
     def _made(self, b: Batch, e: Event) -> None:
         d = e.data
-        b.rows(PAY).put(
+        b.rows(PAY, index_on=("recommendation_id",)).put(
             {
                 "review_id": d["review_id"],
                 "recommendation_id": e.originator_id,
