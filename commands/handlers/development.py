@@ -9,6 +9,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from aggregates import cpd, evidence, observation
+from aggregates.errors import NotFound
 from aggregates.framework import ObservationPolicy, framework_id_for
 from aggregates.objective import Objective
 from aggregates.review import Review
@@ -36,9 +37,13 @@ def _school_now(h: Handling, rv: Review) -> UUID:
     return h.load(STAFF, rv.appraisee_id).school_id or rv.school_id
 
 
-def _objectives(h: Handling, ids: list[UUID]) -> tuple[Objective, ...]:
-    # An objective of another trust reads as missing, like any other denial.
-    return tuple(h.load(OBJECTIVE, i) for i in dict.fromkeys(ids))
+def _objectives(h: Handling, rv: Review, ids: list[UUID]) -> tuple[Objective, ...]:
+    objectives = tuple(h.load(OBJECTIVE, i) for i in dict.fromkeys(ids))
+    for o in objectives:
+        # An objective of another trust reads as missing, like any other denial.
+        if h.load(REVIEW, o.review_id).trust_id != rv.trust_id:
+            raise NotFound(f"there is no objective with id {o.id}")
+    return objectives
 
 
 def plan_cpd(cmd: d.PlanCpd, h: Handling) -> Outcome:
@@ -60,7 +65,7 @@ def plan_cpd(cmd: d.PlanCpd, h: Handling) -> Outcome:
         review=rv,
         school_id=_school_now(h, rv),
         plan=plan,
-        objectives=_objectives(h, cmd.objective_ids),
+        objectives=_objectives(h, rv, cmd.objective_ids),
         ctx=h.ctx,
     )
     return Outcome(activity_id, events)
@@ -178,7 +183,7 @@ def record_observation(cmd: d.RecordObservation, h: Handling) -> Outcome:
         school_id=_school_now(h, rv),
         observer_id=h.principal.id,
         notes=notes,
-        objectives=_objectives(h, cmd.objective_ids),
+        objectives=_objectives(h, rv, cmd.objective_ids),
         policy=policy,
         ctx=h.ctx,
     )
