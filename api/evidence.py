@@ -32,23 +32,21 @@ from projections.evidence_list import EvidenceView
 
 router = APIRouter(prefix="/v1", tags=["evidence"], responses=PROBLEM_RESPONSES)
 
-add_routes(
-    router,
-    [
-        CommandRoute(
-            "/evidence/links",
-            d.AttachEvidenceLink,
-            "Attach a link as evidence to an objective or an observation",
-            {
-                "subject": "objective",
-                "subject_id": "0f1e2d3c-4b5a-4697-8877-665544332211",
-                "title": "Reading journal (school drive)",
-                "url": "https://drive.example.org/reading-journal",
-            },
-            created=True,
-        )
-    ],
-)
+ROUTES = [
+    CommandRoute(
+        "/evidence/links",
+        d.AttachEvidenceLink,
+        "Attach a link as evidence to an objective or an observation",
+        {
+            "subject": "objective",
+            "subject_id": "0f1e2d3c-4b5a-4697-8877-665544332211",
+            "title": "Reading journal (school drive)",
+            "url": "https://drive.example.org/reading-journal",
+        },
+        created=True,
+    )
+]
+add_routes(router, ROUTES)
 
 _CHUNK = 64 * 1024
 
