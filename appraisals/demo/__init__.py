@@ -56,6 +56,8 @@ from appraisals.demo.plan import Kind, OrgPlan, Person, make_plan
 from appraisals.demo.staging import Spool, Staging, Target
 from appraisals.demo.story import ChunkStory
 from appraisals.demo.summary import CycleSummary, DemoSummary, SamplePerson
+from blobstore import FilesystemBlobStore
+from commands.evidence_files import BlobStore
 from commands.store import EventStoreApp
 
 __all__ = ["CHUNK_STAFF", "DemoSummary", "SamplePerson", "generate"]
@@ -81,13 +83,31 @@ def generate(
     progress: Progress | None = None,
     first_year: int = FIRST_YEAR,
     chunk_staff: int = CHUNK_STAFF,
+    blobs: BlobStore | None = None,
 ) -> DemoSummary:
     """Build the demo trust into ``target`` (a store, or a container with one).
 
     ``progress(n)`` is called now and then with the number of events generated so far (with
     several chunks, a merge into the target follows the last call before the final one).
-    Raises ``Conflict`` if the target already holds this seed's trust.
+    Raises ``Conflict`` if the target already holds this seed's trust. Evidence files' bytes
+    go to ``blobs`` (the container's blob store when a container is given; without either,
+    a throwaway directory: the event streams are the same).
     """
+    if blobs is None and not isinstance(target, EventStoreApp):
+        evidence = getattr(target, "evidence", None)
+        blobs = None if evidence is None else evidence.blobs
+    if blobs is None:
+        with TemporaryDirectory(prefix="appraisals-demo-blobs-") as tmp:
+            return generate(
+                target,
+                schools=schools,
+                staff=staff,
+                seed=seed,
+                progress=progress,
+                first_year=first_year,
+                chunk_staff=chunk_staff,
+                blobs=FilesystemBlobStore(tmp),
+            )
     store = target if isinstance(target, EventStoreApp) else target.store
     started = time.perf_counter()
     plan = make_plan(
@@ -102,7 +122,9 @@ def generate(
     out = Target(store)
     chunks: list[_Chunk] = []
     if len(plan.chunks) == 1:
-        chunks.append(_run_chunk(plan, org, 0, out.write, hand_on_org=True, progress=progress))
+        chunks.append(
+            _run_chunk(plan, org, 0, out.write, blobs, hand_on_org=True, progress=progress)
+        )
     else:
         with TemporaryDirectory(prefix="appraisals-demo-") as tmp:
             spool = Spool(Path(tmp) / "spool.sqlite")
@@ -115,6 +137,7 @@ def generate(
                         org,
                         k,
                         partial(spool.append, k + 1),
+                        blobs,
                         hand_on_org=False,
                         progress=None if progress is None else _offset(progress, done),
                     )
@@ -146,6 +169,7 @@ def _run_chunk(
     org: OrgRun,
     k: int,
     sink: Callable[[list[StoredEvent]], None],
+    blobs: BlobStore,
     *,
     hand_on_org: bool,
     progress: Progress | None,
@@ -160,7 +184,7 @@ def _run_chunk(
         hand_on_org=hand_on_org,
         on_events=progress,
     )
-    story = ChunkStory(plan, org, plan.chunks[k], staging, clock, Random(key))
+    story = ChunkStory(plan, org, plan.chunks[k], staging, clock, Random(key), blobs)
     story.run()
     produced = staging.finish()
     return _Chunk(story.counts, produced, story.sample() if k == 0 else None)
