@@ -113,3 +113,15 @@ class PayRecommendations(Projection):
 def for_review(db: Database, review_id: UUID) -> PayView | None:
     rows = select(db, PAY, "review_id = ?", [("id", review_id)])
     return as_model(PayView, rows)[0] if rows else None
+
+
+def for_trust(db: Database, trust_id: UUID) -> list[PayView]:
+    """Every recommendation of a trust (the pay committee's list), undecided first."""
+    rows = select(
+        db,
+        PAY,
+        "trust_id = ?",
+        [("id", trust_id)],
+        "ORDER BY decided_on NULLS FIRST, recommended_at",
+    )
+    return as_model(PayView, rows)

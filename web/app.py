@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from web import forms, pages
+from web import development, forms, pages
 from web.render import HERE, PageNotFound, page
 from web.session import CrossSiteRequest, SignInRequired
 
@@ -14,6 +14,7 @@ from web.session import CrossSiteRequest, SignInRequired
 def install(app: FastAPI) -> None:
     app.include_router(pages.router)
     app.include_router(forms.router)
+    app.include_router(development.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     async def sign_in_required(_request: Request, _exc: Exception) -> Response:

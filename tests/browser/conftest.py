@@ -65,8 +65,11 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    db = tmp_path_factory.mktemp("dashboard") / "appraisals.db"
-    settings = Settings(database_url=f"sqlite:///{db}", context_cache_ttl=0)
+    root = tmp_path_factory.mktemp("dashboard")
+    db = root / "appraisals.db"
+    settings = Settings(
+        database_url=f"sqlite:///{db}", context_cache_ttl=0, blob_dir=str(root / "blobs")
+    )
     container = build(settings)
     demo = generate(container, schools=2, staff=40, seed=1)
     container.start()
