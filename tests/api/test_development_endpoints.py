@@ -515,3 +515,16 @@ def test_a_trust_publishes_a_scale_and_a_cycle_reports_by_it(
         r.json()["position"],
     ).json()
     assert [t["title"] for t in templates] == ["Reading for pleasure"]
+
+
+def test_a_file_far_over_the_limit_is_cut_off_with_a_problem_naming_the_limit(
+    client: TestClient, auth: Auth, api_container: Container, world: tuple[Org, Org, uuid.UUID]
+) -> None:
+    org, _, objective_id = world
+    head = api_container.store.recorder.max_notification_id()
+    big = b"%PDF-1.4\n" + b"x" * (api_container.settings.evidence_max_bytes + 200_000)
+    r = upload(client, auth, org.appraisee, objective_id, "huge.pdf", big)
+    assert r.status_code == 413
+    assert r.headers["content-type"] == "application/problem+json"
+    assert "bytes" in r.json()["detail"]
+    assert api_container.store.recorder.max_notification_id() == head
