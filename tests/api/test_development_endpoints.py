@@ -528,3 +528,52 @@ def test_a_file_far_over_the_limit_is_cut_off_with_a_problem_naming_the_limit(
     assert r.headers["content-type"] == "application/problem+json"
     assert "bytes" in r.json()["detail"]
     assert api_container.store.recorder.max_notification_id() == head
+
+
+def test_a_retried_upload_with_the_same_key_records_once_and_observations_take_files_too(
+    client: TestClient, auth: Auth, api_container: Container, world: tuple[Org, Org, uuid.UUID]
+) -> None:
+    org, _, objective_id = world
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    path = f"/v1/objectives/{objective_id}/evidence/files"
+    files = {"file": ("plan.pdf", PDF, "application/pdf")}
+    head = api_container.store.recorder.max_notification_id() or 0
+    first = client.post(path, files=files, headers=auth(org.appraisee) | key)
+    again = client.post(path, files=files, headers=auth(org.appraisee) | key)
+    assert first.status_code == again.status_code == 201
+    assert again.json()["replayed"] and again.json()["aggregate_id"] == first.json()["aggregate_id"]
+    assert (api_container.store.recorder.max_notification_id() or 0) == head + 1
+    observation = post(
+        client,
+        auth,
+        org.appraiser,
+        "/v1/observations",
+        {
+            "review_id": str(org.review_id),
+            "held_on": "2025-09-12",
+            "context": "Year 4",
+            "focus_standards": ["TS7"],
+            "strengths": "Routines",
+            "areas_to_develop": "Pace",
+        },
+    ).json()["aggregate_id"]
+    r = client.post(
+        f"/v1/observations/{observation}/evidence/files",
+        files={"file": ("seating.png", PNG, "image/png")},
+        headers=auth(org.appraiser),
+    )
+    assert r.status_code == 201, r.text
+    listed = wait(
+        client,
+        auth,
+        org.appraisee,
+        f"/v1/observations/{observation}/evidence",
+        r.json()["position"],
+    )
+    assert [e["content_type"] for e in listed.json()["items"]] == ["image/png"]
+    assert (
+        client.get(
+            f"/v1/observations/{observation}/evidence", headers=auth(org.other_school_leader)
+        ).status_code
+        == 404
+    )
