@@ -9,6 +9,7 @@ version it uses, so its reports read by the scale that was in force.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -257,58 +258,45 @@ def objective_outcome(
     scale: RatingScale, outcome: ObjectiveOutcome | None, level: str | None
 ) -> tuple[ObjectiveOutcome, str | None]:
     """The fixed outcome and the scale level an objective assessment records."""
-    if level is None:
-        require(
-            scale.version == 0,
-            "scale-level-required",
-            f"this cycle reports by the {scale.name} scale: give one of its levels "
-            f"({', '.join(lv.key for lv in scale.objective_levels)})",
-        )
-        require(outcome is not None, "scale-level-required", "give the outcome")
-        assert outcome is not None
-        return outcome, None
-    found = scale.objective_level(level)
-    require(
-        found is not None,
-        "scale-level-known",
-        f"{level!r} is not a level of the {scale.name} scale "
-        f"({', '.join(lv.key for lv in scale.objective_levels)})",
-    )
-    assert found is not None
-    counts_as = ObjectiveOutcome(found.counts_as)
-    require(
-        outcome is None or outcome is counts_as,
-        "scale-level-matches-outcome",
-        f"the level {level!r} counts as {counts_as.value}, not {outcome}",
-    )
-    return counts_as, level
+    fixed, key = _resolve(scale, scale.objective_levels, outcome, level, "outcome")
+    return ObjectiveOutcome(fixed), key
 
 
 def overall_judgement(
     scale: RatingScale, overall: OverallJudgement | None, level: str | None
 ) -> tuple[OverallJudgement, str | None]:
     """The fixed overall judgement and the scale level an assessment records."""
+    fixed, key = _resolve(scale, scale.overall_levels, overall, level, "overall judgement")
+    return OverallJudgement(fixed), key
+
+
+def _resolve(
+    scale: RatingScale,
+    levels: tuple[ScaleLevel, ...],
+    given: StrEnum | None,
+    level: str | None,
+    what: str,
+) -> tuple[str, str | None]:
+    keys = ", ".join(lv.key for lv in levels)
     if level is None:
         require(
             scale.version == 0,
             "scale-level-required",
-            f"this cycle reports by the {scale.name} scale: give one of its overall levels "
-            f"({', '.join(lv.key for lv in scale.overall_levels)})",
+            f"this cycle reports by the {scale.name} scale: give one of its levels ({keys})",
         )
-        require(overall is not None, "scale-level-required", "give the overall judgement")
-        assert overall is not None
-        return overall, None
-    found = scale.overall_level(level)
+        require(given is not None, "scale-level-required", f"give the {what}")
+        assert given is not None
+        return given.value, None
+    found = next((lv for lv in levels if lv.key == level), None)
     require(
         found is not None,
         "scale-level-known",
-        f"{level!r} is not an overall level of the {scale.name} scale",
+        f"{level!r} is not a level of the {scale.name} scale ({keys})",
     )
     assert found is not None
-    counts_as = OverallJudgement(found.counts_as)
     require(
-        overall is None or overall is counts_as,
+        given is None or given.value == found.counts_as,
         "scale-level-matches-outcome",
-        f"the level {level!r} counts as {counts_as.value}, not {overall}",
+        f"the level {level!r} counts as {found.counts_as}, not {given}",
     )
-    return counts_as, level
+    return found.counts_as, level
