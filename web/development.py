@@ -1,6 +1,6 @@
 """The dashboard's pages for the work around an appraisal: a review's CPD, evidence and
-observations (with their forms), the pay recommendation (its own page, for its audience
-only), and the trust's CPD, standards-focus and outcomes-by-scale view.
+observations (with their forms), and the trust's CPD, standards-focus and outcomes-by-scale
+view. The pay recommendation has its own pages (``web/pay.py``).
 
 Every form posts through the same command service, policy and idempotency as the API; a
 refusal is shown on the page it came from.
@@ -31,11 +31,9 @@ from events.base import Role
 from events.evidence import EvidenceSubject
 from events.standards import TEACHERS_STANDARDS
 from projections import cpd_log, evidence_list, framework_view, observation_log
-from projections import pay_recommendations as pay
 from projections.cpd_summary import trust_cpd
 from projections.db import Database
 from projections.names import names_of
-from projections.pay_recommendations import PayView
 from projections.review_status import ReviewView
 from web import reads
 from web.render import PageNotFound, caught_up, page
@@ -49,11 +47,11 @@ Key = Annotated[str, Form(min_length=1, max_length=200)]
 LEADERS = frozenset({Role.SCHOOL_LEADER, Role.TRUST_LEADER, Role.ADMIN})
 
 
-def _db(request: Request) -> Database:
+def db_of(request: Request) -> Database:
     return get_container(request).projections.db
 
 
-def _names(db: Database, ids: list[UUID]) -> dict[UUID, str]:
+def names_for(db: Database, ids: list[UUID]) -> dict[UUID, str]:
     return names_of(db, cpd_log.NAMES, ids)
 
 
@@ -79,7 +77,7 @@ def development_context(
     ]
     party = principal.id in (view.appraisee_id, view.appraiser_id)
     leader = principal.role in LEADERS
-    names = _names(
+    names = names_for(
         db, [view.appraisee_id, view.appraiser_id, *(o.observer_id for o in observations)]
     )
     return {
@@ -98,7 +96,7 @@ def development_context(
         "may_attach": party,
         "may_observe": principal.id != view.appraisee_id
         and (principal.id == view.appraiser_id or leader),
-        "pay_visible": may_read_pay(principal, _pay_scope(view)),
+        "pay_visible": may_read_pay(principal, pay_scope(view)),
         # The appraiser records the recommendation but is not among those who read it.
         "may_recommend": principal.id == view.appraiser_id and view.report_issued_on is not None,
         "key": str(uuid4()),
@@ -107,7 +105,7 @@ def development_context(
     }
 
 
-def _pay_scope(view: ReviewView) -> ReadScope:
+def pay_scope(view: ReviewView) -> ReadScope:
     return ReadScope(
         trust_id=view.trust_id,
         school_ids=frozenset({view.current_school_id}),
@@ -120,7 +118,7 @@ def development(
     request: Request, review_id: UUID, principal: SignedIn, min_position: MinPosition = None
 ) -> Response:
     fresh = caught_up(request, min_position, "cpd_log", "observation_log", "evidence_list")
-    db = _db(request)
+    db = db_of(request)
     view = reads.review(db, principal, review_id)
     return page(
         request,
@@ -131,7 +129,7 @@ def development(
     )
 
 
-def _act(
+def act(
     request: Request,
     principal: Principal,
     review_id: UUID,
@@ -153,27 +151,14 @@ def _act(
     return RedirectResponse(f"/reviews/{review_id}/{back}?min_position={result.position}", 303)
 
 
-def _back(principal: Principal, review_id: UUID, db: Database) -> str:
-    """Where a pay form returns: the pay page for its audience, else the development page."""
-    from projections import review_status
-
-    view = review_status.get_review(db, review_id)
-    return (
-        "pay" if view is not None and may_read_pay(principal, _pay_scope(view)) else "development"
-    )
-
-
 def _refused(
     request: Request, principal: Principal, db: Database, review_id: UUID, error: str, back: str
 ) -> Response:
     if back == "pay":
-        return page(
-            request,
-            "pay.html",
-            principal,
-            status_code=422,
-            **_pay_context(db, principal, review_id, error),
-        )
+        from web.pay import pay_context  # the pay pages build on this module, not it on them
+
+        context = pay_context(db, principal, review_id, error)
+        return page(request, "pay.html", principal, status_code=422, **context)
     view = reads.review(db, principal, review_id)
     context = development_context(db, principal, view, error)
     return page(request, "development.html", principal, status_code=422, fresh=True, **context)
@@ -220,14 +205,14 @@ def plan_cpd(
             }
         )
 
-    return _act(request, principal, review_id, idempotency_key, build)
+    return act(request, principal, review_id, idempotency_key, build)
 
 
 def _activity_review(request: Request, principal: Principal, activity_id: UUID) -> UUID:
-    a = cpd_log.get_activity(_db(request), activity_id)
+    a = cpd_log.get_activity(db_of(request), activity_id)
     if a is None:
         raise PageNotFound
-    reads.review(_db(request), principal, a.review_id)
+    reads.review(db_of(request), principal, a.review_id)
     return a.review_id
 
 
@@ -241,7 +226,7 @@ def complete_cpd(
     hours: Annotated[str, Form()] = "",
 ) -> Response:
     review_id = _activity_review(request, principal, activity_id)
-    return _act(
+    return act(
         request,
         principal,
         review_id,
@@ -266,7 +251,7 @@ def reflect_on_cpd(
     impact: Annotated[str, Form()] = "",
 ) -> Response:
     review_id = _activity_review(request, principal, activity_id)
-    return _act(
+    return act(
         request,
         principal,
         review_id,
@@ -290,7 +275,7 @@ def record_observation(
     strengths: Annotated[str, Form()] = "",
     areas_to_develop: Annotated[str, Form()] = "",
 ) -> Response:
-    return _act(
+    return act(
         request,
         principal,
         review_id,
@@ -317,11 +302,11 @@ def respond_to_observation(
     idempotency_key: Key,
     comment: Annotated[str, Form()] = "",
 ) -> Response:
-    o = observation_log.get_observation(_db(request), observation_id)
+    o = observation_log.get_observation(db_of(request), observation_id)
     if o is None:
         raise PageNotFound
-    reads.review(_db(request), principal, o.review_id)
-    return _act(
+    reads.review(db_of(request), principal, o.review_id)
+    return act(
         request,
         principal,
         o.review_id,
@@ -375,7 +360,7 @@ async def attach_evidence(
 def _evidence_of(
     request: Request, principal: Principal, evidence_id: UUID
 ) -> evidence_list.EvidenceView:
-    db = _db(request)
+    db = db_of(request)
     view = evidence_list.get_evidence(db, evidence_id)
     if view is None or view.subject != EvidenceSubject.OBJECTIVE:
         raise PageNotFound
@@ -441,117 +426,6 @@ def remove_evidence(
     )
 
 
-# The pay recommendation: its own page, for its audience only ---------------------------------
-
-
-def _pay_context(
-    db: Database, principal: Principal, review_id: UUID, error: str | None = None
-) -> dict[str, Any]:
-    from projections import review_status
-
-    review = review_status.get_review(db, review_id)
-    if review is None or not may_read_pay(principal, _pay_scope(review)):
-        raise PageNotFound
-    recommendation: PayView | None = pay.for_review(db, review_id)
-    names = _names(db, [review.appraisee_id])
-    return {
-        "review": review,
-        "person_name": names.get(review.appraisee_id, ""),
-        "recommendation": recommendation,
-        "may_recommend": recommendation is None
-        and review.report_issued_on is not None
-        and principal.role is Role.SCHOOL_LEADER,
-        "may_decide": recommendation is not None
-        and recommendation.decision is None
-        and principal.role is Role.PAY_COMMITTEE,
-        "key": str(uuid4()),
-        "today": date.today().isoformat(),
-        "error": error,
-    }
-
-
-@router.get("/reviews/{review_id}/pay", response_class=HTMLResponse)
-def pay_page(
-    request: Request, review_id: UUID, principal: SignedIn, min_position: MinPosition = None
-) -> Response:
-    fresh = caught_up(request, min_position, "pay_recommendations")
-    return page(
-        request,
-        "pay.html",
-        principal,
-        fresh=fresh,
-        **_pay_context(_db(request), principal, review_id),
-    )
-
-
-@router.post("/reviews/{review_id}/pay-recommendation")
-def recommend_pay(
-    request: Request,
-    review_id: UUID,
-    principal: SignedIn,
-    idempotency_key: Key,
-    recommendation: Annotated[str, Form()] = "",
-    reasons: Annotated[str, Form()] = "",
-) -> Response:
-    db = _db(request)
-    reads.review(db, principal, review_id) if principal.role is Role.STAFF else _pay_context(
-        db, principal, review_id
-    )
-    return _act(
-        request,
-        principal,
-        review_id,
-        idempotency_key,
-        lambda: d.RecommendPay.model_validate(
-            {"review_id": review_id, "recommendation": recommendation, "reasons": reasons}
-        ),
-        back=_back(principal, review_id, db),
-    )
-
-
-@router.post("/reviews/{review_id}/pay-decision")
-def record_pay_decision(
-    request: Request,
-    review_id: UUID,
-    principal: SignedIn,
-    idempotency_key: Key,
-    decision: Annotated[str, Form()] = "",
-    decided_on: Annotated[str, Form()] = "",
-    rationale: Annotated[str, Form()] = "",
-) -> Response:
-    _pay_context(_db(request), principal, review_id)
-    return _act(
-        request,
-        principal,
-        review_id,
-        idempotency_key,
-        lambda: d.RecordPayDecision.model_validate(
-            {
-                "review_id": review_id,
-                "decision": decision,
-                "decided_on": decided_on or None,
-                "rationale": rationale,
-            }
-        ),
-        back="pay",
-    )
-
-
-@router.get("/pay", response_class=HTMLResponse)
-def pay_list(request: Request, principal: SignedIn) -> Response:
-    """The pay committee's list (a school leader sees their schools' recommendations)."""
-    if principal.trust_id is None or principal.role not in (Role.PAY_COMMITTEE, Role.SCHOOL_LEADER):
-        raise PageNotFound
-    db = _db(request)
-    rows = [
-        r
-        for r in pay.for_trust(db, principal.trust_id)
-        if principal.role is Role.PAY_COMMITTEE or r.school_id in principal.school_ids
-    ]
-    names = _names(db, [r.appraisee_id for r in rows] + [r.school_id for r in rows])
-    return page(request, "pay_list.html", principal, rows=rows, names=names)
-
-
 # The trust's development view ------------------------------------------------------------
 
 
@@ -561,7 +435,7 @@ def trust_development(
 ) -> Response:
     if not may_read_summary(principal, trust_id):
         raise PageNotFound
-    db = _db(request)
+    db = db_of(request)
     return page(
         request,
         "trust_development.html",
