@@ -445,3 +445,25 @@ def trust_development(
         outcomes=framework_view.cycle_outcomes(db, trust_id, cycle_id),
         templates=framework_view.templates(db, trust_id),
     )
+
+
+@router.get("/schools/{school_id}/cycles/{cycle_id}/development", response_class=HTMLResponse)
+def school_development(
+    request: Request, school_id: UUID, cycle_id: UUID, principal: SignedIn
+) -> Response:
+    """The same view for one school, for its leaders (and whoever reads the trust's)."""
+    trust_id = principal.trust_id
+    if trust_id is None or not may_read_summary(principal, trust_id, school_id):
+        raise PageNotFound
+    db = db_of(request)
+    only = {school_id}
+    return page(
+        request,
+        "trust_development.html",
+        principal,
+        cpd=trust_cpd(db, trust_id, cycle_id, school_ids=only),
+        focus=observation_log.standards_focus(db, trust_id, cycle_id, school_ids=only),
+        outcomes=framework_view.cycle_outcomes(db, trust_id, cycle_id, school_ids=only),
+        templates=framework_view.templates(db, trust_id),
+        school=True,
+    )

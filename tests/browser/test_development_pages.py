@@ -133,3 +133,20 @@ def test_trust_leader_compares_schools_cpd_focus_and_outcomes(
     page.goto(f"/trusts/{site.demo.trust_id}/cycles/{site.demo.current_cycle.id}/development")
     expect(page.get_by_role("heading", name="Trust five-point scale", exact=False)).to_be_visible()
     page.screenshot(path=str(artifacts / "trust-development.png"), full_page=True)
+
+
+def test_a_school_leader_sees_their_schools_development_and_not_anothers(
+    new_page: NewPage, site: Site
+) -> None:
+    leader = site.demo.school_leader.principal
+    (own,) = leader.school_ids
+    other = next(s for s in site.demo.school_ids if s != own)
+    cycle = site.demo.previous_cycle.id
+    page: Page = new_page()
+    sign_in(page, site.token(leader))
+    page.goto(f"/schools/{own}/cycles/{cycle}")
+    page.get_by_role("link", name="CPD, observations and outcomes", exact=False).click()
+    table = page.get_by_role("table", name="CPD by school", exact=False)
+    expect(table.locator("tbody tr")).to_have_count(2)  # the school and its total
+    assert status(page, f"/schools/{other}/cycles/{cycle}/development") == 404
+    assert status(page, f"/trusts/{site.demo.trust_id}/cycles/{cycle}/development") == 404
