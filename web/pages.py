@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -17,6 +17,7 @@ from api.auth import InvalidToken
 from api.deps import get_container
 from commands.principal import Principal
 from events.base import Role
+from projections import framework_view
 from projections.db import Database
 from projections.summary_views import SchoolCycleSummaryView
 from web import charts, features, reads
@@ -222,16 +223,23 @@ def review(
     principal: SignedIn,
     db: Db,
     min_position: MinPosition = None,
+    template: Annotated[UUID | None, Query()] = None,
 ) -> Response:
     fresh = caught_up(request, min_position, "review_status", "objective_current")
     view = reads.review(db, principal, review_id)
-    return page(
-        request,
-        "review.html",
-        principal,
-        fresh=fresh,
-        **review_forms(view, reads.review_objectives(db, review_id), principal),
-    )
+    templates = framework_view.templates(db, view.trust_id)
+    chosen = next((t for t in templates if t.template_id == template), None)
+    draft = None
+    if chosen is not None:
+        # The trust's template fills the draft form; the person then edits and submits it.
+        values = {
+            "title": chosen.title,
+            "description": chosen.description,
+            "success_criteria": "\n".join(chosen.success_criteria),
+        }
+        draft = {"key": str(uuid4()), "values": values, "errors": {}, "error": None}
+    context = review_forms(view, reads.review_objectives(db, review_id), principal, draft=draft)
+    return page(request, "review.html", principal, fresh=fresh, templates=templates, **context)
 
 
 @router.get("/objectives/{objective_id}", response_class=HTMLResponse)

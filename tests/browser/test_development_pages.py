@@ -150,3 +150,13 @@ def test_a_school_leader_sees_their_schools_development_and_not_anothers(
     expect(table.locator("tbody tr")).to_have_count(2)  # the school and its total
     assert status(page, f"/schools/{other}/cycles/{cycle}/development") == 404
     assert status(page, f"/trusts/{site.demo.trust_id}/cycles/{cycle}/development") == 404
+
+
+def test_a_trust_template_fills_the_draft_objective_form(new_page: NewPage, site: Site) -> None:
+    staff = site.demo.staff_member
+    page: Page = new_page()
+    sign_in(page, site.token(staff.principal))
+    page.goto(f"/reviews/{staff.review_id}")
+    page.get_by_role("link", name="Raise attainment in reading").click()
+    expect(page.get_by_label("Title")).to_have_value("Raise attainment in reading")
+    expect(page.get_by_label("Success criteria")).to_contain_text("85% at the expected standard")
