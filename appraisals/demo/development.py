@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from appraisals.demo import texts
+from appraisals.demo.goals import Goal
 from appraisals.demo.plan import Kind, Person
 from commands import development_messages as d
 from commands.evidence_files import BlobStore, EvidenceFiles
@@ -109,7 +110,7 @@ class Development:
         plan = story.plan
         # The CEO chairs the trust's pay committee.
         self.pay_committee = Principal(plan.ceo.id, Role.PAY_COMMITTEE, trust_id=plan.trust_id)
-        self.plans: dict[UUID, list[tuple[UUID, date]]] = {}
+        self.plans: dict[UUID, list[tuple[UUID, date, list[Goal]]]] = {}
         self.done: dict[UUID, list[UUID]] = {}
         self.observations: dict[UUID, UUID] = {}
         self.removed_one = False
@@ -146,11 +147,11 @@ class Development:
                 ),
                 p.principal if rng.random() < 0.7 else rv.appraiser.principal,
             )
-            self.plans.setdefault(rv.id, []).append((activity, ends))
+            self.plans.setdefault(rv.id, []).append((activity, ends, linked))
 
     def complete_cpd(self, p: Person, rv: ReviewRun) -> None:
         today = self.story.clock.now.date()
-        for activity, ends in self.plans.pop(rv.id, []):
+        for activity, ends, linked in self.plans.pop(rv.id, []):
             if ends > today or self.rng.random() < 0.12:
                 reason = "Rescheduled by the provider; rebooked for next term"
                 self._act(d.CancelCpd(activity_id=activity, reason=reason), p.principal)
@@ -161,6 +162,10 @@ class Development:
                 p.principal,
             )
             self.done.setdefault(rv.id, []).append(activity)
+            # CPD that was done helps: its objectives end the year further on (the demo's
+            # outcomes follow progress), so the CPD view has a difference to show.
+            for g in linked:
+                g.progress = min(100, g.progress + 25)
 
     def reflect(self, p: Person, rv: ReviewRun) -> None:
         for activity in self.done.pop(rv.id, []):
