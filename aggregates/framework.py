@@ -107,7 +107,7 @@ def publish_template(
         "template-success-criteria",
         "a template needs at least one success criterion, none blank",
     )
-    unknown = unknown_standards(list(standards))
+    unknown = unknown_standards(tuple(standards), ())
     require(not unknown, "standards-known", f"not Teachers' Standards: {', '.join(unknown)}")
     require(
         framework is None or template_id not in framework.templates,

@@ -17,7 +17,7 @@ from aggregates.objective import Objective
 from aggregates.review import Review
 from events.base import DomainEvent
 from events.observation import ObservationCommented, ObservationKind, ObservationRecorded
-from events.standards import unknown_standards
+from events.standards import not_teachers_standards
 
 MAX_FOCUS = 8
 
@@ -68,7 +68,7 @@ def record_observation(
         "observation-focus",
         f"an observation focuses on from 1 to {MAX_FOCUS} of the Teachers' Standards",
     )
-    unknown = unknown_standards(list(notes.focus_standards))
+    unknown = not_teachers_standards(list(notes.focus_standards))
     require(
         not unknown,
         "observation-standards-known",

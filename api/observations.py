@@ -14,7 +14,7 @@ from api.reading import MinPosition, ReadDb, fresh, hidden
 from api.schemas import PROBLEM_RESPONSES
 from commands import development_messages as d
 from commands.read_policy import ReadScope, may_read_record, may_read_summary
-from events.standards import TEACHERS_STANDARDS
+from events.standards import TITLES
 from projections import observation_log, review_status
 from projections.db import Database
 from projections.names import names_of
@@ -70,7 +70,7 @@ def _out(db: Database, o: ObservationView) -> ObservationOut:
         observation=o,
         observed_name=names.get(o.observed_id, ""),
         observer_name=names.get(o.observer_id, ""),
-        focus={s: TEACHERS_STANDARDS.get(s, s) for s in o.focus_standards},
+        focus={s: TITLES.get(s, s) for s in o.focus_standards},
     )
 
 
@@ -130,4 +130,4 @@ def get_standards_focus(
 @router.get("/teachers-standards", summary="The closed list of the Teachers' Standards")
 def list_standards(principal: CurrentPrincipal) -> dict[str, str]:
     del principal
-    return dict(TEACHERS_STANDARDS)
+    return dict(TITLES)

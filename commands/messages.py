@@ -22,6 +22,7 @@ from pydantic import (
 from events.values import (
     AppealOutcome,
     MeetingKind,
+    MeetingWindowPolicy,
     ModerationOutcome,
     ObjectiveOutcome,
     OverallJudgement,
@@ -140,6 +141,12 @@ class ScheduleCycle(Command):
     max_objectives: int = Field(default=5, ge=1, le=10)
     appeal_window_days: int = Field(default=10, ge=1, le=90)
     rating_scale_version: int = Field(default=0, ge=0, description="0: the built-in scale")
+    support_frameworks: list[Reference] = Field(
+        default_factory=list,
+        max_length=200,
+        description="codes of the trust's support-staff frameworks objectives may cite",
+    )
+    meetings_outside_window: MeetingWindowPolicy = MeetingWindowPolicy.WITH_REASON
 
 
 class OpenCycle(Command):
@@ -162,6 +169,10 @@ class ChangeCyclePolicy(Command):
     rating_scale_version: int | None = Field(
         default=None, ge=0, description="the trust's scale version; unchanged when omitted"
     )
+    support_frameworks: list[Reference] | None = Field(
+        default=None, max_length=200, description="None keeps the current list"
+    )
+    meetings_outside_window: MeetingWindowPolicy | None = None
     reason: Reason
 
 
@@ -185,6 +196,9 @@ class RecordMeeting(Command):
     kind: MeetingKind
     held_on: date
     notes: Text
+    outside_window_reason: Reason | None = Field(
+        default=None, description="needed when the meeting falls outside its window"
+    )
 
 
 class SubmitSelfAssessment(Command):

@@ -1,12 +1,33 @@
-"""The Teachers' Standards (DfE, 2011): the closed list observations and objectives refer to.
+"""The national standards an objective may cite: a closed list, so a typo is refused.
 
-Part One is TS1-TS8, each with lettered sub-points (``TS2c``); Part Two is personal and
-professional conduct (``PART2``). A reference is one of these codes and nothing else.
+Teachers' Standards (DfE, 2011, updated 2021): Part One TS1-TS8, each with its sub-points
+(TS1a...), and Part Two (personal and professional conduct, PT2 and PT2a-c). Headteachers'
+Standards (DfE, 2020): HS1-HS10. Support staff have no national standard: each trust lists
+its own frameworks' codes in the cycle's policy (``CyclePolicy.support_frameworks``).
 """
 
 from __future__ import annotations
 
-TEACHERS_STANDARDS: dict[str, str] = {
+# Part One: how many sub-points each standard has (TS1 a-c, TS2 a-e, ...).
+_PART_ONE = {1: 3, 2: 5, 3: 5, 4: 5, 5: 4, 6: 4, 7: 4, 8: 5}
+
+TEACHERS_STANDARDS: frozenset[str] = frozenset(
+    {f"TS{n}" for n in _PART_ONE}
+    | {f"TS{n}{chr(ord('a') + i)}" for n, count in _PART_ONE.items() for i in range(count)}
+    | {"PT2", "PT2a", "PT2b", "PT2c"}
+)
+HEADTEACHERS_STANDARDS: frozenset[str] = frozenset(f"HS{n}" for n in range(1, 11))
+NATIONAL_STANDARDS: frozenset[str] = TEACHERS_STANDARDS | HEADTEACHERS_STANDARDS
+
+
+def unknown_standards(codes: tuple[str, ...], support_frameworks: tuple[str, ...]) -> list[str]:
+    """The codes that are neither national standards nor in the trust's support frameworks."""
+    allowed = NATIONAL_STANDARDS | set(support_frameworks)
+    return [c.strip() for c in codes if c.strip() and c.strip() not in allowed]
+
+
+# What each Teachers' Standard says, in short, for pages that show the codes.
+TITLES: dict[str, str] = {
     "TS1": "Set high expectations which inspire, motivate and challenge pupils",
     "TS1a": "Establish a safe and stimulating environment, rooted in mutual respect",
     "TS1b": "Set goals that stretch and challenge pupils of all backgrounds and abilities",
@@ -50,17 +71,20 @@ TEACHERS_STANDARDS: dict[str, str] = {
     "TS8c": "Deploy support staff effectively",
     "TS8d": "Take responsibility for improving teaching through professional development",
     "TS8e": "Communicate effectively with parents with regard to pupils' achievements",
-    "PART2": "Personal and professional conduct",
+    "PT2": "Personal and professional conduct",
+    "PT2a": "Uphold public trust in the profession and high standards of ethics and behaviour",
+    "PT2b": "Have proper regard for the ethos, policies and practices of the school",
+    "PT2c": "Have an understanding of, and always act within, the statutory frameworks",
 }
 
 
-def unknown_standards(codes: tuple[str, ...] | list[str]) -> list[str]:
-    """The codes that are not on the closed list (empty when every one is)."""
+def not_teachers_standards(codes: tuple[str, ...] | list[str]) -> list[str]:
+    """The codes that are not Teachers' Standards (what an observation may focus on)."""
     return [c for c in codes if c not in TEACHERS_STANDARDS]
 
 
 def headline(code: str) -> str:
-    """The standard a code belongs to (``TS2c`` -> ``TS2``; ``PART2`` stays itself)."""
-    if code.startswith("TS") and len(code) > 3:
+    """The standard a code belongs to (``TS2c`` -> ``TS2``, ``PT2a`` -> ``PT2``)."""
+    if code.startswith(("TS", "PT")) and len(code) > 3:
         return code[:3]
     return code

@@ -47,6 +47,11 @@ class AppealOutcome(StrEnum):
     DISMISSED = "dismissed"
 
 
+class MeetingWindowPolicy(StrEnum):
+    WITH_REASON = "with_reason"
+    REFUSE = "refuse"
+
+
 class CyclePolicy(BaseModel):
     """The trust's rules for one cycle."""
 
@@ -56,6 +61,11 @@ class CyclePolicy(BaseModel):
     appeal_window_days: int = Field(default=10, ge=1, le=90)
     # The version of the trust's rating scale the cycle reports by (0: the built-in scale).
     rating_scale_version: int = Field(default=0, ge=0)
+    # Codes of the trust's own frameworks for support staff, citable beside the national
+    # standards (events/standards.py).
+    support_frameworks: tuple[str, ...] = ()
+    # A meeting dated outside its window: accepted with a recorded reason, or refused.
+    meetings_outside_window: MeetingWindowPolicy = MeetingWindowPolicy.WITH_REASON
 
 
 # A field value as it appears in a revision: text, a list of texts, or nothing.

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from events import observation as ev
 from events.base import DomainEvent
-from events.standards import TEACHERS_STANDARDS, headline
+from events.standards import TITLES, headline
 from projections.common import as_model, select, when
 from projections.db import Column, ColumnType, Database, Table
 from projections.engine import Event, Handler, Projection
@@ -173,9 +173,9 @@ def _counts(rows: list[dict[str, Any]]) -> list[StandardCount]:
     counter: Counter[str] = Counter()
     for r in rows:
         counter.update({headline(s) for s in r["focus_standards"]})
-    order = list(TEACHERS_STANDARDS)
+    order = list(TITLES)
     return [
-        StandardCount(s, TEACHERS_STANDARDS.get(s, s), n)
+        StandardCount(s, TITLES.get(s, s), n)
         for s, n in sorted(
             counter.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99
         )

@@ -29,11 +29,20 @@ def agreed_objective(svc: CommandService, org: Org, title: str = "Improve readin
 
 
 def issue_report(svc: CommandService, org: Org, objective_id: UUID | None = None) -> None:
-    """Meetings, the assessment and the report for Ann's review (clock on or after 15 Sept)."""
+    """Meetings, the assessment and the report for Ann's review (clock on or after 15 Sept):
+    an early end-of-year review, with its reason (Ann leaves at half term)."""
+    if objective_id is None:
+        objective_id = agreed_objective(svc, org, "Lead the reading club")
     for kind, day in ((MeetingKind.PLANNING, 2), (MeetingKind.END_YEAR, 10)):
         svc.execute(
             m.RecordMeeting(
-                review_id=org.review_id, kind=kind, held_on=date(2025, 9, day), notes="Held"
+                review_id=org.review_id,
+                kind=kind,
+                held_on=date(2025, 9, day),
+                notes="Held",
+                outside_window_reason=(
+                    "Leaving at half term" if kind is MeetingKind.END_YEAR else None
+                ),
             ),
             org.appraiser,
         )

@@ -29,7 +29,7 @@ from commands.read_policy import ReadScope, may_read_pay, may_read_summary
 from commands.service import CommandResult
 from events.base import Role
 from events.evidence import EvidenceSubject
-from events.standards import TEACHERS_STANDARDS
+from events.standards import TITLES
 from projections import cpd_log, evidence_list, framework_view, observation_log
 from projections.cpd_summary import trust_cpd
 from projections.db import Database
@@ -90,7 +90,7 @@ def development_context(
         "evidence": {
             o.objective_id: evidence_list.evidence_for(db, o.objective_id) for o in objectives
         },
-        "standards": TEACHERS_STANDARDS,
+        "standards": TITLES,
         "is_appraisee": principal.id == view.appraisee_id,
         "may_plan": party or leader,
         "may_attach": party,

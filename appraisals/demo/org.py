@@ -163,7 +163,7 @@ def run_org(plan: OrgPlan) -> OrgRun:
         ceo,
     )
     when(tl.a_scheduled)
-    cycle_a = run(tl.a.schedule(plan.trust_id), ceo)
+    cycle_a = run(tl.a.schedule(plan.trust_id, support_frameworks=texts.SUPPORT_FRAMEWORKS), ceo)
     when(tl.a_opened)
     run(m.OpenCycle(cycle_id=cycle_a), ceo)
     if plan.renamed is not None:
@@ -178,7 +178,7 @@ def run_org(plan: OrgPlan) -> OrgRun:
         run(rename, admin)
         school.name = new_name
     when(tl.b_scheduled)
-    cycle_b = run(tl.b.schedule(plan.trust_id), ceo)
+    cycle_b = run(tl.b.schedule(plan.trust_id, support_frameworks=texts.SUPPORT_FRAMEWORKS), ceo)
     when(tl.b_policy_changed)
     run(d.PublishRatingScale(trust_id=plan.trust_id, **FIVE_POINT_SCALE), ceo)
     run(

@@ -105,6 +105,8 @@ def schedule_cycle(cmd: m.ScheduleCycle, h: Handling) -> Outcome:
         max_objectives=cmd.max_objectives,
         appeal_window_days=cmd.appeal_window_days,
         rating_scale_version=cmd.rating_scale_version,
+        support_frameworks=tuple(cmd.support_frameworks),
+        meetings_outside_window=cmd.meetings_outside_window,
     )
     events = cycle.schedule_cycle(t.id, cmd.name, dates, policy, h.ctx)
     return Outcome(events[0].originator_id, events)
@@ -135,10 +137,13 @@ def change_cycle_policy(cmd: m.ChangeCyclePolicy, h: Handling) -> Outcome:
     if cmd.rating_scale_version is not None:
         scale = cmd.rating_scale_version
         _require_scale(h, c.trust_id, scale)
+    frameworks = cmd.support_frameworks
     policy = CyclePolicy(
         max_objectives=cmd.max_objectives,
         appeal_window_days=cmd.appeal_window_days,
         rating_scale_version=scale,
+        support_frameworks=c.policy.support_frameworks if frameworks is None else tuple(frameworks),
+        meetings_outside_window=cmd.meetings_outside_window or c.policy.meetings_outside_window,
     )
     return Outcome(c.id, cycle.change_policy(c, policy, cmd.reason, h.ctx))
 
