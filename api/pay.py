@@ -60,7 +60,7 @@ def get_pay_recommendation(
     principal: CurrentPrincipal,
     min_position: MinPosition = None,
 ) -> PayOut:
-    fresh(container, min_position, "pay_recommendations")
+    fresh(container, min_position, "pay_recommendations", "cpd_log")
     view = pay.for_review(db, review_id)
     scope = None
     if view is not None:
