@@ -42,7 +42,10 @@ TAGS: list[dict[str, str]] = [
     {"name": "operations", "description": "Liveness, readiness and Prometheus metrics."},
     {"name": "cpd", "description": "CPD: planned, done, reflected on; logs and CPD views."},
     {"name": "evidence", "description": "Evidence files and links on objectives and observations."},
-    {"name": "observations", "description": "Lesson observations, learning walks, standards focus."},
+    {
+        "name": "observations",
+        "description": "Observations, learning walks, standards focus.",
+    },
     {"name": "pay", "description": "The pay recommendation, kept apart from the report."},
     {"name": "framework", "description": "A trust's objective templates and rating scales."},
 ]

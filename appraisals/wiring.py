@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 
 import psycopg
 
+from api.security import RateLimits, Revocations, Security, SecurityLog
 from appraisals.settings import Settings, eventsourcing_env
 from blobstore import FilesystemBlobStore
 from commands.evidence_files import BlobStore, EvidenceFiles
@@ -40,6 +41,7 @@ class Container:
     store: EventStoreApp
     commands: CommandService
     projections: Projections
+    security: Security
     evidence: EvidenceFiles | None = None
     notifier: Notifier | None = None
     on_start: list[Callable[[], None]] = field(default_factory=list)
@@ -112,6 +114,20 @@ def build_blob_store(settings: Settings) -> BlobStore:
     return FilesystemBlobStore(settings.blob_dir)
 
 
+def build_security(settings: Settings, projections: Projections) -> Security:
+    """The security log and revocations live beside the read models, never in the event store."""
+    return Security(
+        log=SecurityLog(projections.db),
+        revocations=Revocations(projections.db),
+        limits=RateLimits(
+            sign_in=settings.sign_in_rate_limit,
+            failed_auth=settings.failed_auth_rate_limit,
+            redis_url=settings.redis_url,
+            namespace=settings.redis_namespace,
+        ),
+    )
+
+
 def build(
     settings: Settings,
     *,
@@ -125,8 +141,10 @@ def build(
         store, maxsize=settings.state_cache_size, context_ttl=settings.context_cache_ttl
     )
     projections = Projections(connect(settings.database_url, pool_size=settings.pool_size))
+    security = build_security(settings, projections)
     with schema_lock(settings):
         projections.ensure()
+        security.ensure()
     service = CommandService(
         store,
         clock=clock,
@@ -134,7 +152,7 @@ def build(
         states=states,
         retry_deadline=settings.command_retry_seconds,
     )
-    container = Container(settings, store, service, projections)
+    container = Container(settings, store, service, projections, security)
     container.evidence = EvidenceFiles(
         service, build_blob_store(settings), max_bytes=settings.evidence_max_bytes
     )
