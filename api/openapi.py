@@ -40,6 +40,7 @@ TAGS: list[dict[str, str]] = [
         "public keys that verify checkpoints, exports.",
     },
     {"name": "operations", "description": "Liveness, readiness and Prometheus metrics."},
+    {"name": "sessions", "description": "Signing out: revoke the token in use, or any token."},
     {"name": "cpd", "description": "CPD: planned, done, reflected on; logs and CPD views."},
     {"name": "evidence", "description": "Evidence files and links on objectives and observations."},
     {
