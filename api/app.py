@@ -13,9 +13,11 @@ from api import (
     audit,
     cpd,
     cycles,
+    directory,
     evidence,
     framework,
     health,
+    imports,
     objectives,
     observations,
     openapi,
@@ -95,6 +97,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     problems.install(app)
     app.include_router(health.router)
     for resource in (
+        directory,
         trusts,
         schools,
         staff,
@@ -107,6 +110,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         observations,
         pay,
         framework,
+        imports,
     ):
         app.include_router(resource.router)
     app.include_router(security_audit.router)

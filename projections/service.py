@@ -22,6 +22,7 @@ def all_projections() -> list[Projection]:
     """Every read model of DESIGN.md section 5."""
     from projections.audit_log import AuditLog
     from projections.cpd_log import CpdLog
+    from projections.directory import Directory
     from projections.event_index import EventIndex
     from projections.evidence_list import EvidenceList
     from projections.framework_view import FrameworkView
@@ -46,6 +47,7 @@ def all_projections() -> list[Projection]:
         ObservationLog(),
         PayRecommendations(),
         FrameworkView(),
+        Directory(),
     ]
 
 

@@ -40,6 +40,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 from random import Random
@@ -84,6 +85,8 @@ def generate(
     first_year: int = FIRST_YEAR,
     chunk_staff: int = CHUNK_STAFF,
     blobs: BlobStore | None = None,
+    today: datetime | None = None,
+    write: bool = True,
 ) -> DemoSummary:
     """Build the demo trust into ``target`` (a store, or a container with one).
 
@@ -92,6 +95,10 @@ def generate(
     Raises ``Conflict`` if the target already holds this seed's trust. Evidence files' bytes
     go to ``blobs`` (the container's blob store when a container is given; without either,
     a throwaway directory: the event streams are the same).
+
+    With ``today`` the demo reads as that day: the cycle in progress is its academic year
+    (``first_year`` is ignored) and nothing after ``today`` happens. ``write=False`` only
+    works out the summary (the demo's people) of a demo loaded before, writing nothing.
     """
     if blobs is None and not isinstance(target, EventStoreApp):
         evidence = getattr(target, "evidence", None)
@@ -107,12 +114,22 @@ def generate(
                 first_year=first_year,
                 chunk_staff=chunk_staff,
                 blobs=FilesystemBlobStore(tmp),
+                today=today,
+                write=write,
             )
     store = target if isinstance(target, EventStoreApp) else target.store
     started = time.perf_counter()
+    if today is not None:
+        first_year = academic_year(today.date()) - 1
     plan = make_plan(
         seed=seed, schools=schools, staff=staff, year=first_year, chunk_staff=chunk_staff
     )
+    if not write:
+        org = run_org(plan)
+        chunk = _run_chunk(
+            plan, org, 0, lambda _: None, blobs, hand_on_org=True, progress=None, until=today
+        )
+        return _summary(plan, org, [chunk], 0, time.perf_counter() - started)
     if store.recorder.select_events(plan.trust_id, limit=1):
         raise Conflict(
             f"the store already holds the demo trust of seed {seed}: use an empty store or "
@@ -123,7 +140,16 @@ def generate(
     chunks: list[_Chunk] = []
     if len(plan.chunks) == 1:
         chunks.append(
-            _run_chunk(plan, org, 0, out.write, blobs, hand_on_org=True, progress=progress)
+            _run_chunk(
+                plan,
+                org,
+                0,
+                out.write,
+                blobs,
+                hand_on_org=True,
+                progress=progress,
+                until=today,
+            )
         )
     else:
         with TemporaryDirectory(prefix="appraisals-demo-") as tmp:
@@ -140,6 +166,7 @@ def generate(
                         blobs,
                         hand_on_org=False,
                         progress=None if progress is None else _offset(progress, done),
+                        until=today,
                     )
                     done += chunk.produced
                     chunks.append(chunk)
@@ -149,6 +176,24 @@ def generate(
     if progress is not None:
         progress(out.written)
     return _summary(plan, org, chunks, out.written, time.perf_counter() - started)
+
+
+def academic_year(day: date) -> int:
+    """The year an academic year starting in September began (2026-27 is 2026)."""
+    return day.year if day.month >= 9 else day.year - 1
+
+
+def loaded_year(store: EventStoreApp, seed: int) -> int | None:
+    """The first cycle's year of the demo trust of ``seed`` in ``store`` (None: not loaded).
+
+    The trust is registered in the June before its first cycle; the trust id depends on
+    the seed alone."""
+    plan = make_plan(seed=seed, schools=1, staff=10, year=FIRST_YEAR, chunk_staff=CHUNK_STAFF)
+    records = store.recorder.select_events(plan.trust_id, limit=1)
+    if not records:
+        return None
+    event = store.mapper.to_domain_event(records[0])
+    return int(event.timestamp.year)  # type: ignore[attr-defined]
 
 
 def _offset(progress: Progress, base: int) -> Progress:
@@ -173,6 +218,7 @@ def _run_chunk(
     *,
     hand_on_org: bool,
     progress: Progress | None,
+    until: datetime | None = None,
 ) -> _Chunk:
     clock = SimClock(plan.timeline.trust_registered)
     key = f"appraisal-ledger demo {plan.seed}: chunk {k}"
@@ -185,7 +231,7 @@ def _run_chunk(
         on_events=progress,
     )
     story = ChunkStory(plan, org, plan.chunks[k], staging, clock, Random(key), blobs)
-    story.run()
+    story.run(until)
     produced = staging.finish()
     return _Chunk(story.counts, produced, story.sample() if k == 0 else None)
 

@@ -824,3 +824,6 @@ POLICY_CHANGE_REASON = (
 CYCLE_REOPEN_REASON = (
     "Reopened to complete moderation of the reviews signed in the last week of term."
 )
+
+# Surnames taken on marriage, for the summer name changes.
+MARRIED_SURNAMES = ("Okafor", "Lindqvist", "Brennan", "Achterberg", "Whitlock", "Sandhu")
