@@ -245,6 +245,8 @@ def assess_objective(
     comment: str,
     review_reopened: bool,
     ctx: Context,
+    *,
+    level: str | None = None,
 ) -> list[DomainEvent]:
     reassessing = objective.status is ObjectiveStatus.ASSESSED and review_reopened
     require(
@@ -253,7 +255,9 @@ def assess_objective(
         f"only an agreed or set objective can be assessed; this one is {objective.status}",
     )
     require_text(comment, "comment", rule="assessment-comment-required")
-    return [next_event(ObjectiveAssessed, objective, ctx, outcome=outcome, comment=comment)]
+    return [
+        next_event(ObjectiveAssessed, objective, ctx, outcome=outcome, comment=comment, level=level)
+    ]
 
 
 def withdraw_objective(

@@ -295,6 +295,7 @@ def write_assessment(
     ctx: Context,
     *,
     objectives_in_force: int,
+    overall_level: str | None = None,
 ) -> list[DomainEvent]:
     require_open(cycle)
     require(
@@ -326,6 +327,7 @@ def write_assessment(
             objective_notes=objective_notes,
             development_needs=tuple(d.strip() for d in development_needs if d.strip()),
             support=support,
+            overall_level=overall_level,
         )
     ]
 

@@ -11,12 +11,17 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import (
     audit,
+    cpd,
     cycles,
     directory,
+    evidence,
+    framework,
     health,
     imports,
     objectives,
+    observations,
     openapi,
+    pay,
     problems,
     reminders,
     reviews,
@@ -101,6 +106,11 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         reviews,
         objectives,
         audit,
+        cpd,
+        evidence,
+        observations,
+        pay,
+        framework,
         imports,
     ):
         app.include_router(resource.router)

@@ -28,7 +28,7 @@ from api.reading import (
 from api.replaying import AsOfMoment
 from api.schemas import PROBLEM_RESPONSES
 from appraisals.audit_keys import public_keys, signing_key_path
-from commands.read_policy import ReadScope, may_read_audit_log, may_read_record
+from commands.read_policy import ReadScope, may_read_audit_log, may_read_pay, may_read_record
 from events.base import Role
 from projections import audit_log
 from replay.aggregates import ENVELOPE, AggregateAsOf, UnknownAggregate, fold, history
@@ -87,7 +87,13 @@ def get_aggregate(
             snapshot = fold(aggregate_id, entries, version=version, at=as_of_)
     except UnknownAggregate:
         raise not_found from None
-    if not may_read_record(principal, _scope(recorder, current)):
+    scope = _scope(recorder, current)
+    readable = (
+        may_read_pay(principal, scope)
+        if current.kind == "pay_recommendation"
+        else may_read_record(principal, scope)
+    )
+    if not readable:
         raise Hidden(not_found.message)
     out = AggregateOut(
         aggregate_id=aggregate_id,
@@ -129,7 +135,28 @@ def _scope(recorder: Any, current: AggregateAsOf) -> ReadScope:
             return _review_scope(s)
         case "objective":
             return _review_scope(replay_as_of(recorder, s.review_id).raw_state)
-    return ReadScope(trust_id=None)
+        case "cpd_activity" | "observation":
+            return _review_scope(replay_as_of(recorder, s.review_id).raw_state)
+        case "evidence":
+            a = s.attachment
+            return ReadScope(
+                trust_id=a.trust_id,
+                school_ids=frozenset({a.school_id}),
+                people=frozenset({a.person_id}),
+            )
+        case "pay_recommendation":
+            return ReadScope(
+                trust_id=s.trust_id,
+                school_ids=frozenset({s.school_id}),
+                people=frozenset({s.appraisee_id}),
+            )
+        case "framework":
+            return ReadScope(trust_id=s.trust_id)
+    # An aggregate of a kind this code does not know is shown to nobody.
+    return ReadScope(trust_id=_NOBODY)
+
+
+_NOBODY = UUID(int=0)
 
 
 def _review_scope(review: Any) -> ReadScope:

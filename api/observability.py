@@ -82,10 +82,13 @@ class RequestMiddleware:
         started = time.perf_counter()
         status = 500
 
+        max_body = self.max_body
+        if scope.get("method") == "POST" and _is_upload(scope.get("path", "")):
+            max_body = _upload_limit(scope, max_body)
         length = headers.get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_body:
+        if length is not None and length.isdigit() and int(length) > max_body:
             status = 413
-            await _too_large(send, request_id, self.max_body)
+            await _too_large(send, request_id, max_body)
             self._observe(scope, status, started, request_id)
             return
 
@@ -96,7 +99,7 @@ class RequestMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body:
+                if received > max_body:
                     raise _BodyTooLarge
             return message
 
@@ -113,7 +116,7 @@ class RequestMiddleware:
             await self.app(scope, limited_receive, send_with_id)
         except _BodyTooLarge:
             status = 413
-            await _too_large(send, request_id, self.max_body)
+            await _too_large(send, request_id, max_body)
         finally:
             self._observe(scope, status, started, request_id)
 
@@ -143,6 +146,22 @@ class RequestMiddleware:
 
 class _BodyTooLarge(Exception):
     pass
+
+
+# Evidence uploads (API and dashboard) may carry a file up to the evidence limit; the
+# multipart envelope (boundaries, headers, the title field) needs a little more.
+_UPLOAD_OVERHEAD = 64 * 1024
+
+
+def _is_upload(path: str) -> bool:
+    return path.endswith(("/evidence/files", "/evidence")) and not path.startswith("/v1/evidence")
+
+
+def _upload_limit(scope: Scope, default: int) -> int:
+    container = getattr(getattr(scope.get("app"), "state", None), "container", None)
+    if container is None:
+        return default
+    return max(default, int(container.settings.evidence_max_bytes) + _UPLOAD_OVERHEAD)
 
 
 async def _too_large(send: Send, request_id: str, limit: int) -> None:

@@ -53,6 +53,14 @@ TAGS: list[dict[str, str]] = [
     {"name": "sessions", "description": "Sign out, and an administrator revoking a token."},
     {"name": "operations", "description": "Liveness, readiness and Prometheus metrics."},
     {"name": "sessions", "description": "Signing out: revoke the token in use, or any token."},
+    {"name": "cpd", "description": "CPD: planned, done, reflected on; logs and CPD views."},
+    {"name": "evidence", "description": "Evidence files and links on objectives and observations."},
+    {
+        "name": "observations",
+        "description": "Observations, learning walks, standards focus.",
+    },
+    {"name": "pay", "description": "The pay recommendation, kept apart from the report."},
+    {"name": "framework", "description": "A trust's objective templates and rating scales."},
 ]
 
 _EXAMPLES: dict[int, tuple[str, str, str]] = {

@@ -198,6 +198,7 @@ def _run_demo(store: EventStoreApp, *, schools: int, staff: int, seed: int) -> N
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from appraisals import demo
+    from appraisals.wiring import build_blob_store
 
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -213,6 +214,7 @@ def _run_demo(store: EventStoreApp, *, schools: int, staff: int, seed: int) -> N
             staff=staff,
             seed=seed,
             progress=lambda n: progress.update(task, completed=n),
+            blobs=build_blob_store(_settings()),
             today=datetime.now(UTC),
         )
     console.print(summary.describe())
@@ -225,6 +227,15 @@ def _print_tokens(summary: DemoSummary) -> None:
 
     settings = _settings()
     people = [(s.label, s.principal) for s in summary.samples]
+    # The CEO chairs the demo trust's pay committee.
+    people.append(
+        (
+            "pay committee",
+            Principal(
+                summary.trust_leader.principal.id, Role.PAY_COMMITTEE, trust_id=summary.trust_id
+            ),
+        )
+    )
     for role in (Role.AUDITOR, Role.ANALYST):
         # Read-only roles need no staff record: a fixed id per trust keeps tokens stable.
         who = uuid5(summary.trust_id, role.value)

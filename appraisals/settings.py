@@ -69,6 +69,16 @@ class Settings(BaseSettings):
     # How long a query with ?min_position= waits for its read model (seconds).
     read_your_writes_timeout: float = Field(default=5.0, ge=0)
     log_level: str = "INFO"
+    # Evidence files: the largest accepted, and where their bytes live.
+    evidence_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    blob_store: Literal["filesystem", "s3"] = "filesystem"
+    blob_dir: str = "./var/blobs"
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_prefix: str = "evidence-files"
     # Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For and
     # X-Forwarded-Proto are believed; from anyone else those headers are ignored.
     trusted_proxies: str = ""

@@ -20,6 +20,8 @@ import psycopg
 
 from api.security import RateLimits, Revocations, Security, SecurityLog
 from appraisals.settings import Settings, eventsourcing_env
+from blobstore import FilesystemBlobStore
+from commands.evidence_files import BlobStore, EvidenceFiles
 from commands.service import CommandService, system_clock
 from commands.states import StateCache
 from commands.store import EventStoreApp
@@ -46,6 +48,7 @@ class Container:
     projections: Projections
     security: Security
     reminders: ReminderService
+    evidence: EvidenceFiles | None = None
     notifier: Notifier | None = None
     # Asks the scheduler to send the chases just recorded (None: the next pass sends them).
     wake_chases: Callable[[], object] | None = None
@@ -137,6 +140,25 @@ def build_reminders(
     )
 
 
+def build_blob_store(settings: Settings) -> BlobStore:
+    """Where evidence files' bytes live: a local directory, or an S3-compatible bucket."""
+    if settings.blob_store == "s3":
+        from blobstore.s3 import S3BlobStore
+
+        if not settings.s3_bucket:
+            raise ValueError("APPRAISALS_BLOB_STORE=s3 needs APPRAISALS_S3_BUCKET")
+        secret = settings.s3_secret_access_key
+        return S3BlobStore(
+            settings.s3_bucket,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=secret.get_secret_value() if secret else None,
+            prefix=settings.s3_prefix,
+        )
+    return FilesystemBlobStore(settings.blob_dir)
+
+
 def build_security(settings: Settings, projections: Projections) -> Security:
     """The security log and revocations live beside the read models, never in the event store."""
     return Security(
@@ -180,6 +202,9 @@ def build(
         retry_deadline=settings.command_retry_seconds,
     )
     container = Container(settings, store, service, projections, security, reminders)
+    container.evidence = EvidenceFiles(
+        service, build_blob_store(settings), max_bytes=settings.evidence_max_bytes
+    )
     if not run_projections:
         return container
     from appraisals.audit_keys import signing_key

@@ -9,11 +9,25 @@ from uuid import UUID
 
 from aggregates import review
 from aggregates.base import Context
-from aggregates.errors import NOT_VISIBLE, Hidden, StaleVersion
+from aggregates.errors import NOT_VISIBLE, Hidden, NotFound, StaleVersion
 from commands.messages import Command
 from commands.policy import Scope, authorise
 from commands.principal import Principal
-from commands.states import CYCLE, OBJECTIVE, REVIEW, STAFF, TRUST, Kind, StateCache, load
+from commands.states import (
+    CPD,
+    CYCLE,
+    EVIDENCE,
+    FRAMEWORK,
+    OBJECTIVE,
+    OBSERVATION,
+    PAY,
+    REVIEW,
+    STAFF,
+    TRUST,
+    Kind,
+    StateCache,
+    load,
+)
 from events.base import DomainEvent, Role
 
 S = TypeVar("S")
@@ -63,6 +77,13 @@ class Handling:
                 )
         return state
 
+    def maybe(self, kind: Kind[S], aggregate_id: UUID) -> S | None:
+        """A context aggregate that may not exist yet (a trust's framework)."""
+        try:
+            return self.load(kind, aggregate_id)
+        except NotFound:
+            return None
+
     def authorise(self, command: Command, scope: Scope) -> None:
         authorise(self.principal, command, scope)
 
@@ -90,8 +111,13 @@ def review_scope(h: Handling, rv: review.Review) -> Scope:
 
 
 __all__ = [
+    "CPD",
     "CYCLE",
+    "EVIDENCE",
+    "FRAMEWORK",
     "OBJECTIVE",
+    "OBSERVATION",
+    "PAY",
     "REVIEW",
     "STAFF",
     "TRUST",

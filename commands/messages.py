@@ -168,6 +168,7 @@ class ScheduleCycle(Command):
     end_year_deadline: date
     max_objectives: int = Field(default=5, ge=1, le=10)
     appeal_window_days: int = Field(default=10, ge=1, le=90)
+    rating_scale_version: int = Field(default=0, ge=0, description="0: the built-in scale")
     support_frameworks: list[Reference] = Field(
         default_factory=list,
         max_length=200,
@@ -193,6 +194,9 @@ class ChangeCyclePolicy(Command):
     cycle_id: UUID
     max_objectives: int = Field(ge=1, le=10)
     appeal_window_days: int = Field(ge=1, le=90)
+    rating_scale_version: int | None = Field(
+        default=None, ge=0, description="the trust's scale version; unchanged when omitted"
+    )
     support_frameworks: list[Reference] | None = Field(
         default=None, max_length=200, description="None keeps the current list"
     )
@@ -238,11 +242,18 @@ class ObjectiveNoteIn(BaseModel):
 
 class WriteAssessment(Command):
     review_id: UUID
-    overall: OverallJudgement
+    overall: OverallJudgement | None = None
+    overall_level: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
     summary: Text
     objective_notes: list[ObjectiveNoteIn] = Field(default_factory=list, max_length=10)
     development_needs: list[Reference] = Field(default_factory=list, max_length=20)
     support: Phrase = ""
+
+    @model_validator(mode="after")
+    def _overall_or_level(self) -> WriteAssessment:
+        if self.overall is None and self.overall_level is None:
+            raise ValueError("give the overall judgement or the scale level")
+        return self
 
 
 class IssueReport(Command):
@@ -345,9 +356,18 @@ class RecordProgress(Command):
 
 
 class AssessObjective(Command):
+    """Give the outcome, or the level of the trust's scale in force for the cycle (or both)."""
+
     objective_id: UUID
-    outcome: ObjectiveOutcome
+    outcome: ObjectiveOutcome | None = None
+    level: Annotated[str, StringConstraints(min_length=1, max_length=40)] | None = None
     comment: Text
+
+    @model_validator(mode="after")
+    def _outcome_or_level(self) -> AssessObjective:
+        if self.outcome is None and self.level is None:
+            raise ValueError("give the outcome or the scale level")
+        return self
 
 
 class WithdrawObjective(Command):

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from aggregates.errors import NOT_VISIBLE, Forbidden, Hidden
+from commands import development_messages as d
 from commands import messages as m
 from commands.principal import Principal
 from events.base import Role
@@ -50,6 +51,8 @@ def _in_trust(p: Principal, s: Scope) -> Decision | None:
     """Common denials: read-only roles, and anyone outside the trust."""
     if p.role in READ_ONLY:
         return deny(f"the {p.role.value} role is read-only")
+    if p.role is Role.PAY_COMMITTEE:
+        return deny("the pay committee role records pay decisions and nothing else")
     if s.trust_id is not None and not p.in_trust(s.trust_id):
         return Decision(False, "this belongs to another trust", hidden=True)
     return None
@@ -131,6 +134,47 @@ def self_or_trust_admin(p: Principal, s: Scope) -> Decision:
     return deny("only the person themselves or an administrator may change this")
 
 
+def appraisee_appraiser_or_leader(p: Principal, s: Scope) -> Decision:
+    """The person, their appraiser, or a leader of their school or trust (CPD plans)."""
+    if (d := _in_trust(p, s)) is not None:
+        return d
+    if p.id in (s.appraisee_id, s.appraiser_id):
+        return ALLOW
+    return school_management(p, s)
+
+
+def observer(p: Principal, s: Scope) -> Decision:
+    """The appraiser, or a leader of the school or trust, observes; never the person."""
+    if p.id == s.appraisee_id:
+        return deny("a person does not observe their own lesson")
+    if (d := _in_trust(p, s)) is not None:
+        return d
+    if p.id == s.appraiser_id:
+        return ALLOW
+    return school_management(p, s)
+
+
+def pay_recommender(p: Principal, s: Scope) -> Decision:
+    """The appraiser, or the school's leader for the panel; not the person, not trust staff."""
+    if (d := _in_trust(p, s)) is not None:
+        return d
+    if p.id == s.appraisee_id:
+        return deny("a person does not recommend their own pay")
+    if p.id == s.appraiser_id:
+        return ALLOW
+    if p.role is Role.SCHOOL_LEADER and s.school_id in p.school_ids:
+        return ALLOW
+    return deny("only the appraiser or the school's leader recommends pay progression")
+
+
+def pay_committee(p: Principal, s: Scope) -> Decision:
+    if s.trust_id is not None and not p.in_trust(s.trust_id):
+        return Decision(False, "this belongs to another trust", hidden=True)
+    if p.role is Role.PAY_COMMITTEE and p.id != s.appraisee_id:
+        return ALLOW
+    return deny("only the pay committee records pay decisions")
+
+
 POLICIES: dict[type[m.Command], Rule] = {
     m.RegisterTrust: platform_admin,
     m.AddSchool: trust_admin,
@@ -173,6 +217,21 @@ POLICIES: dict[type[m.Command], Rule] = {
     m.ChangeReminderPolicy: trust_management,
     m.ChangeReminderPreference: self_or_trust_admin,
     m.ChaseReview: independent_leader,
+    d.PlanCpd: appraisee_appraiser_or_leader,
+    d.CompleteCpd: appraisee_appraiser_or_leader,
+    d.ReflectOnCpd: appraisee,
+    d.CancelCpd: appraisee_appraiser_or_leader,
+    d.AttachEvidenceFile: appraisee_or_appraiser,
+    d.AttachEvidenceLink: appraisee_or_appraiser,
+    d.RemoveEvidence: appraisee_or_appraiser,
+    d.RecordObservation: observer,
+    d.CommentOnObservation: appraisee,
+    d.RecommendPay: pay_recommender,
+    d.RecordPayDecision: pay_committee,
+    d.PublishObjectiveTemplate: trust_management,
+    d.RetireObjectiveTemplate: trust_management,
+    d.PublishRatingScale: trust_management,
+    d.SetObservationPolicy: trust_management,
 }
 
 

@@ -81,3 +81,18 @@ def list_scope(p: Principal) -> ListScope | None:
 def may_read_directory(p: Principal, trust_id: UUID) -> bool:
     """The trust's schools, cycles and priorities (names and dates, nobody's record)."""
     return p.in_trust(trust_id)
+
+
+def may_read_pay(p: Principal, s: ReadScope) -> bool:
+    """A pay recommendation: the person, their school's leader and the pay committee only.
+
+    Nobody else, whatever their role (trust leaders, auditors, admins, analysts, the
+    appraiser), so every other reader gets the same answer as for a missing record.
+    """
+    if s.trust_id is None or not p.in_trust(s.trust_id) or p.is_platform_admin:
+        return False
+    if p.id in s.people:
+        return True
+    if p.role is Role.PAY_COMMITTEE:
+        return True
+    return p.role is Role.SCHOOL_LEADER and bool(s.school_ids & p.school_ids)

@@ -25,14 +25,34 @@ from threading import Lock
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from aggregates import cycle, objective, review, staff, trust
+from aggregates import (
+    cpd,
+    cycle,
+    evidence,
+    framework,
+    objective,
+    observation,
+    pay,
+    review,
+    staff,
+    trust,
+)
 from aggregates.base import projector
 from aggregates.errors import NOT_VISIBLE, NotFound
 from commands.store import EventStoreApp
 from events.base import DomainEvent
 from events.codec import record_hash
+from events.cpd import CpdPlanned
 from events.cycle import CycleScheduled
+from events.evidence import EvidenceFileAttached, EvidenceLinkAttached
+from events.framework import (
+    ObjectiveTemplatePublished,
+    ObservationPolicySet,
+    RatingScalePublished,
+)
 from events.objective import ObjectiveDrafted
+from events.observation import ObservationRecorded
+from events.pay import PayRecommendationMade
 from events.review import ReviewStarted
 from events.staff import StaffRegistered
 from events.trust import TrustRegistered
@@ -53,6 +73,11 @@ STAFF: Kind[staff.StaffMember] = Kind("staff member", projector(staff.evolve))
 CYCLE: Kind[cycle.AppraisalCycle] = Kind("appraisal cycle", projector(cycle.evolve))
 REVIEW: Kind[review.Review] = Kind("review", projector(review.evolve))
 OBJECTIVE: Kind[objective.Objective] = Kind("objective", projector(objective.evolve))
+CPD: Kind[cpd.CpdActivity] = Kind("CPD activity", projector(cpd.evolve))
+EVIDENCE: Kind[evidence.Evidence] = Kind("evidence", projector(evidence.evolve))
+OBSERVATION: Kind[observation.Observation] = Kind("observation", projector(observation.evolve))
+PAY: Kind[pay.PayRecommendation] = Kind("pay recommendation", projector(pay.evolve))
+FRAMEWORK: Kind[framework.Framework] = Kind("development framework", projector(framework.evolve))
 
 
 # The event that creates each kind of aggregate, to cache what a command creates.
@@ -62,6 +87,14 @@ _CREATED_BY: dict[type[DomainEvent], Kind[Any]] = {
     CycleScheduled: CYCLE,
     ReviewStarted: REVIEW,
     ObjectiveDrafted: OBJECTIVE,
+    CpdPlanned: CPD,
+    EvidenceFileAttached: EVIDENCE,
+    EvidenceLinkAttached: EVIDENCE,
+    ObservationRecorded: OBSERVATION,
+    PayRecommendationMade: PAY,
+    ObjectiveTemplatePublished: FRAMEWORK,
+    RatingScalePublished: FRAMEWORK,
+    ObservationPolicySet: FRAMEWORK,
 }
 
 

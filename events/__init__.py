@@ -3,14 +3,31 @@
 Importing this package registers every event class under its stable topic.
 """
 
-from events import cycle, objective, reminders, review, staff, trust
+from events import (
+    cpd,
+    cycle,
+    evidence,
+    framework,
+    objective,
+    observation,
+    pay,
+    reminders,
+    review,
+    staff,
+    trust,
+)
 from events.base import DomainEvent, Role, registered_topics, resolve, topic_of, upcast
 
 __all__ = [
     "DomainEvent",
     "Role",
+    "cpd",
     "cycle",
+    "evidence",
+    "framework",
     "objective",
+    "observation",
+    "pay",
     "registered_topics",
     "reminders",
     "resolve",

@@ -30,6 +30,8 @@ class Role(StrEnum):
     AUDITOR = "auditor"
     ANALYST = "analyst"
     ADMIN = "admin"
+    # Decides pay progression; reads pay recommendations and nothing else of a review.
+    PAY_COMMITTEE = "pay_committee"
     SYSTEM = "system"
 
 
@@ -53,6 +55,9 @@ class DomainEvent(BaseModel):
     upcasters: ClassVar[dict[int, Upcaster]] = {}
     # The stable stored name, set by @register.
     topic: ClassVar[str] = ""
+    # Restricted events (the pay recommendation) are read only by their own audience: the
+    # audit log records that they happened without their content; analysts never see them.
+    restricted: ClassVar[bool] = False
 
 
 class TopicError(LookupError):

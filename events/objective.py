@@ -70,6 +70,8 @@ class ProgressRecorded(DomainEvent):
 class ObjectiveAssessed(DomainEvent):
     outcome: ObjectiveOutcome
     comment: str
+    # The level of the trust's scale in force for the cycle (None: the built-in scale).
+    level: str | None = None
 
 
 @register("ObjectiveWithdrawn")

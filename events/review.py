@@ -68,6 +68,8 @@ class AssessmentWritten(DomainEvent):
     objective_notes: tuple[ObjectiveNote, ...] = ()
     development_needs: tuple[str, ...] = ()
     support: str = ""
+    # The level of the trust's overall scale in force for the cycle (None: built-in).
+    overall_level: str | None = None
 
 
 @register("ReportIssued")

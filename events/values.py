@@ -59,6 +59,8 @@ class CyclePolicy(BaseModel):
 
     max_objectives: int = Field(default=5, ge=1, le=10)
     appeal_window_days: int = Field(default=10, ge=1, le=90)
+    # The version of the trust's rating scale the cycle reports by (0: the built-in scale).
+    rating_scale_version: int = Field(default=0, ge=0)
     # Codes of the trust's own frameworks for support staff, citable beside the national
     # standards (events/standards.py).
     support_frameworks: tuple[str, ...] = ()

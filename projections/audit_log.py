@@ -55,7 +55,20 @@ SCOPE = Table(
 )
 # The events that tell an aggregate's trust: their own id, a trust_id field, or their review's.
 _TRUST_IS_ORIGINATOR = "TrustRegistered"
-_TRUST_IN_DATA = ("StaffRegistered", "CycleScheduled", "ReviewStarted")
+_TRUST_IN_DATA = (
+    "StaffRegistered",
+    "CycleScheduled",
+    "ReviewStarted",
+    "CpdPlanned",
+    "EvidenceFileAttached",
+    "EvidenceLinkAttached",
+    "ObservationRecorded",
+    "PayRecommendationMade",
+    "ObjectiveTemplatePublished",
+    "ObjectiveTemplateRetired",
+    "RatingScalePublished",
+    "ObservationPolicySet",
+)
 _TRUST_OF_REVIEW = "ObjectiveDrafted"
 
 _SUMMARIES = {
@@ -102,6 +115,22 @@ _SUMMARIES = {
     "ReminderPolicyChanged": "Reminder policy changed: {reason}",
     "ReminderPreferenceChanged": "Reminder preference changed to {frequency} (by {via})",
     "ReviewChased": "Chased: {milestone}",
+    "CpdPlanned": "CPD planned: {title} ({kind})",
+    "CpdCompleted": "CPD done on {completed_on}",
+    "CpdReflected": "CPD reflected on: impact {impact}",
+    "CpdCancelled": "CPD cancelled: {reason}",
+    "EvidenceFileAttached": "Evidence file attached: {filename} ({content_type}, {size} bytes)",
+    "EvidenceLinkAttached": "Evidence link attached: {title}",
+    "EvidenceRemoved": "Evidence removed: {reason}",
+    "ObservationRecorded": "Observation recorded: {kind} on {held_on}",
+    "ObservationCommented": "The observed person responded",
+    # Restricted: the log says that a pay step happened, never what it was.
+    "PayRecommendationMade": "Pay recommendation recorded",
+    "PayDecisionRecorded": "Pay decision recorded",
+    "ObjectiveTemplatePublished": "Objective template published: {title}",
+    "ObjectiveTemplateRetired": "Objective template retired: {reason}",
+    "RatingScalePublished": "Rating scale version {scale_version} published: {name}",
+    "ObservationPolicySet": "Observation policy version {policy_version} set: {reason}",
 }
 _AGGREGATE_TYPES = {
     "events.trust": "trust",
@@ -109,6 +138,11 @@ _AGGREGATE_TYPES = {
     "events.cycle": "appraisal_cycle",
     "events.review": "review",
     "events.objective": "objective",
+    "events.cpd": "cpd_activity",
+    "events.evidence": "evidence",
+    "events.observation": "observation",
+    "events.pay": "pay_recommendation",
+    "events.framework": "framework",
 }
 # Events kept beside their feature rather than their aggregate's module.
 _AGGREGATE_OF = {

@@ -21,10 +21,15 @@ log = logging.getLogger(__name__)
 def all_projections() -> list[Projection]:
     """Every read model of DESIGN.md section 5."""
     from projections.audit_log import AuditLog
+    from projections.cpd_log import CpdLog
     from projections.directory import Directory
     from projections.event_index import EventIndex
+    from projections.evidence_list import EvidenceList
+    from projections.framework_view import FrameworkView
     from projections.objective_current import ObjectiveCurrent
     from projections.objective_revisions import ObjectiveRevisions
+    from projections.observation_log import ObservationLog
+    from projections.pay_recommendations import PayRecommendations
     from projections.reminder_context import ReminderContext
     from projections.review_status import ReviewStatus
     from projections.school_cycle_summary import SchoolCycleSummary
@@ -38,6 +43,11 @@ def all_projections() -> list[Projection]:
         TrustCycleSummary(),
         AuditLog(),
         EventIndex(),
+        CpdLog(),
+        EvidenceList(),
+        ObservationLog(),
+        PayRecommendations(),
+        FrameworkView(),
         Directory(),
         ReminderContext(),
     ]

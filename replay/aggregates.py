@@ -15,11 +15,32 @@ from enum import Enum
 from typing import Any, Protocol
 from uuid import UUID
 
-from aggregates import cycle, objective, review, staff, trust
+from aggregates import (
+    cpd,
+    cycle,
+    evidence,
+    framework,
+    objective,
+    observation,
+    pay,
+    review,
+    staff,
+    trust,
+)
 from events.base import DomainEvent
 from events.codec import decode, record_hash
+from events.cpd import CpdPlanned
 from events.cycle import CycleScheduled
+from events.evidence import EvidenceFileAttached, EvidenceLinkAttached
+from events.framework import (
+    ObjectiveTemplatePublished,
+    ObjectiveTemplateRetired,
+    ObservationPolicySet,
+    RatingScalePublished,
+)
 from events.objective import ObjectiveDrafted
+from events.observation import ObservationRecorded
+from events.pay import PayRecommendationMade
 from events.review import ReviewStarted
 from events.staff import StaffRegistered
 from events.trust import TrustRegistered
@@ -32,6 +53,15 @@ KINDS: dict[type[DomainEvent], tuple[str, Evolve]] = {
     CycleScheduled: ("appraisal_cycle", cycle.evolve),
     ReviewStarted: ("review", review.evolve),
     ObjectiveDrafted: ("objective", objective.evolve),
+    CpdPlanned: ("cpd_activity", cpd.evolve),
+    EvidenceFileAttached: ("evidence", evidence.evolve),
+    EvidenceLinkAttached: ("evidence", evidence.evolve),
+    ObservationRecorded: ("observation", observation.evolve),
+    PayRecommendationMade: ("pay_recommendation", pay.evolve),
+    ObjectiveTemplatePublished: ("framework", framework.evolve),
+    ObjectiveTemplateRetired: ("framework", framework.evolve),
+    RatingScalePublished: ("framework", framework.evolve),
+    ObservationPolicySet: ("framework", framework.evolve),
 }
 
 

@@ -62,6 +62,10 @@ _AGGREGATE_TYPES = {
     "events.cycle": "appraisal_cycle",
     "events.review": "review",
     "events.objective": "objective",
+    "events.cpd": "cpd_activity",
+    "events.evidence": "evidence",
+    "events.observation": "observation",
+    "events.framework": "framework",
 }
 
 
@@ -163,7 +167,12 @@ def run(
 ) -> Run:
     """Feed the whole log (the handled types only), in log order, to ``projection``."""
     handlers = type(projection).handlers()
-    known = {t.removeprefix(TOPIC_PREFIX): cls for t, cls in registered_topics().items()}
+    # Restricted events (the pay recommendation) are never given to analysts' code.
+    known = {
+        t.removeprefix(TOPIC_PREFIX): cls
+        for t, cls in registered_topics().items()
+        if not cls.restricted
+    }
     unknown = sorted(set(handlers) - set(known))
     if unknown:
         raise UnknownEventType(

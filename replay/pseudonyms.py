@@ -38,6 +38,16 @@ FREE_TEXT = frozenset(
         "description",
         "title",
         "success_criteria",
+        # CPD, evidence and observations
+        "provider",
+        "reflection",
+        "filename",
+        "url",
+        "context",
+        "strengths",
+        "areas_to_develop",
+        "rationale",
+        "reasons",
     }
 )
 # A member of staff's names: withheld from staff events.
@@ -88,6 +98,8 @@ class Pseudonymiser:
                 out[key] = value
             elif key.endswith("_id") and isinstance(value, str):
                 out[key] = self(value)
+            elif key.endswith("_ids") and isinstance(value, list):
+                out[key] = [self(v) if isinstance(v, str) else v for v in value]
             elif isinstance(value, dict):
                 out[key] = self._mapping(value)
             elif isinstance(value, list):

@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from web import forms, pages, reminders
+from web import development, forms, pages, pay, reminders
 from web.render import HERE, PageNotFound, page
 from web.session import CrossSiteRequest, SignInRequired
 
@@ -15,6 +15,8 @@ def install(app: FastAPI) -> None:
     app.include_router(pages.router)
     app.include_router(forms.router)
     app.include_router(reminders.router)
+    app.include_router(development.router)
+    app.include_router(pay.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     async def sign_in_required(_request: Request, _exc: Exception) -> Response:

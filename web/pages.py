@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Annotated
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -21,6 +21,7 @@ from api.security.log import SecurityEventKind
 from api.security.ratelimit import SIGN_IN
 from commands.principal import Principal
 from events.base import Role
+from projections import framework_view
 from projections.db import Database
 from projections.summary_views import SchoolCycleSummaryView
 from replay.timeline import objective_progress
@@ -275,15 +276,29 @@ def review(
     # What the "chase now" form says back (web/reminders.py).
     chased: Annotated[str | None, Query(max_length=50)] = None,
     chase_error: Annotated[str | None, Query(alias="chase-error", max_length=300)] = None,
+    template: Annotated[UUID | None, Query()] = None,
 ) -> Response:
     fresh = caught_up(request, min_position, "review_status", "objective_current")
     view = reads.review(db, principal, review_id)
+    templates = framework_view.templates(db, view.trust_id)
+    chosen = next((t for t in templates if t.template_id == template), None)
+    draft = None
+    if chosen is not None:
+        # The trust's template fills the draft form; the person then edits and submits it.
+        values = {
+            "title": chosen.title,
+            "description": chosen.description,
+            "success_criteria": "\n".join(chosen.success_criteria),
+        }
+        draft = {"key": str(uuid4()), "values": values, "errors": {}, "error": None}
+    context = review_forms(view, reads.review_objectives(db, review_id), principal, draft=draft)
     return page(
         request,
         "review.html",
         principal,
         fresh=fresh,
-        **review_forms(view, reads.review_objectives(db, review_id), principal),
+        templates=templates,
+        **context,
         **reminders.review_context(request, view, principal),
         chased=chased,
         chase_error=chase_error,

@@ -28,6 +28,7 @@ ROLE_NAMES = {
     Role.AUDITOR: "Auditor",
     Role.ANALYST: "Analyst",
     Role.ADMIN: "Administrator",
+    Role.PAY_COMMITTEE: "Pay committee",
 }
 
 

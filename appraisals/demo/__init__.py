@@ -57,6 +57,8 @@ from appraisals.demo.plan import Kind, OrgPlan, Person, make_plan
 from appraisals.demo.staging import Spool, Staging, Target
 from appraisals.demo.story import ChunkStory
 from appraisals.demo.summary import CycleSummary, DemoSummary, SamplePerson
+from blobstore import FilesystemBlobStore
+from commands.evidence_files import BlobStore
 from commands.store import EventStoreApp
 
 __all__ = ["CHUNK_STAFF", "DemoSummary", "SamplePerson", "generate"]
@@ -82,6 +84,7 @@ def generate(
     progress: Progress | None = None,
     first_year: int = FIRST_YEAR,
     chunk_staff: int = CHUNK_STAFF,
+    blobs: BlobStore | None = None,
     today: datetime | None = None,
     write: bool = True,
 ) -> DemoSummary:
@@ -89,12 +92,31 @@ def generate(
 
     ``progress(n)`` is called now and then with the number of events generated so far (with
     several chunks, a merge into the target follows the last call before the final one).
-    Raises ``Conflict`` if the target already holds this seed's trust.
+    Raises ``Conflict`` if the target already holds this seed's trust. Evidence files' bytes
+    go to ``blobs`` (the container's blob store when a container is given; without either,
+    a throwaway directory: the event streams are the same).
 
     With ``today`` the demo reads as that day: the cycle in progress is its academic year
     (``first_year`` is ignored) and nothing after ``today`` happens. ``write=False`` only
     works out the summary (the demo's people) of a demo loaded before, writing nothing.
     """
+    if blobs is None and not isinstance(target, EventStoreApp):
+        evidence = getattr(target, "evidence", None)
+        blobs = None if evidence is None else evidence.blobs
+    if blobs is None:
+        with TemporaryDirectory(prefix="appraisals-demo-blobs-") as tmp:
+            return generate(
+                target,
+                schools=schools,
+                staff=staff,
+                seed=seed,
+                progress=progress,
+                first_year=first_year,
+                chunk_staff=chunk_staff,
+                blobs=FilesystemBlobStore(tmp),
+                today=today,
+                write=write,
+            )
     store = target if isinstance(target, EventStoreApp) else target.store
     started = time.perf_counter()
     if today is not None:
@@ -105,7 +127,7 @@ def generate(
     if not write:
         org = run_org(plan)
         chunk = _run_chunk(
-            plan, org, 0, lambda _: None, hand_on_org=True, progress=None, until=today
+            plan, org, 0, lambda _: None, blobs, hand_on_org=True, progress=None, until=today
         )
         return _summary(plan, org, [chunk], 0, time.perf_counter() - started)
     if store.recorder.select_events(plan.trust_id, limit=1):
@@ -118,7 +140,16 @@ def generate(
     chunks: list[_Chunk] = []
     if len(plan.chunks) == 1:
         chunks.append(
-            _run_chunk(plan, org, 0, out.write, hand_on_org=True, progress=progress, until=today)
+            _run_chunk(
+                plan,
+                org,
+                0,
+                out.write,
+                blobs,
+                hand_on_org=True,
+                progress=progress,
+                until=today,
+            )
         )
     else:
         with TemporaryDirectory(prefix="appraisals-demo-") as tmp:
@@ -132,6 +163,7 @@ def generate(
                         org,
                         k,
                         partial(spool.append, k + 1),
+                        blobs,
                         hand_on_org=False,
                         progress=None if progress is None else _offset(progress, done),
                         until=today,
@@ -182,6 +214,7 @@ def _run_chunk(
     org: OrgRun,
     k: int,
     sink: Callable[[list[StoredEvent]], None],
+    blobs: BlobStore,
     *,
     hand_on_org: bool,
     progress: Progress | None,
@@ -197,7 +230,7 @@ def _run_chunk(
         hand_on_org=hand_on_org,
         on_events=progress,
     )
-    story = ChunkStory(plan, org, plan.chunks[k], staging, clock, Random(key))
+    story = ChunkStory(plan, org, plan.chunks[k], staging, clock, Random(key), blobs)
     story.run(until)
     produced = staging.finish()
     return _Chunk(story.counts, produced, story.sample() if k == 0 else None)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from random import Random
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from eventsourcing.persistence import StoredEvent
 
@@ -18,6 +18,7 @@ from appraisals.demo import texts
 from appraisals.demo.calendar import SimClock
 from appraisals.demo.plan import OrgPlan, Person, PriorityPlan
 from appraisals.demo.staging import Staging, Timed, event_time
+from commands import development_messages as d
 from commands import messages as m
 from commands.principal import Principal
 from events.reminders import QuietPeriod, ReminderPolicy
@@ -43,6 +44,52 @@ def school_holidays(year: int) -> tuple[QuietPeriod, ...]:
         QuietPeriod(name="Summer half term", start=date(z, 5, 25), end=date(z, 5, 29)),
         QuietPeriod(name="Summer holidays", start=date(z, 7, 22), end=date(z, 8, 31)),
     )
+
+
+# The trust's framework: objective templates its leaders publish, and (from 2025-26) a
+# five-point scale for objective outcomes with four overall levels.
+TEMPLATES = (
+    {
+        "title": "Raise attainment in reading",
+        "description": "For class teachers and English leads",
+        "success_criteria": ["85% at the expected standard", "Reading age gap halved"],
+        "standards": ["TS2", "TS3c"],
+    },
+    {
+        "title": "Adaptive teaching for pupils with SEND",
+        "description": "Any teacher; link to the SEND priority",
+        "success_criteria": ["Provision maps in use for every pupil on the register"],
+        "standards": ["TS5", "TS5d"],
+    },
+    {
+        "title": "Lead improvement in a subject",
+        "description": "Subject leaders",
+        "success_criteria": ["Monitoring cycle completed each term", "Action plan reviewed"],
+        "standards": ["TS8", "TS3"],
+    },
+    {
+        "title": "Curriculum leadership (2024 model)",
+        "description": "Retired when the 2025-26 template replaced it",
+        "success_criteria": ["Curriculum map published"],
+        "standards": ["TS4e"],
+    },
+)
+FIVE_POINT_SCALE = {
+    "name": "Trust five-point scale",
+    "objective_levels": [
+        {"key": "exceeded", "label": "Exceeded", "counts_as": "met"},
+        {"key": "fully_met", "label": "Fully met", "counts_as": "met"},
+        {"key": "mostly_met", "label": "Mostly met", "counts_as": "partially_met"},
+        {"key": "partly_met", "label": "Partly met", "counts_as": "partially_met"},
+        {"key": "not_met", "label": "Not met", "counts_as": "not_met"},
+    ],
+    "overall_levels": [
+        {"key": "outstanding", "label": "Outstanding contribution", "counts_as": "exceeds"},
+        {"key": "secure", "label": "Secure", "counts_as": "meets"},
+        {"key": "developing", "label": "Developing", "counts_as": "partially_meets"},
+        {"key": "support", "label": "Needs support", "counts_as": "does_not_meet"},
+    ],
+}
 
 
 def start_date(rng: Random, year: int) -> date:
@@ -115,6 +162,20 @@ def run_org(plan: OrgPlan) -> OrgRun:
     for priority in plan.priorities:
         if priority.in_a:
             add_priority(priority)
+    for n, template in enumerate(TEMPLATES):
+        template_id = uuid5(plan.trust_id, f"objective template {n}")
+        run(
+            d.PublishObjectiveTemplate(trust_id=plan.trust_id, template_id=template_id, **template),
+            ceo,
+        )
+    run(
+        d.SetObservationPolicy(
+            trust_id=plan.trust_id,
+            graded=False,
+            reason="The trust's observations are developmental and never graded",
+        ),
+        ceo,
+    )
     when(tl.a_scheduled)
     cycle_a = run(tl.a.schedule(plan.trust_id, support_frameworks=texts.SUPPORT_FRAMEWORKS), ceo)
     when(tl.a_opened)
@@ -133,11 +194,21 @@ def run_org(plan: OrgPlan) -> OrgRun:
     when(tl.b_scheduled)
     cycle_b = run(tl.b.schedule(plan.trust_id, support_frameworks=texts.SUPPORT_FRAMEWORKS), ceo)
     when(tl.b_policy_changed)
+    run(d.PublishRatingScale(trust_id=plan.trust_id, **FIVE_POINT_SCALE), ceo)
+    run(
+        d.RetireObjectiveTemplate(
+            trust_id=plan.trust_id,
+            template_id=uuid5(plan.trust_id, f"objective template {len(TEMPLATES) - 1}"),
+            reason="Replaced by the trust's 2025-26 curriculum leadership template",
+        ),
+        ceo,
+    )
     run(
         m.ChangeCyclePolicy(
             cycle_id=cycle_b,
             max_objectives=5,
             appeal_window_days=15,
+            rating_scale_version=1,
             reason=texts.POLICY_CHANGE_REASON,
         ),
         ceo,

@@ -19,11 +19,13 @@ from uuid import UUID
 
 from appraisals.demo import goals, texts
 from appraisals.demo.calendar import CycleCalendar, SimClock, later, moment
+from appraisals.demo.development import Development
 from appraisals.demo.goals import Goal
 from appraisals.demo.org import OrgRun, registration, start_date
 from appraisals.demo.plan import Kind, OrgPlan, Person, School
 from appraisals.demo.staging import Staging
 from commands import messages as m
+from commands.evidence_files import BlobStore
 from commands.principal import Principal
 from commands.service import CommandResult
 from events.reminders import Frequency, Milestone
@@ -78,6 +80,7 @@ class ChunkStory:
         staging: Staging,
         clock: SimClock,
         rng: Random,
+        blobs: BlobStore,
     ) -> None:
         self.plan = plan
         self.tl = plan.timeline
@@ -93,6 +96,7 @@ class ChunkStory:
         self.left: set[UUID] = set()
         self.counts: Counter[str] = Counter()
         self.paths = self._choose_paths()
+        self.dev = Development(self, blobs, str(schools[0].id))
         # The first objectives of each cycle take these paths, so every kind of event occurs.
         self.forced = {
             "a": ["set_disagree", "agree_then_revise", "revise_first"],
@@ -254,6 +258,7 @@ class ChunkStory:
             self._agree_again(p, rv, waiting)
         yield moment(rng, *tl.a_progress_1)
         self._progress(p, rv, 1)
+        self.dev.plan_cpd(p, rv)
         if p.id in paths.move_a:
             yield moment(rng, tl.a_transfer, tl.a_transfer + timedelta(3))
             self._move(p, rv, tl.a_transfer)
@@ -261,6 +266,7 @@ class ChunkStory:
             yield moment(rng, *tl.a_progress_2)
             self._progress(p, rv, 2)
         yield moment(rng, *tl.a_mid_year)
+        self.dev.observe(p, rv)
         waiting = self._mid_year(p, rv, 0.9, 0.15, withdraw=p.id in paths.withdraw)
         if waiting:
             yield later(rng, self.clock.now, 1, 4)
@@ -271,7 +277,11 @@ class ChunkStory:
             return
         yield moment(rng, *tl.a_progress_3)
         self._progress(p, rv, 3)
+        self.dev.complete_cpd(p, rv)
+        self.dev.evidence(p, rv)
+        self.dev.respond(p, rv)
         yield moment(rng, *tl.a_self_assessment)
+        self.dev.reflect(p, rv)
         self.act(
             m.SubmitSelfAssessment(review_id=rv.id, text=rng.choice(texts.SELF_ASSESSMENTS)),
             p.principal,
@@ -311,6 +321,7 @@ class ChunkStory:
             director = p.school.director
             assert director is not None
             self._moderate(rv, director.principal, ModerationOutcome.CONFIRMED)
+            self.dev.recommend_pay(p, rv, appealed=False)
             return
         yield later(rng, self.clock.now, 1, 3)
         if p.id in paths.refer:
@@ -321,6 +332,8 @@ class ChunkStory:
             self._sign(p, rv, comment=False)
             yield later(rng, self.clock.now, 1, 2)
         self._moderate(rv, self._moderator(p, rv), ModerationOutcome.CONFIRMED)
+        appealed = p.id in paths.appeal_upheld or p.id in paths.appeal_dismissed
+        self.dev.recommend_pay(p, rv, appealed=appealed)
 
     def _cycle_b(self, p: Person) -> Story:
         tl, rng, paths = self.tl, self.rng, self.paths
@@ -335,6 +348,7 @@ class ChunkStory:
             self._agree_again(p, rv, waiting)
         yield moment(rng, *tl.b_progress_1)
         self._progress(p, rv, 1)
+        self.dev.plan_cpd(p, rv)
         if p.id in paths.leave_b:
             yield moment(rng, *tl.b_leaving)
             self._leave(p, tl.b_left_on)
@@ -346,6 +360,9 @@ class ChunkStory:
             yield moment(rng, *tl.b_progress_2)
             self._progress(p, rv, 2)
         yield moment(rng, *tl.b_mid_year)
+        self.dev.observe(p, rv)
+        self.dev.complete_cpd(p, rv)
+        self.dev.evidence(p, rv)
         waiting = self._mid_year(p, rv, 0.85, 0.2, withdraw=False)
         if waiting:
             yield later(rng, self.clock.now, 1, 4)

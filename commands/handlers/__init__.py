@@ -5,8 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from commands import development_messages as d
 from commands import messages as m
-from commands.handlers import objectives, organisation, reminders, reviews
+from commands.handlers import (
+    development,
+    framework,
+    objectives,
+    organisation,
+    pay,
+    reminders,
+    reviews,
+)
 from commands.handling import Handling, Outcome
 
 Handler = Callable[[Any, Handling], Outcome]
@@ -54,3 +63,23 @@ COMMAND_HANDLERS: dict[type[m.Command], Handler] = {
     m.ChangeReminderPreference: reminders.change_reminder_preference,
     m.ChaseReview: reminders.chase_review,
 }
+
+COMMAND_HANDLERS.update(
+    {
+        d.PlanCpd: development.plan_cpd,
+        d.CompleteCpd: development.complete_cpd,
+        d.ReflectOnCpd: development.reflect_on_cpd,
+        d.CancelCpd: development.cancel_cpd,
+        d.AttachEvidenceFile: development.attach_evidence_file,
+        d.AttachEvidenceLink: development.attach_evidence_link,
+        d.RemoveEvidence: development.remove_evidence,
+        d.RecordObservation: development.record_observation,
+        d.CommentOnObservation: development.comment_on_observation,
+        d.RecommendPay: pay.recommend_pay,
+        d.RecordPayDecision: pay.record_pay_decision,
+        d.PublishObjectiveTemplate: framework.publish_template,
+        d.RetireObjectiveTemplate: framework.retire_template,
+        d.PublishRatingScale: framework.publish_scale,
+        d.SetObservationPolicy: framework.set_observation_policy,
+    }
+)

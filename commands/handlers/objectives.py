@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aggregates import objective, review
+from aggregates import framework, objective, review
 from aggregates.base import require
 from aggregates.cycle import require_open
 from aggregates.objective import Objective, ObjectiveContent
 from aggregates.review import Review
 from commands import messages as m
-from commands.handlers.reviews import signatory
+from commands.handlers.reviews import scale_for, signatory
 from commands.handling import (
     CYCLE,
     OBJECTIVE,
@@ -107,7 +107,10 @@ def record_progress(cmd: m.RecordProgress, h: Handling) -> Outcome:
 def assess_objective(cmd: m.AssessObjective, h: Handling) -> Outcome:
     obj, rv = _authorised_objective(cmd, h)
     _require_cycle_open(h, rv)
-    events = objective.assess_objective(obj, cmd.outcome, cmd.comment, rv.reopened, h.ctx)
+    c = h.load(CYCLE, rv.cycle_id)
+    scale = scale_for(h, rv.trust_id, c.policy.rating_scale_version)
+    outcome, level = framework.objective_outcome(scale, cmd.outcome, cmd.level)
+    events = objective.assess_objective(obj, outcome, cmd.comment, rv.reopened, h.ctx, level=level)
     return Outcome(obj.id, events)
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from aggregates import cycle, staff, trust
 from aggregates.base import require
+from aggregates.framework import framework_id_for
 from commands import messages as m
-from commands.handling import CYCLE, STAFF, TRUST, Handling, Outcome
+from commands.handling import CYCLE, FRAMEWORK, STAFF, TRUST, Handling, Outcome
 from commands.policy import Scope
 from events.values import CyclePolicy
 
@@ -117,9 +120,11 @@ def schedule_cycle(cmd: m.ScheduleCycle, h: Handling) -> Outcome:
         cmd.mid_year_window_end,
         cmd.end_year_deadline,
     )
+    _require_scale(h, t.id, cmd.rating_scale_version)
     policy = CyclePolicy(
         max_objectives=cmd.max_objectives,
         appeal_window_days=cmd.appeal_window_days,
+        rating_scale_version=cmd.rating_scale_version,
         support_frameworks=tuple(cmd.support_frameworks),
         meetings_outside_window=cmd.meetings_outside_window,
     )
@@ -148,11 +153,27 @@ def reopen_cycle(cmd: m.ReopenCycle, h: Handling) -> Outcome:
 def change_cycle_policy(cmd: m.ChangeCyclePolicy, h: Handling) -> Outcome:
     c = h.target(CYCLE, cmd.cycle_id)
     h.authorise(cmd, Scope(trust_id=c.trust_id))
+    scale = c.policy.rating_scale_version
+    if cmd.rating_scale_version is not None:
+        scale = cmd.rating_scale_version
+        _require_scale(h, c.trust_id, scale)
     frameworks = cmd.support_frameworks
     policy = CyclePolicy(
         max_objectives=cmd.max_objectives,
         appeal_window_days=cmd.appeal_window_days,
+        rating_scale_version=scale,
         support_frameworks=c.policy.support_frameworks if frameworks is None else tuple(frameworks),
         meetings_outside_window=cmd.meetings_outside_window or c.policy.meetings_outside_window,
     )
     return Outcome(c.id, cycle.change_policy(c, policy, cmd.reason, h.ctx))
+
+
+def _require_scale(h: Handling, trust_id: UUID, version: int) -> None:
+    if version == 0:
+        return
+    fw = h.maybe(FRAMEWORK, framework_id_for(trust_id))
+    require(
+        fw is not None and fw.scale(version) is not None,
+        "scale-version-published",
+        f"the trust has not published version {version} of its rating scale",
+    )

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from aggregates import review
+from aggregates import framework, review
 from aggregates.errors import AlreadyExists, Forbidden, NotFound
 from aggregates.objective import IN_FORCE, ObjectiveStatus
 from aggregates.review import Review
 from commands import messages as m
-from commands.handling import CYCLE, OBJECTIVE, REVIEW, STAFF, Handling, Outcome, review_scope
+from commands.handling import (
+    CYCLE,
+    FRAMEWORK,
+    OBJECTIVE,
+    REVIEW,
+    STAFF,
+    Handling,
+    Outcome,
+    review_scope,
+)
 from commands.policy import Scope
 from events.values import ObjectiveNote, Signatory
 
@@ -74,16 +83,19 @@ def write_assessment(cmd: m.WriteAssessment, h: Handling) -> Outcome:
     notes = tuple(
         ObjectiveNote(objective_id=str(n.objective_id), note=n.note) for n in cmd.objective_notes
     )
+    scale = scale_for(h, rv.trust_id, c.policy.rating_scale_version)
+    overall, level = framework.overall_judgement(scale, cmd.overall, cmd.overall_level)
     events = review.write_assessment(
         rv,
         c,
-        cmd.overall,
+        overall,
         cmd.summary,
         notes,
         tuple(cmd.development_needs),
         cmd.support,
         h.ctx,
         objectives_in_force=in_force,
+        overall_level=level,
     )
     return Outcome(rv.id, events)
 
@@ -138,3 +150,10 @@ def reopen_review(cmd: m.ReopenReview, h: Handling) -> Outcome:
     rv = _authorised_review(cmd, cmd.review_id, h)
     c = h.load(CYCLE, rv.cycle_id)
     return Outcome(rv.id, review.reopen_review(rv, c, cmd.reason, h.ctx))
+
+
+def scale_for(h: Handling, trust_id: UUID, version: int) -> framework.RatingScale:
+    """The rating scale a cycle reports by (the built-in one until the trust publishes)."""
+    fw = h.maybe(FRAMEWORK, framework.framework_id_for(trust_id))
+    scale = framework.DEFAULT_SCALE if fw is None else fw.scale(version)
+    return scale or framework.DEFAULT_SCALE

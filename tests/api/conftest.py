@@ -18,8 +18,11 @@ Auth = Callable[[Principal], dict[str, str]]
 
 
 @pytest.fixture(scope="module")
-def api_settings(pg_url: str) -> Settings:
-    return Settings(database_url=pg_url, context_cache_ttl=0)
+def api_settings(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    blobs = tmp_path_factory.mktemp("blobs")
+    return Settings(
+        database_url=pg_url, context_cache_ttl=0, blob_dir=str(blobs), evidence_max_bytes=64_000
+    )
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,23 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api import cycles, objectives, reminders, reviews, staff, trusts
+from api import (
+    cpd,
+    cycles,
+    evidence,
+    framework,
+    objectives,
+    observations,
+    pay,
+    reminders,
+    reviews,
+    staff,
+    trusts,
+)
 from api.auth import mint_token
 from api.commanding import CommandRoute
 from appraisals.wiring import Container
+from commands import development_messages as d
 from commands import messages as m
 from commands.policy import POLICIES
 from commands.principal import Principal
@@ -25,9 +38,12 @@ pytestmark = pytest.mark.integration
 
 ALL_ROUTES: list[tuple[str, CommandRoute]] = [
     (module.router.prefix, route)
-    for module in (trusts, staff, cycles, reviews, objectives)
+    for module in (trusts, staff, cycles, reviews, objectives, cpd, observations, pay, framework)
     for route in module.ROUTES
-]
+] + [(evidence.router.prefix, route) for route in evidence.ROUTES]
+# Files are uploaded as multipart forms and removal deletes bytes too: tests/api/
+# test_development_endpoints.py covers those two commands' endpoints.
+NOT_JSON_ROUTES = {d.AttachEvidenceFile, d.RemoveEvidence}
 
 
 def _objective(container: Container, org: Org) -> uuid.UUID:
@@ -48,7 +64,40 @@ def _ids(container: Container, org: Org) -> dict[str, str]:
         m.AddPriority(trust_id=org.trust_id, title="Attendance", school_id=org.school_id),
         org.admin,
     ).created_id
+    activity = container.commands.execute(
+        d.PlanCpd(
+            review_id=org.review_id,
+            title="Phonics refresher",
+            kind="inset",
+            starts_on=datetime(2025, 9, 5).date(),
+            ends_on=datetime(2025, 9, 5).date(),
+            hours=2,
+            development_needs=["Phonics"],
+        ),
+        org.appraisee,
+    ).aggregate_id
+    observation = container.commands.execute(
+        d.RecordObservation(
+            review_id=org.review_id,
+            held_on=datetime(2025, 9, 12).date(),
+            context="Year 2 phonics",
+            focus_standards=["TS3d"],
+            strengths="Pace",
+            areas_to_develop="Blending",
+        ),
+        org.appraiser,
+    ).aggregate_id
+    template = container.commands.execute(
+        d.PublishObjectiveTemplate(
+            trust_id=org.trust_id, title="Attendance", success_criteria=["95% attendance"]
+        ),
+        org.trust_leader,
+    ).created_id
     return {
+        "activity_id": str(activity),
+        "observation_id": str(observation),
+        "template_id": str(template),
+        "subject_id": objective_id.hex,
         "trust_id": str(org.trust_id),
         "school_id": str(org.school_id),
         "priority_id": str(priority),
@@ -71,6 +120,8 @@ def _request(prefix: str, route: CommandRoute, ids: dict[str, str]) -> tuple[str
         k: (ids.get(k, v) if isinstance(v, str) and k in ids else v)
         for k, v in route.example.items()
     }
+    if "objective_ids" in body:
+        body["objective_ids"] = [ids["objective_id"]]
     if "objective_notes" in body:
         body["objective_notes"] = [{"objective_id": ids["objective_id"], "note": "Met"}]
     return path, body
@@ -87,6 +138,10 @@ def _allowed_principal(org: Org, command: type[m.Command]) -> Principal:
         "appraisee": org.appraisee,
         "appraiser": org.appraiser,
         "appraisee_or_appraiser": org.appraiser,
+        "appraisee_appraiser_or_leader": org.appraisee,
+        "observer": org.appraiser,
+        "pay_recommender": org.appraiser,
+        "pay_committee": Principal(uuid.uuid4(), Role.PAY_COMMITTEE, trust_id=org.trust_id),
     }[rule]
 
 
@@ -97,7 +152,8 @@ def _head(container: Container) -> int:
 def test_every_command_has_a_route_and_an_example() -> None:
     routed = {route.command for _, route in ALL_ROUTES}
     # Reminders' endpoints are written out as plain functions (tests/api/test_reminders.py).
-    assert routed | set(reminders.COMMAND_ENDPOINTS) == set(POLICIES)
+    assert routed | NOT_JSON_ROUTES | set(reminders.COMMAND_ENDPOINTS) == set(POLICIES)
+    assert not routed & NOT_JSON_ROUTES
 
 
 @pytest.mark.parametrize(("prefix", "route"), ALL_ROUTES, ids=lambda r: getattr(r, "summary", r))

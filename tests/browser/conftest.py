@@ -65,12 +65,14 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    db = tmp_path_factory.mktemp("dashboard") / "appraisals.db"
+    root = tmp_path_factory.mktemp("dashboard")
+    db = root / "appraisals.db"
     # Every journey signs in from this one client; the rate limits have their own tests
     # (tests/api/test_http_hardening.py), so they do not throttle the journeys here.
     settings = Settings(
         database_url=f"sqlite:///{db}",
         context_cache_ttl=0,
+        blob_dir=str(root / "blobs"),
         sign_in_rate_limit="1000/minute",
         failed_auth_rate_limit="1000/minute",
     )

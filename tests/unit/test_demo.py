@@ -19,7 +19,20 @@ from appraisals.settings import Settings
 from appraisals.wiring import build_store
 from commands import messages as m
 from commands.service import CommandService
-from commands.states import CYCLE, OBJECTIVE, REVIEW, STAFF, TRUST, Kind, load
+from commands.states import (
+    CPD,
+    CYCLE,
+    EVIDENCE,
+    FRAMEWORK,
+    OBJECTIVE,
+    OBSERVATION,
+    PAY,
+    REVIEW,
+    STAFF,
+    TRUST,
+    Kind,
+    load,
+)
 from commands.store import EventStoreApp
 from events.base import registered_topics
 from events.codec import record_hash
@@ -40,6 +53,12 @@ KIND_BY_FIRST_TOPIC: dict[str, Kind[Any]] = {
     "appraisals/CycleScheduled": CYCLE,
     "appraisals/ReviewStarted": REVIEW,
     "appraisals/ObjectiveDrafted": OBJECTIVE,
+    "appraisals/CpdPlanned": CPD,
+    "appraisals/EvidenceFileAttached": EVIDENCE,
+    "appraisals/EvidenceLinkAttached": EVIDENCE,
+    "appraisals/ObservationRecorded": OBSERVATION,
+    "appraisals/PayRecommendationMade": PAY,
+    "appraisals/ObjectiveTemplatePublished": FRAMEWORK,
 }
 
 

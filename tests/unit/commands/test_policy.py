@@ -12,6 +12,7 @@ from uuid import UUID
 import pytest
 
 from aggregates.errors import Forbidden, NotFound
+from commands import development_messages as d
 from commands import messages as m
 from commands.handlers import COMMAND_HANDLERS
 from commands.policy import POLICIES, Scope, authorise, decide
@@ -44,6 +45,7 @@ ACTORS: dict[str, Principal] = {
     "platform admin": Principal(UUID(int=10), Role.ADMIN),
     "auditor": Principal(UUID(int=11), Role.AUDITOR, trust_id=TRUST),
     "analyst": Principal(UUID(int=12), Role.ANALYST, trust_id=TRUST),
+    "pay committee": Principal(UUID(int=13), Role.PAY_COMMITTEE, trust_id=TRUST),
 }
 OUTSIDERS = {"other trust leader", "other trust admin"}
 READ_ONLY = {"auditor", "analyst"}
@@ -100,6 +102,21 @@ ALLOWED: dict[type[m.Command], set[str]] = {
     # A person's own preference (the scope's appraisee is whose it is), or an administrator.
     m.ChangeReminderPreference: {"appraisee", *ORGANISATION},
     m.ChaseReview: INDEPENDENT_LEADER,
+    d.PlanCpd: EITHER_PARTY | SCHOOL_MANAGEMENT,
+    d.CompleteCpd: EITHER_PARTY | SCHOOL_MANAGEMENT,
+    d.ReflectOnCpd: APPRAISEE,
+    d.CancelCpd: EITHER_PARTY | SCHOOL_MANAGEMENT,
+    d.AttachEvidenceFile: EITHER_PARTY,
+    d.AttachEvidenceLink: EITHER_PARTY,
+    d.RemoveEvidence: EITHER_PARTY,
+    d.RecordObservation: APPRAISER | SCHOOL_MANAGEMENT,
+    d.CommentOnObservation: APPRAISEE,
+    d.RecommendPay: APPRAISER | {"school leader"},
+    d.RecordPayDecision: {"pay committee"},
+    d.PublishObjectiveTemplate: TRUST_MANAGEMENT,
+    d.RetireObjectiveTemplate: TRUST_MANAGEMENT,
+    d.PublishRatingScale: TRUST_MANAGEMENT,
+    d.SetObservationPolicy: TRUST_MANAGEMENT,
 }
 
 MATRIX = [(command, actor) for command in ALLOWED for actor in ACTORS]
@@ -116,7 +133,8 @@ def scope_for(command_type: type[m.Command]) -> Scope:
 
 
 def test_every_command_has_a_policy_and_a_handler() -> None:
-    commands = {c for c in m.Command.__subclasses__() if c.__module__ == m.__name__}
+    modules = {m.__name__, d.__name__}
+    commands = {c for c in m.Command.__subclasses__() if c.__module__ in modules}
     assert set(POLICIES) == commands == set(COMMAND_HANDLERS) == set(ALLOWED)
 
 

@@ -84,6 +84,21 @@ STABLE_TOPICS = {
     "ReminderPolicyChanged",
     "ReminderPreferenceChanged",
     "ReviewChased",
+    "CpdPlanned",
+    "CpdCompleted",
+    "CpdReflected",
+    "CpdCancelled",
+    "EvidenceFileAttached",
+    "EvidenceLinkAttached",
+    "EvidenceRemoved",
+    "ObservationRecorded",
+    "ObservationCommented",
+    "PayRecommendationMade",
+    "PayDecisionRecorded",
+    "ObjectiveTemplatePublished",
+    "ObjectiveTemplateRetired",
+    "RatingScalePublished",
+    "ObservationPolicySet",
 }
 
 
@@ -96,6 +111,11 @@ def event_classes() -> list[type[DomainEvent]]:
         events.staff,
         events.trust,
         events.reminders,
+        events.cpd,
+        events.evidence,
+        events.observation,
+        events.pay,
+        events.framework,
     ]
     return [
         cls
@@ -211,6 +231,10 @@ def sample(annotation: Any, n: int = 0) -> Any:
             return date(2026, 1, 1 + n)
         if annotation is int:
             return 3 + n
+        if annotation is float:
+            return 1.5 + n
+        if annotation is bool:
+            return True
         if annotation is str:
             return f"text {n}: ünïcode, “quotes” and emoji 📚"
     raise AssertionError(f"no sample for {annotation!r}")
