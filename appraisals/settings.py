@@ -4,12 +4,48 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal
 from urllib.parse import unquote, urlsplit
+from uuid import UUID
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/appraisals.db"
+
+
+class OidcProviderSettings(BaseModel):
+    """One trust's OpenID provider (Entra ID, Google Workspace, ...): see docs/sign-in.md."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # In the sign-in URL (/signin/<key>); letters, digits and dashes.
+    key: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+    trust_id: UUID
+    # Shown on the button: "Sign in with <label>".
+    label: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    issuer: Annotated[str, StringConstraints(min_length=8, max_length=500)]
+    client_id: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    client_secret: SecretStr
+    # Only people whose email is in one of these domains may sign in through it.
+    email_domains: list[Annotated[str, StringConstraints(to_lower=True, min_length=3)]] = Field(
+        min_length=1
+    )
+    # The ID token claim holding the email; Entra ID work accounts may need
+    # "preferred_username" (then set require_verified_email to false: see docs/sign-in.md).
+    email_claim: str = "email"
+    require_verified_email: bool = True
+    scopes: str = "openid email profile"
+    # Accept the provider's JWT access tokens for this audience on the API (optional).
+    api_audience: str | None = None
+
+    @field_validator("issuer")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        loopback = value.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]"))
+        if not value.startswith("https://") and not loopback:
+            raise ValueError("the issuer must be an https:// URL (http only on loopback)")
+        return value.rstrip("/")
 
 
 class Settings(BaseSettings):
@@ -20,6 +56,16 @@ class Settings(BaseSettings):
     redis_namespace: str = "appraisals"
     jwt_secret: SecretStr = SecretStr("dev-only-change-me-in-production-0123456789")
     jwt_issuer: str = "appraisal-ledger"
+    # "production" turns off the development sign-ins and marks cookies Secure.
+    env: Literal["development", "production"] = "development"
+    # The address people reach the service at (https://appraisals.example.org), for the
+    # redirect URI registered with the OpenID providers; unset: the request's own address.
+    public_url: str | None = None
+    # The trusts' OpenID providers, as JSON (a list of OidcProviderSettings).
+    oidc_providers: list[OidcProviderSettings] = Field(default_factory=list)
+    # Server-side sessions: ended after this long unused, and this long after sign-in.
+    session_idle_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    session_absolute_hours: int = Field(default=12, ge=1, le=24 * 30)
     jwt_ttl_minutes: int = 8 * 60
     # Pseudonymisation key for analysts' output (replay); set it in production.
     pseudonym_key: SecretStr = SecretStr("dev-only-pseudonym-key")

@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 
 import psycopg
 
+from api.identity.service import Identity, build_identity
 from appraisals.settings import Settings, eventsourcing_env
 from commands.service import CommandService, system_clock
 from commands.states import StateCache
@@ -39,6 +40,8 @@ class Container:
     commands: CommandService
     projections: Projections
     notifier: Notifier | None = None
+    # Sessions, personal tokens and the OpenID providers (api/identity).
+    identity: Identity | None = None
     on_start: list[Callable[[], None]] = field(default_factory=list)
     closers: list[Callable[[], None]] = field(default_factory=list)
 
@@ -99,6 +102,8 @@ def build(
         projections.ensure()
     service = CommandService(store, clock=clock, new_id=new_id, states=states)
     container = Container(settings, store, service, projections)
+    with schema_lock(settings):
+        container.identity = build_identity(settings, projections.db)
     if not run_projections:
         return container
     from replay.sealer import ChainSealer

@@ -13,7 +13,17 @@ from aggregates.errors import StaleVersion
 from commands.messages import Command
 from commands.policy import Scope, authorise
 from commands.principal import Principal
-from commands.states import CYCLE, OBJECTIVE, REVIEW, STAFF, TRUST, Kind, StateCache, load
+from commands.states import (
+    ACCESS,
+    CYCLE,
+    OBJECTIVE,
+    REVIEW,
+    STAFF,
+    TRUST,
+    Kind,
+    StateCache,
+    load,
+)
 from events.base import DomainEvent, Role
 
 S = TypeVar("S")
@@ -82,6 +92,7 @@ def review_scope(h: Handling, rv: review.Review) -> Scope:
 
 
 __all__ = [
+    "ACCESS",
     "CYCLE",
     "OBJECTIVE",
     "REVIEW",

@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from events.base import Role
 from events.values import (
     AppealOutcome,
     MeetingKind,
@@ -323,3 +324,21 @@ class CarryForwardObjective(Command):
     to_review_id: UUID
     due_date: date
     new_objective_id: UUID | None = None
+
+
+# Access ------------------------------------------------------------------------------------
+
+
+class GrantRole(Command):
+    """Give a person a role: trust-wide, or for the schools named (school leaders)."""
+
+    person_id: UUID
+    role: Role
+    school_ids: list[UUID] = Field(default_factory=list, max_length=100)
+    reason: Reason
+
+
+class RevokeRole(Command):
+    person_id: UUID
+    grant_id: UUID
+    reason: Reason

@@ -159,10 +159,14 @@ POLICIES: dict[type[m.Command], Rule] = {
     m.WithdrawObjective: appraiser,
     m.ReinstateObjective: appraiser,
     m.CarryForwardObjective: appraiser,
+    m.GrantRole: trust_admin,
+    m.RevokeRole: trust_admin,
 }
 
 
 def decide(principal: Principal, command: m.Command, scope: Scope) -> Decision:
+    if principal.read_only:
+        return deny("this token is read-only: it may read, never change anything")
     rule = POLICIES.get(type(command))
     if rule is None:
         return deny(f"no policy allows {type(command).__name__}")

@@ -25,10 +25,11 @@ from threading import Lock
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from aggregates import cycle, objective, review, staff, trust
+from aggregates import access, cycle, objective, review, staff, trust
 from aggregates.base import projector
 from aggregates.errors import NotFound
 from commands.store import EventStoreApp
+from events.access import RoleGranted
 from events.base import DomainEvent
 from events.codec import record_hash
 from events.cycle import CycleScheduled
@@ -53,6 +54,7 @@ STAFF: Kind[staff.StaffMember] = Kind("staff member", projector(staff.evolve))
 CYCLE: Kind[cycle.AppraisalCycle] = Kind("appraisal cycle", projector(cycle.evolve))
 REVIEW: Kind[review.Review] = Kind("review", projector(review.evolve))
 OBJECTIVE: Kind[objective.Objective] = Kind("objective", projector(objective.evolve))
+ACCESS: Kind[access.PersonAccess] = Kind("person's access", projector(access.evolve))
 
 
 # The event that creates each kind of aggregate, to cache what a command creates.
@@ -62,6 +64,7 @@ _CREATED_BY: dict[type[DomainEvent], Kind[Any]] = {
     CycleScheduled: CYCLE,
     ReviewStarted: REVIEW,
     ObjectiveDrafted: OBJECTIVE,
+    RoleGranted: ACCESS,
 }
 
 

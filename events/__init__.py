@@ -3,12 +3,13 @@
 Importing this package registers every event class under its stable topic.
 """
 
-from events import cycle, objective, review, staff, trust
+from events import access, cycle, objective, review, staff, trust
 from events.base import DomainEvent, Role, registered_topics, resolve, topic_of, upcast
 
 __all__ = [
     "DomainEvent",
     "Role",
+    "access",
     "cycle",
     "objective",
     "registered_topics",

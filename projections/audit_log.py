@@ -55,7 +55,7 @@ SCOPE = Table(
 )
 # The events that tell an aggregate's trust: their own id, a trust_id field, or their review's.
 _TRUST_IS_ORIGINATOR = "TrustRegistered"
-_TRUST_IN_DATA = ("StaffRegistered", "CycleScheduled", "ReviewStarted")
+_TRUST_IN_DATA = ("StaffRegistered", "CycleScheduled", "ReviewStarted", "RoleGranted")
 _TRUST_OF_REVIEW = "ObjectiveDrafted"
 
 _SUMMARIES = {
@@ -97,6 +97,8 @@ _SUMMARIES = {
     "ObjectiveWithdrawn": "Objective withdrawn: {reason}",
     "ObjectiveReinstated": "Objective reinstated: {reason}",
     "ObjectiveCarriedForward": "Objective carried forward to {to_objective_id}",
+    "RoleGranted": "Role {role} granted to {person_id}: {reason}",
+    "RoleRevoked": "Role {role} revoked from {person_id}: {reason}",
 }
 _AGGREGATE_TYPES = {
     "events.trust": "trust",
@@ -104,6 +106,7 @@ _AGGREGATE_TYPES = {
     "events.cycle": "appraisal_cycle",
     "events.review": "review",
     "events.objective": "objective",
+    "events.access": "person_access",
 }
 _SUMMARY_LENGTH = 300
 

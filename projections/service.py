@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 def all_projections() -> list[Projection]:
     """Every read model of DESIGN.md section 5."""
+    from projections.access import Access
     from projections.audit_log import AuditLog
     from projections.event_index import EventIndex
     from projections.objective_current import ObjectiveCurrent
@@ -36,6 +37,7 @@ def all_projections() -> list[Projection]:
         TrustCycleSummary(),
         AuditLog(),
         EventIndex(),
+        Access(),
     ]
 
 

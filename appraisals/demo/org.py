@@ -20,6 +20,7 @@ from appraisals.demo.plan import OrgPlan, Person, PriorityPlan
 from appraisals.demo.staging import Staging, Timed, event_time
 from commands import messages as m
 from commands.principal import Principal
+from events.base import Role
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +98,21 @@ def run_org(plan: OrgPlan) -> OrgRun:
                 staff_id=p.id, line_manager_id=p.appraiser.id, reason=reason
             )
             run(change, admin)
+    # Roles beyond their own reviews are facts in the log, granted by the trust's admin.
+    for p in [plan.ceo, *plan.directors]:
+        run(m.GrantRole(person_id=p.id, role=Role.TRUST_LEADER, reason=texts.LEADER_GRANT), admin)
+    for h in heads:
+        grant = m.GrantRole(
+            person_id=h.id,
+            role=Role.SCHOOL_LEADER,
+            school_ids=[h.school.id],
+            reason=texts.HEAD_GRANT,
+        )
+        run(grant, admin)
+    run(
+        m.GrantRole(person_id=plan.directors[0].id, role=Role.ADMIN, reason=texts.ADMIN_GRANT),
+        admin,
+    )
     when(tl.priorities_added)
     for priority in plan.priorities:
         if priority.in_a:

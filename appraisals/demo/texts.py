@@ -820,3 +820,8 @@ POLICY_CHANGE_REASON = (
 CYCLE_REOPEN_REASON = (
     "Reopened to complete moderation of the reviews signed in the last week of term."
 )
+
+# Role grants: why the trust's administrator gave each leader their access.
+LEADER_GRANT = "Member of the trust's executive team: sees every school's appraisals."
+HEAD_GRANT = "Headteacher of the school: leads its appraisal cycle."
+ADMIN_GRANT = "Manages the trust's staff records and who has access to what."

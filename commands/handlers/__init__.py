@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from commands import messages as m
-from commands.handlers import objectives, organisation, reviews
+from commands.handlers import access, objectives, organisation, reviews
 from commands.handling import Handling, Outcome
 
 Handler = Callable[[Any, Handling], Outcome]
@@ -48,4 +48,6 @@ COMMAND_HANDLERS: dict[type[m.Command], Handler] = {
     m.WithdrawObjective: objectives.withdraw_objective,
     m.ReinstateObjective: objectives.reinstate_objective,
     m.CarryForwardObjective: objectives.carry_forward,
+    m.GrantRole: access.grant_role,
+    m.RevokeRole: access.revoke_role,
 }
