@@ -8,7 +8,19 @@ from contextlib import asynccontextmanager
 import anyio.to_thread
 from fastapi import FastAPI
 
-from api import audit, cycles, health, objectives, problems, reviews, schools, staff, trusts
+from api import (
+    access,
+    audit,
+    cycles,
+    health,
+    me,
+    objectives,
+    problems,
+    reviews,
+    schools,
+    staff,
+    trusts,
+)
 from api.observability import Metrics, RequestMiddleware, configure_logging
 from appraisals.settings import Settings
 from appraisals.wiring import Container, build
@@ -56,7 +68,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.add_middleware(RequestMiddleware, metrics=app.state.metrics)
     problems.install(app)
     app.include_router(health.router)
-    for resource in (trusts, schools, staff, cycles, reviews, objectives, audit):
+    for resource in (trusts, schools, staff, cycles, reviews, objectives, audit, access, me):
         app.include_router(resource.router)
     install_dashboard(app)
     return app

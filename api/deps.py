@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import jwt
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import InvalidToken, verify_token
+from api.identity.oidc import SignInFailed
+from api.identity.principals import from_personal_token, from_provider_token
+from api.identity.service import Identity
+from api.identity.tokens import looks_like_personal_token
 from api.problems import PreconditionFailed, Unauthenticated
 from appraisals.wiring import Container
 from commands.principal import Principal
 from commands.service import CommandService
 
-bearer = HTTPBearer(auto_error=False, description="JWT from `appraisals token`")
+bearer = HTTPBearer(
+    auto_error=False,
+    description="A personal API token (`apl_...`), a trust provider's access token, or (in"
+    " development) a JWT from `appraisals token`",
+)
 
 
 def get_container(request: Request) -> Container:
@@ -27,17 +36,46 @@ def get_principal(
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("send a bearer token in the Authorization header")
-    settings = get_container(request).settings
-    try:
-        principal = verify_token(
-            credentials.credentials,
-            secret=settings.jwt_secret.get_secret_value(),
-            issuer=settings.jwt_issuer,
-        )
-    except InvalidToken as e:
-        raise Unauthenticated(str(e)) from e
+    container = get_container(request)
+    settings = container.settings
+    token = credentials.credentials
+    identity = container.identity
+    if identity is not None and looks_like_personal_token(token):
+        found, why = from_personal_token(identity, container.commands.states, token)
+        if found is None:
+            raise Unauthenticated(why)
+        principal = found
+    elif identity is not None and (issuer := _provider_issuer(identity, token)) is not None:
+        try:
+            principal = from_provider_token(
+                identity, container.commands.states, container.projections.db, token, issuer
+            )
+        except SignInFailed as e:
+            raise Unauthenticated(e.reason) from e
+    else:
+        try:
+            principal = verify_token(
+                token,
+                secret=settings.jwt_secret.get_secret_value(),
+                issuer=settings.jwt_issuer,
+            )
+        except InvalidToken as e:
+            raise Unauthenticated(str(e)) from e
     request.state.principal = principal
     return principal
+
+
+def _provider_issuer(identity: Identity, token: str) -> str | None:
+    """The issuer of a JWT from one of the trusts' providers (signature checked later)."""
+    if not any(c.provider.api_audience for c in identity.providers.values()):
+        return None
+    try:
+        issuer = jwt.decode(token, options={"verify_signature": False}).get("iss")
+    except jwt.PyJWTError:
+        return None
+    if isinstance(issuer, str) and identity.provider_for_issuer(issuer) is not None:
+        return issuer
+    return None
 
 
 def get_commands(request: Request) -> CommandService:

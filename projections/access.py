@@ -237,3 +237,9 @@ def people(db: Database, ids: list[UUID]) -> list[PersonView]:
     marks = ", ".join("?" for _ in ids)
     rows = select(db, PEOPLE, f"person_id IN ({marks})", [("id", i) for i in ids])
     return as_model(PersonView, rows)
+
+
+def grants_held(db: Database, limit: int = 30) -> list[GrantView]:
+    """Grants in force in any trust (the development sign-in lists their holders)."""
+    rows = select(db, GRANTS, "revoked_at IS NULL", (), f"ORDER BY granted_at LIMIT {limit}")
+    return as_model(GrantView, rows)

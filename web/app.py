@@ -6,13 +6,16 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from web import forms, pages
+from web import access, account, forms, pages, signin
 from web.render import HERE, PageNotFound, page
 from web.session import CrossSiteRequest, SignInRequired
 
 
 def install(app: FastAPI) -> None:
+    app.include_router(signin.router)
     app.include_router(pages.router)
+    app.include_router(account.router)
+    app.include_router(access.router)
     app.include_router(forms.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 

@@ -7,13 +7,12 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from api.audit import VERIFIERS
 from api.audit import verify_log as verify_audit_log
-from api.auth import InvalidToken
 from api.deps import get_container
 from commands.principal import Principal
 from events.base import Role
@@ -22,13 +21,7 @@ from projections.summary_views import SchoolCycleSummaryView
 from web import charts, features, reads
 from web.forms import review_forms
 from web.render import PageNotFound, caught_up, page
-from web.session import (
-    COOKIE,
-    SignInRequired,
-    check_same_origin,
-    current_principal,
-    principal_from_token,
-)
+from web.session import check_same_origin, current_principal
 
 router = APIRouter(include_in_schema=False)
 
@@ -43,48 +36,6 @@ def read_db(request: Request) -> Database:
 
 
 Db = Annotated[Database, Depends(read_db)]
-
-
-@router.get("/", response_class=HTMLResponse)
-def sign_in_page(request: Request) -> Response:
-    try:
-        principal: Principal | None = current_principal(request)
-    except SignInRequired:
-        principal = None
-    if principal is not None:
-        return RedirectResponse("/home", status_code=303)
-    return page(request, "sign_in.html", None)
-
-
-@router.post("/session", response_class=HTMLResponse)
-def sign_in(request: Request, token: Annotated[str, Form()] = "") -> Response:
-    check_same_origin(request)
-    token = token.strip()
-    try:
-        principal = principal_from_token(request, token)
-    except InvalidToken as e:
-        return page(request, "sign_in.html", None, error=str(e), status_code=422)
-    response = RedirectResponse("/home", status_code=303)
-    settings = get_container(request).settings
-    response.set_cookie(
-        COOKIE,
-        token,
-        max_age=settings.jwt_ttl_minutes * 60,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        path="/",
-    )
-    del principal  # verified above; the cookie keeps the token itself
-    return response
-
-
-@router.post("/session/end")
-def sign_out(request: Request) -> Response:
-    check_same_origin(request)
-    response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
-    return response
 
 
 @router.get("/home", response_class=HTMLResponse)

@@ -113,6 +113,8 @@ def run_org(plan: OrgPlan) -> OrgRun:
         m.GrantRole(person_id=plan.directors[0].id, role=Role.ADMIN, reason=texts.ADMIN_GRANT),
         admin,
     )
+    analyst = m.GrantRole(person_id=plan.ceo.id, role=Role.ANALYST, reason=texts.ANALYST_GRANT)
+    analyst_grant = staging.execute(analyst, admin).created_id
     when(tl.priorities_added)
     for priority in plan.priorities:
         if priority.in_a:
@@ -133,6 +135,9 @@ def run_org(plan: OrgPlan) -> OrgRun:
         run(rename, admin)
         school.name = new_name
     when(tl.b_scheduled)
+    assert analyst_grant is not None
+    revoke = m.RevokeRole(person_id=plan.ceo.id, grant_id=analyst_grant, reason=texts.ANALYST_END)
+    run(revoke, admin)
     cycle_b = run(tl.b.schedule(plan.trust_id), ceo)
     when(tl.b_policy_changed)
     run(

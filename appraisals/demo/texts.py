@@ -825,3 +825,5 @@ CYCLE_REOPEN_REASON = (
 LEADER_GRANT = "Member of the trust's executive team: sees every school's appraisals."
 HEAD_GRANT = "Headteacher of the school: leads its appraisal cycle."
 ADMIN_GRANT = "Manages the trust's staff records and who has access to what."
+ANALYST_GRANT = "Board review of last year's appraisal data, for the spring meeting."
+ANALYST_END = "The board's review of the data is finished."

@@ -19,7 +19,7 @@ from appraisals.settings import Settings
 from appraisals.wiring import build_store
 from commands import messages as m
 from commands.service import CommandService
-from commands.states import CYCLE, OBJECTIVE, REVIEW, STAFF, TRUST, Kind, load
+from commands.states import ACCESS, CYCLE, OBJECTIVE, REVIEW, STAFF, TRUST, Kind, load
 from commands.store import EventStoreApp
 from events.base import registered_topics
 from events.codec import record_hash
@@ -40,6 +40,7 @@ KIND_BY_FIRST_TOPIC: dict[str, Kind[Any]] = {
     "appraisals/CycleScheduled": CYCLE,
     "appraisals/ReviewStarted": REVIEW,
     "appraisals/ObjectiveDrafted": OBJECTIVE,
+    "appraisals/RoleGranted": ACCESS,
 }
 
 

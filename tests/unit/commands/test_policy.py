@@ -94,6 +94,8 @@ ALLOWED: dict[type[m.Command], set[str]] = {
     m.WithdrawObjective: APPRAISER,
     m.ReinstateObjective: APPRAISER,
     m.CarryForwardObjective: APPRAISER,
+    m.GrantRole: ORGANISATION,
+    m.RevokeRole: ORGANISATION,
 }
 
 MATRIX = [(command, actor) for command in ALLOWED for actor in ACTORS]
