@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck demo clean bench chromium
+.PHONY: run test lint typecheck demo clean bench chromium oidc-provider
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,17 @@ typecheck: $(STAMP)
 chromium:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
-test: lint typecheck chromium
+# The sign-in tests run a real OpenID Provider (panva/oidc-provider, pinned in
+# tests/oidc/package-lock.json) with the machine's Node.js.
+OIDC := tests/oidc
+$(OIDC)/node_modules/.installed: $(OIDC)/package.json $(OIDC)/package-lock.json
+	command -v npm >/dev/null || (apt-get update && apt-get install -y nodejs npm)
+	cd $(OIDC) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+oidc-provider: $(OIDC)/node_modules/.installed
+
+test: lint typecheck chromium oidc-provider
 	$(BIN)/pytest
 
 bench: $(STAMP)
