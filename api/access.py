@@ -14,13 +14,14 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel
 
-from aggregates.errors import NotFound
+from aggregates.errors import Forbidden, NotFound
 from api.commanding import CommandRoute, add_routes
 from api.deps import AppContainer, CurrentPrincipal
 from api.reading import MinPosition, ReadDb, fresh
 from api.schemas import PROBLEM_RESPONSES
 from commands import messages as m
 from commands.read_policy import may_read_audit_log
+from commands.states import STAFF, TRUST
 from events.base import Role
 from projections import access as access_model
 
@@ -108,8 +109,6 @@ def describe(
 
 
 def school_names(container: AppContainer, trust_id: UUID) -> dict[UUID, str]:
-    from commands.states import TRUST
-
     try:
         trust = container.commands.states.get(TRUST, trust_id, max_age=60.0)
     except NotFound:
@@ -179,18 +178,15 @@ class Ended(BaseModel):
     responses=PROBLEM_RESPONSES,
 )
 def end_person_sessions(
-    person_id: UUID, principal: CurrentPrincipal, container: AppContainer, db: ReadDb
+    person_id: UUID, principal: CurrentPrincipal, container: AppContainer
 ) -> Ended:
-    person = access_model.person(db, person_id)
-    if (
-        person is None
-        or not principal.in_trust(person.trust_id)
-        or principal.role is not Role.ADMIN
-    ):
+    try:
+        person = container.commands.states.get(STAFF, person_id, max_age=60.0)
+    except NotFound:
+        raise NotFound("there is no such person visible to you") from None
+    if not principal.in_trust(person.trust_id) or principal.role is not Role.ADMIN:
         raise NotFound("there is no such person visible to you")
     if principal.read_only:
-        from aggregates.errors import Forbidden
-
         raise Forbidden("this token is read-only: it may read, never change anything")
     assert container.identity is not None
     return Ended(ended=container.identity.sessions.end_all(person_id))

@@ -10,12 +10,13 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field, StringConstraints
 
 from aggregates.errors import Forbidden, NotFound
+from aggregates.staff import StaffMember
 from api.deps import AppContainer, CurrentPrincipal
 from api.identity.sessions import Session
 from api.identity.tokens import PersonalToken, TokenScope
 from api.schemas import PROBLEM_RESPONSES
 from commands.principal import Principal
-from projections import access as access_model
+from commands.states import STAFF
 
 router = APIRouter(prefix="/v1/me", tags=["me"])
 
@@ -87,8 +88,13 @@ def token_out(t: PersonalToken) -> TokenOut:
     )
 
 
-def _person(container: AppContainer, principal: Principal) -> access_model.PersonView:
-    person = access_model.person(container.projections.db, principal.id)
+def _person(container: AppContainer, principal: Principal) -> StaffMember:
+    """The person signed in (read from the log, so a person registered a moment ago is
+    found); a principal that is not a person of the trust has no sessions or tokens."""
+    try:
+        person = container.commands.states.get(STAFF, principal.id, max_age=60.0)
+    except NotFound:
+        person = None
     if person is None or principal.trust_id != person.trust_id:
         raise NotFound("sessions and personal tokens belong to people of a trust's directory")
     return person
@@ -96,7 +102,12 @@ def _person(container: AppContainer, principal: Principal) -> access_model.Perso
 
 @router.get("", summary="Who you are signed in as", responses=PROBLEM_RESPONSES)
 def me(principal: CurrentPrincipal, container: AppContainer) -> Me:
-    person = access_model.person(container.projections.db, principal.id)
+    try:
+        person: StaffMember | None = container.commands.states.get(
+            STAFF, principal.id, max_age=60.0
+        )
+    except NotFound:
+        person = None
     return Me(
         id=principal.id,
         name=person.name if person else None,
@@ -111,7 +122,7 @@ def me(principal: CurrentPrincipal, container: AppContainer) -> Me:
 def my_sessions(principal: CurrentPrincipal, container: AppContainer) -> list[SessionOut]:
     person = _person(container, principal)
     assert container.identity is not None
-    return [session_out(s) for s in container.identity.sessions.of_person(person.person_id)]
+    return [session_out(s) for s in container.identity.sessions.of_person(person.id)]
 
 
 @router.post(
@@ -120,14 +131,14 @@ def my_sessions(principal: CurrentPrincipal, container: AppContainer) -> list[Se
 def end_my_sessions(principal: CurrentPrincipal, container: AppContainer) -> Ended:
     person = _person(container, principal)
     assert container.identity is not None
-    return Ended(ended=container.identity.sessions.end_all(person.person_id))
+    return Ended(ended=container.identity.sessions.end_all(person.id))
 
 
 @router.get("/tokens", summary="Your personal API tokens", responses=PROBLEM_RESPONSES)
 def my_tokens(principal: CurrentPrincipal, container: AppContainer) -> list[TokenOut]:
     person = _person(container, principal)
     assert container.identity is not None
-    return [token_out(t) for t in container.identity.tokens.of_person(person.person_id)]
+    return [token_out(t) for t in container.identity.tokens.of_person(person.id)]
 
 
 @router.post(
@@ -144,7 +155,7 @@ def create_token(
         raise Forbidden("a read-only token cannot create tokens")
     assert container.identity is not None
     secret, token = container.identity.tokens.create(
-        person_id=person.person_id,
+        person_id=person.id,
         trust_id=person.trust_id,
         name=body.name,
         scope=body.scope,
@@ -162,6 +173,6 @@ def revoke_token(token_id: UUID, principal: CurrentPrincipal, container: AppCont
     person = _person(container, principal)
     assert container.identity is not None
     tokens = container.identity.tokens
-    if not tokens.revoke(person.person_id, token_id):
+    if not tokens.revoke(person.id, token_id):
         raise NotFound("you have no such token in use")
-    return next(token_out(t) for t in tokens.of_person(person.person_id) if t.id == token_id)
+    return next(token_out(t) for t in tokens.of_person(person.id) if t.id == token_id)

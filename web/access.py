@@ -12,12 +12,13 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from aggregates.errors import DomainError
+from aggregates.errors import DomainError, NotFound
 from api.access import describe, school_names
 from api.deps import get_container
 from commands import messages as m
 from commands.principal import Principal
 from commands.read_policy import may_read_audit_log
+from commands.states import STAFF
 from events.base import Role
 from projections import access as access_model
 from web.render import PageNotFound, caught_up, page
@@ -152,8 +153,11 @@ def end_sessions(request: Request, principal: SignedIn, person_id: UUID) -> Resp
     """An administrator ends every session of a person of their trust."""
     check_same_origin(request)
     _admin(principal)
-    person = access_model.person(get_container(request).projections.db, person_id)
-    if person is None or person.trust_id != principal.trust_id:
+    try:
+        person = get_container(request).commands.states.get(STAFF, person_id, max_age=60.0)
+    except NotFound:
+        raise PageNotFound from None
+    if person.trust_id != principal.trust_id:
         raise PageNotFound
     ended = identity_of(request).sessions.end_all(person_id)
     return RedirectResponse(f"/access?ended={ended}", status_code=303)
