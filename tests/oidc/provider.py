@@ -54,11 +54,12 @@ def running_provider(
     accounts: dict[str, dict[str, Any]],
     *,
     id_token_ttl: int = 3600,
+    port: int | None = None,
 ) -> Iterator[Provider]:
     node = shutil.which("node")
     if node is None or not (HERE / "node_modules" / "oidc-provider").exists():
         pytest.fail("the test OpenID Provider needs Node.js and `npm ci` in tests/oidc (make test)")
-    port = free_port()
+    port = port or free_port()
     config = tmp / f"oidc-provider-{port}.json"
     config.write_text(
         json.dumps(
