@@ -50,7 +50,8 @@ def revoke_role(cmd: m.RevokeRole, h: Handling) -> Outcome:
     if current is None:
         person = h.load(STAFF, cmd.person_id)
         h.authorise(cmd, Scope(trust_id=person.trust_id))
-        raise NotFound("this person holds no granted role")
+        require(False, "grant-in-force", f"{person.name} holds no granted role")
+        raise AssertionError("unreachable")
     h.authorise(cmd, Scope(trust_id=current.trust_id))
     return Outcome(
         current.id, access.revoke_role(current, grant_id=cmd.grant_id, reason=cmd.reason, ctx=h.ctx)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api import cycles, objectives, reviews, staff, trusts
+from api import access, cycles, objectives, reviews, staff, trusts
 from api.auth import mint_token
 from api.commanding import CommandRoute
 from appraisals.wiring import Container
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.integration
 
 ALL_ROUTES: list[tuple[str, CommandRoute]] = [
     (module.router.prefix, route)
-    for module in (trusts, staff, cycles, reviews, objectives)
+    for module in (trusts, staff, cycles, reviews, objectives, access)
     for route in module.ROUTES
 ]
 
@@ -60,6 +60,8 @@ def _ids(container: Container, org: Org) -> dict[str, str]:
         "appraisee_id": str(org.appraisee_id),
         "appraiser_id": str(org.appraiser_id),
         "objective_id": objective_id.hex,
+        "person_id": str(org.appraisee_id),
+        "grant_id": str(uuid.uuid4()),
     }
 
 

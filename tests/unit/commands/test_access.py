@@ -10,7 +10,7 @@ from uuid import uuid4
 import pytest
 from pydantic import ValidationError
 
-from aggregates.errors import Forbidden, NotFound, RuleBroken
+from aggregates.errors import Forbidden, RuleBroken
 from commands import messages as m
 from commands.access import standing
 from commands.service import CommandService
@@ -124,13 +124,14 @@ def test_a_school_leader_is_granted_only_schools_of_the_trust(
     assert error.rule == "school-in-trust"
 
 
-def test_revoking_from_someone_with_no_grant_is_not_found(
+def test_revoking_from_someone_with_no_grant_breaks_the_grant_in_force_rule(
     service: CommandService, event_store: EventStoreApp, org: Org
 ) -> None:
     command = m.RevokeRole(person_id=org.appraisee_id, grant_id=uuid4(), reason="Tidy up")
-    rejected_and_nothing_recorded(
-        event_store, NotFound, lambda: service.execute(command, org.admin)
+    error = rejected_and_nothing_recorded(
+        event_store, RuleBroken, lambda: service.execute(command, org.admin)
     )
+    assert error.rule == "grant-in-force"
 
 
 def test_staff_is_not_a_role_to_grant_and_an_unknown_role_is_invalid_input(
