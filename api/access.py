@@ -85,7 +85,10 @@ def describe(
     def named(pid: UUID | None, role: str | None) -> str | None:
         if pid is None:
             return None
-        return people.get(pid) or f"a {(role or 'service').replace('_', ' ')} account"
+        if pid in people:
+            return people[pid]
+        kind = (role or "service").replace("_", " ")
+        return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} account"
 
     return [
         GrantOut(

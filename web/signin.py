@@ -95,13 +95,11 @@ def demo_people(request: Request) -> list[tuple[str, str, access_model.PersonVie
         picks.append(("appraiser", r["appraiser_id"]))
         picks.append(("member of staff", r["appraisee_id"]))
     found = {p.person_id: p for p in access_model.people(db, [pid for _, pid in picks])}
-    seen: set[UUID] = set()
-    out = []
+    labels: dict[UUID, list[str]] = {}
     for label, pid in picks:
-        if pid in found and pid not in seen:
-            seen.add(pid)
-            out.append((label, str(pid), found[pid]))
-    return out
+        if pid in found and label not in labels.setdefault(pid, []):
+            labels[pid].append(label)
+    return [(", ".join(held), str(pid), found[pid]) for pid, held in labels.items()]
 
 
 @router.get("/", response_class=HTMLResponse)
