@@ -1,29 +1,56 @@
-# The two commands of the README: `make run` and `make test`.
+# The two commands of the README: `make run` and `make test` (plus `make lock` after editing
+# the dependencies in pyproject.toml). Every install comes from the lock: uv.lock, exported
+# to hashed requirement files that plain pip installs (requirements/*.txt).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+PIP := $(BIN)/pip install -q --require-hashes --no-deps
+RUNTIME := $(VENV)/.runtime-installed
+TESTSET := $(VENV)/.test-installed
+EXPORT := export --frozen --no-header --no-emit-project --no-dev --format requirements-txt
 
-.PHONY: run test lint typecheck demo clean bench chromium oidc-provider
+.PHONY: run test lint typecheck lock lock-check demo clean bench chromium oidc-provider
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install -q -e '.[test]'
-	touch $(STAMP)
+# The runtime set only: what `make run`, the container image and the systemd units install.
+$(RUNTIME): $(BIN)/python requirements/build.txt requirements/runtime.txt pyproject.toml
+	$(PIP) -r requirements/build.txt -r requirements/runtime.txt
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
+	touch $(RUNTIME)
 
-run: $(STAMP)
+# The runtime set plus the test toolchain (pytest, mypy, ruff, Playwright, uv ...).
+$(TESTSET): $(RUNTIME) requirements/test.txt
+	$(PIP) -r requirements/test.txt
+	touch $(TESTSET)
+
+run: $(RUNTIME)
 	mkdir -p var
 	$(BIN)/appraisals serve --demo-if-empty --host 127.0.0.1 --port 8000
 
-lint: $(STAMP)
+# Refresh the lock after changing dependencies in pyproject.toml (add --upgrade to move every
+# pin to the newest allowed release), then re-export the hashed requirement files.
+lock: $(TESTSET)
+	$(BIN)/uv lock --python $(BIN)/python $(UV_LOCK_ARGS)
+	$(BIN)/uv $(EXPORT) -q -o requirements/runtime.txt
+	$(BIN)/uv $(EXPORT) -q --extra test -o requirements/test.txt
+
+# CI: the lock must match pyproject.toml, and the requirement files must match the lock.
+lock-check: $(TESTSET)
+	$(BIN)/uv lock --check --offline --python $(BIN)/python \
+		|| (echo "uv.lock does not match pyproject.toml: run make lock" && exit 1)
+	$(BIN)/uv $(EXPORT) -q | diff -q - requirements/runtime.txt >/dev/null \
+		|| (echo "requirements/runtime.txt is stale: run make lock" && exit 1)
+	$(BIN)/uv $(EXPORT) -q --extra test | diff -q - requirements/test.txt >/dev/null \
+		|| (echo "requirements/test.txt is stale: run make lock" && exit 1)
+
+lint: $(TESTSET)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-typecheck: $(STAMP)
+typecheck: $(TESTSET)
 	$(BIN)/mypy
 
 # The dashboard's browser tests drive Debian's Chromium (tests/browser).
@@ -40,10 +67,10 @@ $(OIDC)/node_modules/.installed: $(OIDC)/package.json $(OIDC)/package-lock.json
 
 oidc-provider: $(OIDC)/node_modules/.installed
 
-test: lint typecheck chromium oidc-provider
+test: lock-check lint typecheck chromium oidc-provider
 	$(BIN)/pytest
 
-bench: $(STAMP)
+bench: $(TESTSET)
 	$(BIN)/python benchmarks/write_path.py
 
 clean:

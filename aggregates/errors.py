@@ -36,6 +36,16 @@ class Conflict(DomainError):
     kind = "conflict"
 
 
+class AlreadyExists(Conflict):
+    """The thing to be created exists already (``existing_id`` names it)."""
+
+    kind = "already-exists"
+
+    def __init__(self, message: str, *, existing_id: object) -> None:
+        super().__init__(message)
+        self.existing_id = existing_id
+
+
 class StaleVersion(Conflict):
     """The caller's expected version is not the current one."""
 

@@ -30,6 +30,7 @@ from events.objective import (
     ObjectiveWithdrawn,
     ProgressRecorded,
 )
+from events.standards import unknown_standards
 from events.values import FieldChange, FieldValue, ObjectiveOutcome, Signatory
 
 MAX_TITLE = 200
@@ -69,6 +70,8 @@ class Objective:
     content: ObjectiveContent
     status: ObjectiveStatus = ObjectiveStatus.DRAFT
     agreed_by: frozenset[Signatory] = frozenset()
+    # Set by the appraiser without agreement; like agreement, revising or reinstating clears it.
+    set_without_agreement: bool = False
     disagreement: str | None = None
     progress: int = 0
     outcome: ObjectiveOutcome | None = None
@@ -120,6 +123,13 @@ def _check_content(content: ObjectiveContent, cycle: AppraisalCycle) -> None:
         bool(content.success_criteria) and all(c.strip() for c in content.success_criteria),
         "success-criteria-required",
         "an objective needs at least one success criterion, none blank",
+    )
+    unknown = unknown_standards(content.standards, cycle.policy.support_frameworks)
+    require(
+        not unknown,
+        "standard-known",
+        f"not a Teachers' or Headteachers' Standard, nor in this trust's support-staff "
+        f"frameworks: {', '.join(unknown)}",
     )
     require(
         cycle.dates.start_date <= content.due_date <= cycle.dates.end_date,
@@ -335,6 +345,7 @@ def evolve(state: Objective | None, event: DomainEvent) -> Objective:
                 content=replace(s.content, **updates),
                 status=ObjectiveStatus.DRAFT if s.status in IN_FORCE else s.status,
                 agreed_by=frozenset(),
+                set_without_agreement=False,
                 disagreement=None,
             )
         case ObjectiveAgreed():
@@ -342,7 +353,9 @@ def evolve(state: Objective | None, event: DomainEvent) -> Objective:
             both = agreed == frozenset(Signatory)
             return replace(s, agreed_by=agreed, status=ObjectiveStatus.AGREED if both else s.status)
         case ObjectiveSetWithoutAgreement():
-            return replace(s, status=ObjectiveStatus.SET_WITHOUT_AGREEMENT)
+            return replace(
+                s, status=ObjectiveStatus.SET_WITHOUT_AGREEMENT, set_without_agreement=True
+            )
         case DisagreementRecorded():
             return replace(s, disagreement=event.statement)
         case ProgressRecorded():
@@ -352,7 +365,13 @@ def evolve(state: Objective | None, event: DomainEvent) -> Objective:
         case ObjectiveWithdrawn():
             return replace(s, status=ObjectiveStatus.WITHDRAWN)
         case ObjectiveReinstated():
-            return replace(s, status=ObjectiveStatus.DRAFT, agreed_by=frozenset(), outcome=None)
+            return replace(
+                s,
+                status=ObjectiveStatus.DRAFT,
+                agreed_by=frozenset(),
+                set_without_agreement=False,
+                outcome=None,
+            )
         case ObjectiveCarriedForward():
             return replace(s, carried_forward_to=event.to_objective_id)
     return s

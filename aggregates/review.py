@@ -35,6 +35,7 @@ from events.review import (
 from events.values import (
     AppealOutcome,
     MeetingKind,
+    MeetingWindowPolicy,
     ModerationOutcome,
     ObjectiveNote,
     OverallJudgement,
@@ -196,6 +197,8 @@ def record_meeting(
     held_on: date,
     notes: str,
     ctx: Context,
+    *,
+    outside_window_reason: str | None = None,
 ) -> list[DomainEvent]:
     require_open(cycle)
     require(
@@ -227,7 +230,46 @@ def record_meeting(
             "the end-of-year meeting cannot come before the mid-year review",
         )
     require_text(notes, "notes", rule="meeting-notes-required")
-    return [next_event(MeetingRecorded, review, ctx, kind=kind, held_on=held_on, notes=notes)]
+    opens, closes = meeting_window(cycle, kind)
+    reason = (outside_window_reason or "").strip() or None
+    if not opens <= held_on <= closes:
+        where = f"its window ({opens} to {closes})"
+        require(
+            cycle.policy.meetings_outside_window is not MeetingWindowPolicy.REFUSE,
+            "meeting-in-window",
+            f"the {kind.value.replace('_', '-')} meeting must fall within {where} under this "
+            "cycle's policy",
+        )
+        require(
+            reason is not None,
+            "meeting-window-reason",
+            f"the {kind.value.replace('_', '-')} meeting falls outside {where}: give the reason",
+        )
+    else:
+        reason = None  # inside its window nothing needs explaining
+    return [
+        next_event(
+            MeetingRecorded,
+            review,
+            ctx,
+            kind=kind,
+            held_on=held_on,
+            notes=notes,
+            outside_window_reason=reason,
+        )
+    ]
+
+
+def meeting_window(cycle: AppraisalCycle, kind: MeetingKind) -> tuple[date, date]:
+    """When a meeting of this kind is due: planning by the objective-setting deadline, the
+    mid-year review in its window, the end-of-year review after it and by its deadline."""
+    d = cycle.dates
+    match kind:
+        case MeetingKind.PLANNING:
+            return d.start_date, d.objective_setting_deadline
+        case MeetingKind.MID_YEAR:
+            return d.mid_year_window_start, d.mid_year_window_end
+    return d.mid_year_window_end + timedelta(days=1), d.end_year_deadline
 
 
 def submit_self_assessment(
@@ -248,8 +290,15 @@ def write_assessment(
     development_needs: tuple[str, ...],
     support: str,
     ctx: Context,
+    *,
+    objectives_in_force: int,
 ) -> list[DomainEvent]:
     require_open(cycle)
+    require(
+        objectives_in_force > 0,
+        "objectives-agreed",
+        "a review is assessed against its objectives: agree (or set) at least one first",
+    )
     require(
         review.report_open, "report-not-issued", "the report is issued: reopen the review first"
     )
@@ -313,6 +362,11 @@ def sign_off(
         "a report can be signed off only after it is issued",
     )
     require(by not in review.signed_by, "sign-once", f"the {by.value} has already signed")
+    require(
+        review.appeal is not AppealState.LODGED,
+        "no-open-appeal",
+        "an appeal against this report is pending: it is signed once the appeal is decided",
+    )
     return [next_event(SignedOff, review, ctx, by=by)]
 
 
@@ -363,6 +417,11 @@ def reopen_review(
     review: Review, cycle: AppraisalCycle, reason: str, ctx: Context
 ) -> list[DomainEvent]:
     require_open(cycle)
+    require(
+        not review.reopened,
+        "report-issued",
+        "the review is already reopened: its report is open again until it is reissued",
+    )
     require(review.report_current, "report-issued", "only a review with an issued report reopens")
     require(review.appeal is not AppealState.LODGED, "no-open-appeal", "decide the appeal first")
     require_text(reason, "reason", rule="reason-required")
@@ -414,17 +473,21 @@ def evolve(state: Review | None, event: DomainEvent) -> Review:
         case SignedOff():
             return replace(s, signed_by=s.signed_by | {event.by})
         case Moderated():
-            referred = event.outcome is ModerationOutcome.REFERRED_BACK
-            return replace(s, moderation=event.outcome, reopened=s.reopened or referred)
+            if event.outcome is ModerationOutcome.REFERRED_BACK:
+                return replace(_reopen(s), moderation=event.outcome)
+            return replace(s, moderation=event.outcome)
         case AppealLodged():
             return replace(s, appeal=AppealState.LODGED)
         case AppealDecided():
-            upheld = event.outcome is AppealOutcome.UPHELD
-            return replace(
-                s,
-                appeal=AppealState.UPHELD if upheld else AppealState.DISMISSED,
-                reopened=s.reopened or upheld,
-            )
+            if event.outcome is AppealOutcome.UPHELD:
+                return replace(_reopen(s), appeal=AppealState.UPHELD)
+            return replace(s, appeal=AppealState.DISMISSED)
         case ReviewReopened():
-            return replace(s, reopened=True)
+            return _reopen(s)
     return s
+
+
+def _reopen(s: Review) -> Review:
+    """Every way a review reopens (by hand, an upheld appeal, a referral back) does the same:
+    the report is open again and its signatures, comment and moderation no longer stand."""
+    return replace(s, reopened=True, signed_by=frozenset(), commented=False, moderation=None)

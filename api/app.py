@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 import anyio.to_thread
 from fastapi import FastAPI
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import (
     access,
@@ -15,6 +16,7 @@ from api import (
     health,
     me,
     objectives,
+    openapi,
     problems,
     reviews,
     schools,
@@ -61,11 +63,19 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        openapi_tags=openapi.TAGS,
+        generate_unique_id_function=openapi.operation_id,
     )
+    openapi.install(app)
     if container is not None:
         app.state.container = container
     app.state.metrics = Metrics()
     app.add_middleware(RequestMiddleware, metrics=app.state.metrics)
+    trusted = (container.settings if container else settings or Settings()).trusted_proxy_list
+    if trusted:
+        # Outermost: scheme and client address are the forwarded ones before anything reads
+        # them (the dashboard's same-origin check, the access log), but only from these peers.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted)
     problems.install(app)
     app.include_router(health.router)
     for resource in (trusts, schools, staff, cycles, reviews, objectives, audit, access, me):

@@ -25,6 +25,7 @@ from api.reading import (
 )
 from api.replaying import AsOfMoment
 from api.schemas import PROBLEM_RESPONSES
+from appraisals.audit_keys import public_keys, signing_key_path
 from commands.read_policy import ReadScope, may_read_audit_log, may_read_record
 from events.base import Role
 from projections import audit_log
@@ -32,6 +33,7 @@ from projections.audit_log import AuditEntry
 from replay.aggregates import ENVELOPE, AggregateAsOf, UnknownAggregate, fold, history
 from replay.aggregates import as_of as replay_as_of
 from replay.export import MEDIA_TYPES, Format, audit_export
+from replay.keys import ALGORITHM, SigningKey
 from replay.timeline import TimelineEntry, review_timeline
 from replay.verify import verify
 
@@ -196,6 +198,29 @@ class VerificationOut(BaseModel):
 VERIFIERS = frozenset({Role.AUDITOR, Role.ADMIN})
 
 
+class PublicKeyOut(BaseModel):
+    key_id: str = Field(description="Named by each checkpoint it signed (audit_checkpoints.key_id)")
+    algorithm: str = Field(description="Always Ed25519")
+    public_key_pem: str = Field(description="SubjectPublicKeyInfo, PEM")
+    current: bool = Field(description="Signs new checkpoints; the others are retired keys")
+
+
+@router.get(
+    "/keys",
+    summary="The public keys that verify the audit checkpoints (current and retired)",
+    description="Public: with these alone anyone can verify the log's checkpoints "
+    "(`appraisals audit verify --public-key FILE`) and no one can forge one.",
+)
+def list_audit_keys(container: AppContainer) -> list[PublicKeyOut]:
+    current = SigningKey.read(signing_key_path(container.settings)).key_id
+    return [
+        PublicKeyOut(
+            key_id=k.key_id, algorithm=ALGORITHM, public_key_pem=k.pem, current=k.key_id == current
+        )
+        for k in public_keys(container.settings)
+    ]
+
+
 @router.get(
     "/verify",
     summary="Verify the tamper-evident log: every aggregate's chain and the global chain",
@@ -203,8 +228,7 @@ VERIFIERS = frozenset({Role.AUDITOR, Role.ADMIN})
 def verify_log(container: AppContainer, db: ReadDb, principal: CurrentPrincipal) -> VerificationOut:
     if principal.role not in VERIFIERS:
         raise Forbidden("verifying the log is open to auditors and administrators")
-    key = container.settings.audit_key.get_secret_value().encode()
-    result = verify(db, key)
+    result = verify(db, public_keys(container.settings))
     first = result.first
     out = None
     if first is not None:

@@ -21,7 +21,11 @@ def healthz() -> dict[str, str]:
 MAX_READY_LAG = 10_000
 
 
-@router.get("/readyz", summary="Readiness: the store answers and read models are not far behind")
+@router.get(
+    "/readyz",
+    summary="Readiness: the store answers and read models are not far behind",
+    responses={503: {"description": "Not ready: the store is down or read models lag behind"}},
+)
 def readyz(container: AppContainer) -> JSONResponse:
     body: dict[str, Any] = {"status": "ok"}
     try:

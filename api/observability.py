@@ -7,7 +7,6 @@ request, and logs one JSON line per request with the principal when known.
 
 from __future__ import annotations
 
-import logging
 import time
 import uuid
 from typing import Any
@@ -58,17 +57,10 @@ class Metrics:
 
 
 def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(message)s")
-    structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.JSONRenderer(serializer=lambda o, **_: orjson.dumps(o).decode()),
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        cache_logger_on_first_use=True,
-    )
+    """The process's one JSON log format (appraisals/logs.py)."""
+    from appraisals.logs import configure_logging as configure
+
+    configure(level)
 
 
 access_log = structlog.get_logger("appraisals.access")
@@ -134,6 +126,7 @@ class RequestMiddleware:
         self.metrics.latency.labels(method, path).observe(elapsed)
         state: dict[str, Any] = scope.get("state") or {}
         principal = state.get("principal")
+        client = scope.get("client")
         access_log.info(
             "request",
             request_id=request_id,
@@ -142,6 +135,7 @@ class RequestMiddleware:
             route=path,
             status=status,
             ms=round(elapsed * 1000, 2),
+            client=client[0] if client else None,
             principal=str(principal.id) if principal else None,
             role=principal.role.value if principal else None,
         )

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aggregates.errors import (
+    AlreadyExists,
     Conflict,
     DomainError,
     Forbidden,
@@ -163,6 +164,17 @@ def domain_problem(exc: DomainError, request: Request | None = None) -> JSONResp
         )
     if isinstance(exc, IdempotencyKeyReused):
         return problem(422, exc.kind, "Idempotency key reused", exc.message, request)
+    if isinstance(exc, AlreadyExists):
+        existing = str(exc.existing_id)
+        return problem(
+            409,
+            "already-exists",
+            "Already exists",
+            exc.message,
+            request,
+            existing_id=existing,
+            existing=f"/v1/reviews/{existing}",
+        )
     if isinstance(exc, Conflict):
         return problem(409, "conflict", "Conflict", exc.message, request)
     return problem(400, exc.kind, "Bad request", exc.message, request)

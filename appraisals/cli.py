@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import logging
+import signal
 from datetime import timedelta
-from typing import TYPE_CHECKING, Annotated
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID, uuid4, uuid5
 
+import structlog
 import typer
 from rich.console import Console
 
@@ -21,40 +23,154 @@ if TYPE_CHECKING:
     from commands.store import EventStoreApp
     from projections.service import Projections
 
-app = typer.Typer(help="appraisal-ledger: event-sourced staff appraisal for school trusts.")
+log = structlog.get_logger("appraisals.cli")
+app = typer.Typer(
+    help="appraisal-ledger: event-sourced staff appraisal for school trusts.",
+    pretty_exceptions_enable=False,
+)
 console = Console()
+# Set by --debug: expected errors then show their traceback too.
+_debug = False
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"appraisals {version('appraisal-ledger')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks for errors (not just one line)")
+    ] = False,
+    _show_version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version"),
+    ] = False,
+) -> None:
+    global _debug
+    _debug = debug
 
 
 def _settings() -> Settings:
     return get_settings()
 
 
+def _expected_errors() -> tuple[type[BaseException], ...]:
+    """What an operator can cause and fix (bad settings, a database or Redis down, a domain
+    rule): one line and exit 1. Anything else is a bug and keeps its traceback."""
+    import psycopg
+    import psycopg_pool
+    import pydantic
+    import redis
+    from eventsourcing.persistence import PersistenceError
+
+    from aggregates.errors import DomainError
+
+    return (
+        ValueError,
+        OSError,
+        psycopg.Error,
+        psycopg_pool.PoolTimeout,
+        PersistenceError,
+        redis.RedisError,
+        pydantic.ValidationError,
+        DomainError,
+    )
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def main() -> None:
+    """The ``appraisals`` entry point (also ``python -m appraisals``)."""
+    try:
+        app()
+    except _expected_errors() as error:
+        if _debug:
+            raise
+        typer.echo(f"appraisals: error: {_one_line(error)} (--debug for details)", err=True)
+        raise SystemExit(1) from None
+
+
+class _Stop:
+    """SIGTERM/SIGINT handlers in place before uvicorn installs its own: uvicorn re-raises
+    the signal after its shutdown, and with these the process carries on to close the
+    container and exit 0 instead of dying before cleanup."""
+
+    def __init__(self) -> None:
+        self.signals: list[int] = []
+
+    def __call__(self, signum: int, _frame: FrameType | None) -> None:
+        self.signals.append(signum)
+
+    def install(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Web processes (more than 1: run projections in workers)")
+    ] = 1,
     demo_if_empty: Annotated[
         bool, typer.Option("--demo-if-empty", help="Load the demo trust when the store is empty")
     ] = False,
 ) -> None:
-    """Start the HTTP API (OpenAPI docs at /docs)."""
+    """Start the HTTP API (OpenAPI docs at /docs). SIGTERM or SIGINT stops it cleanly."""
     import uvicorn
 
     from api.app import create_app
-    from appraisals.wiring import build
+    from appraisals.logs import configure_logging
+    from appraisals.wiring import build, build_store
+    from projections.db_postgres import redacted
 
     settings = _settings()
-    logging.basicConfig(level=settings.log_level)
+    configure_logging(settings.log_level)
+    store_name = redacted(settings.database_url) if settings.is_postgres else settings.database_url
+    common: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_config": None,  # appraisals.logs: one JSON format
+        "access_log": False,  # the app logs one access line per request
+        "proxy_headers": False,  # the app honours forwarded headers from trusted proxies only
+        "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
+    }
+    if workers > 1:
+        # Each process builds and closes its own container (api.app's lifespan).
+        if demo_if_empty:
+            store = build_store(settings)
+            try:
+                if not store.recorder.max_notification_id():
+                    _run_demo(store, schools=8, staff=400, seed=0)
+            finally:
+                store.close()
+        log.info("serving", url=f"http://{host}:{port}", workers=workers, store=store_name)
+        _Stop().install()
+        uvicorn.run("api.app:create_app", factory=True, workers=workers, **common)
+        log.info("stopped")
+        return
     container = build(settings)
-    if demo_if_empty and not container.store.recorder.max_notification_id():
-        console.print("[bold]Empty store: loading the demo trust…[/bold]")
-        _run_demo(container.store, schools=8, staff=400, seed=0)
-    container.start()  # the in-process projection runner (unless Redis workers do it)
-    console.print(f"Serving on http://{host}:{port} (docs at /docs), store {settings.database_url}")
+    stop = _Stop()
+    stop.install()
     try:
-        uvicorn.run(create_app(container=container), host=host, port=port, log_level="info")
+        if demo_if_empty and not container.store.recorder.max_notification_id():
+            console.print("[bold]Empty store: loading the demo trust…[/bold]")
+            _run_demo(container.store, schools=8, staff=400, seed=0)
+        container.start()  # the in-process projection runner (unless Redis workers do it)
+        log.info("serving", url=f"http://{host}:{port}", docs="/docs", store=store_name)
+        uvicorn.run(create_app(container=container), **common)
     finally:
         container.close()
+    log.info("stopped", signals=[signal.Signals(s).name for s in stop.signals])
 
 
 def _run_demo(store: EventStoreApp, *, schools: int, staff: int, seed: int) -> None:
@@ -161,13 +277,14 @@ def worker(
     tick: Annotated[float, typer.Option(help="Seconds between catch-up ticks")] = 5.0,
 ) -> None:
     """Run a projections worker (dramatiq on Redis); start as many as you like."""
+    from appraisals.logs import configure_logging
     from projections.workers import run_worker
 
     settings = _settings()
     if not settings.redis_url:
         console.print("[red]APPRAISALS_REDIS_URL is not set: projections run in `serve`[/red]")
         raise typer.Exit(2)
-    logging.basicConfig(level=settings.log_level)
+    configure_logging(settings.log_level)
     run_worker(
         settings.database_url,
         settings.redis_url,
@@ -197,13 +314,23 @@ def _projections() -> Projections:
 
 
 @projections_app.command("status")
-def projections_status() -> None:
+def projections_status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON")] = False,
+) -> None:
     """Each projection's version, position, lag behind the head, and state."""
+    from dataclasses import asdict
+
+    import orjson
+
     from projections.progress import status_table
 
     service = _projections()
     try:
-        console.print(status_table(service.status()))
+        rows = service.status()
+        if as_json:
+            typer.echo(orjson.dumps([asdict(r) for r in rows], option=orjson.OPT_INDENT_2))
+        else:
+            console.print(status_table(rows))
     finally:
         service.close()
 
@@ -247,5 +374,41 @@ def projections_checksum(
         service.close()
 
 
+@projections_app.command("verify")
+def projections_verify(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Read models (default: every one the oracle knows)")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Mismatches to print at most")] = 50,
+) -> None:
+    """Fold every aggregate with its own evolve and compare each read model row, field by
+    field: exit 1 on any mismatch."""
+    from appraisals.wiring import build_store
+    from replay.consistency import READ_MODELS, verify
+
+    unknown = set(names or ()) - set(READ_MODELS)
+    if unknown:
+        console.print(f"[red]the oracle does not know: {', '.join(sorted(unknown))}[/red]")
+        console.print(f"known: {', '.join(READ_MODELS)}")
+        raise typer.Exit(2)
+    service = _projections()
+    store = build_store(_settings())
+    try:
+        head = int(store.recorder.max_notification_id() or 0)
+        service.catch_up(names or None)
+        mismatches = verify(store.recorder, service.db, names or None, upto=head)
+    finally:
+        store.close()
+        service.close()
+    checked = ", ".join(names or READ_MODELS)
+    if not mismatches:
+        console.print(f"[green]consistent[/green]: {checked} agree with the aggregates")
+        return
+    for m in mismatches[:limit]:
+        typer.echo(str(m))
+    console.print(f"[red]{len(mismatches)} mismatches[/red] in {checked}")
+    raise typer.Exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()

@@ -67,9 +67,10 @@ def _progress(what: str) -> Progress:
 @audit_app.command("seal")
 def audit_seal() -> None:
     """Extend the chain over every event stored since the last signed checkpoint."""
+    from appraisals.audit_keys import signing_key
     from replay.chain import seal
 
-    key = _settings().audit_key.get_secret_value().encode()
+    key = signing_key(_settings())
     with _database() as db, _progress("sealing") as bar:
         task = bar.add_task("seal", total=1)
         sealed = seal(db, key, progress=lambda at, head: bar.update(task, completed=at, total=head))
@@ -82,13 +83,27 @@ def audit_seal() -> None:
 @audit_app.command("verify")
 def audit_verify(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+    public_key: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--public-key",
+            help="A PEM file of trusted public keys (repeatable); default: the service's keyring",
+        ),
+    ] = None,
 ) -> None:
-    """Recompute every aggregate's chain and the global chain; exit 1 unless intact."""
+    """Recompute every aggregate's chain and the global chain; exit 1 unless intact.
+
+    Needs no secret: checkpoints are checked with Ed25519 public keys only."""
     import orjson
 
+    from appraisals.audit_keys import public_keys
+    from replay.keys import PublicKeys
     from replay.verify import verify
 
-    key = _settings().audit_key.get_secret_value().encode()
+    if public_key:
+        key = PublicKeys([k for path in public_key for k in PublicKeys.read(path)])
+    else:
+        key = public_keys(_settings())
     with _database() as db, _progress("verifying") as bar:
         task = bar.add_task("verify", total=1)
         result = verify(
@@ -116,6 +131,63 @@ def audit_verify(
         console.print(f"{result.events:,} events in {result.seconds:.1f} s")
     if not result.intact:
         raise typer.Exit(1)
+
+
+@audit_app.command("key")
+def audit_key(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Every published key (current and retired) as JSON")
+    ] = False,
+) -> None:
+    """Print the public key checkpoints are signed with (PEM); give it to auditors."""
+    import orjson
+
+    from appraisals.audit_keys import public_keys, signing_key
+
+    settings = _settings()
+    current = signing_key(settings)
+    if as_json:
+        keys = [
+            {
+                "key_id": k.key_id,
+                "algorithm": "Ed25519",
+                "public_key_pem": k.pem,
+                "current": k.key_id == current.key_id,
+            }
+            for k in public_keys(settings)
+        ]
+        typer.echo(orjson.dumps(keys, option=orjson.OPT_INDENT_2).decode())
+        return
+    console.print(f"key id {current.key_id} (Ed25519)")
+    typer.echo(current.public.pem, nl=False)
+
+
+@audit_app.command("rotate-key")
+def audit_rotate_key() -> None:
+    """Sign new checkpoints with a new key; the old public key stays in the keyring."""
+    from appraisals.audit_keys import rotate
+
+    old, new = rotate(_settings())
+    typer.echo(f"rotated: new checkpoints are signed by {new.key_id}; {old.key_id} is retired")
+    typer.echo("restart the service processes to pick up the new key")
+
+
+@audit_app.command("new-key")
+def audit_new_key(
+    out: Annotated[Path, typer.Option(help="Where to write the private key (mode 0600, new)")],
+    keyring: Annotated[
+        Path | None, typer.Option(help="A keyring file to append the public key to")
+    ] = None,
+) -> None:
+    """Generate an Ed25519 signing key for production; prints its public key."""
+    from replay.keys import SigningKey, add_to_keyring
+
+    key = SigningKey.generate()
+    key.write(out)
+    if keyring is not None:
+        add_to_keyring(keyring, key.public)
+    console.print(f"wrote {out} (key id {key.key_id})")
+    typer.echo(key.public.pem, nl=False)
 
 
 class ExportFormat(StrEnum):

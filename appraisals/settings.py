@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import unquote, urlsplit
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints, field_validator
@@ -51,13 +51,14 @@ class OidcProviderSettings(BaseModel):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="APPRAISALS_", env_file=".env", extra="ignore")
 
+    # production refuses development secrets (see docs/deployment.md), turns off the
+    # development sign-ins and marks the session cookie Secure.
+    env: Literal["development", "production"] = "development"
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str | None = None
     redis_namespace: str = "appraisals"
     jwt_secret: SecretStr = SecretStr("dev-only-change-me-in-production-0123456789")
     jwt_issuer: str = "appraisal-ledger"
-    # "production" turns off the development sign-ins and marks cookies Secure.
-    env: Literal["development", "production"] = "development"
     # The address people reach the service at (https://appraisals.example.org), for the
     # redirect URI registered with the OpenID providers; unset: the request's own address.
     public_url: str | None = None
@@ -69,9 +70,11 @@ class Settings(BaseSettings):
     jwt_ttl_minutes: int = 8 * 60
     # Pseudonymisation key for analysts' output (replay); set it in production.
     pseudonym_key: SecretStr = SecretStr("dev-only-pseudonym-key")
-    # HMAC key signing the audit chain's checkpoints (replay/chain.py); set it in production
-    # and keep it away from the database's administrators.
-    audit_key: SecretStr = SecretStr("dev-only-audit-key")
+    # The Ed25519 private key signing audit checkpoints (PEM, mode 0600) and the keyring of
+    # every public key ever used (appraisals/audit_keys.py). Required in production; in
+    # development both live under ./var/, generated on first use.
+    audit_signing_key_file: Path | None = None
+    audit_public_keys_file: Path | None = None
     # How often the audit chain is extended when no commit wakes it (seconds).
     audit_seal_seconds: float = Field(default=2.0, gt=0)
     pool_size: int = Field(default=10, ge=1)
@@ -81,15 +84,42 @@ class Settings(BaseSettings):
     state_cache_size: int = Field(default=20_000, ge=0)
     # How old (seconds) a cached context aggregate (a review, a cycle) may be in a rule check.
     context_cache_ttl: float = Field(default=1.0, ge=0)
+    # How long a command without If-Match keeps retrying a conflicting save on fresh state.
+    command_retry_seconds: float = Field(default=5.0, ge=0, le=60)
     # How often the in-process projection runner polls when not woken (seconds).
     projection_poll_seconds: float = Field(default=1.0, gt=0)
     # How long a query with ?min_position= waits for its read model (seconds).
     read_your_writes_timeout: float = Field(default=5.0, ge=0)
     log_level: str = "INFO"
+    # Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed; from anyone else those headers are ignored.
+    trusted_proxies: str = ""
+    # How long a stopping web process lets in-flight requests finish (seconds).
+    shutdown_grace_seconds: int = Field(default=10, ge=0)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for item in _split(value):
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"APPRAISALS_TRUSTED_PROXIES: {item!r} is not an address or network"
+                ) from None
+        return value
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        return _split(self.trusted_proxies)
 
     @property
     def is_postgres(self) -> bool:
         return self.database_url.startswith(("postgresql://", "postgres://"))
+
+
+def _split(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 @lru_cache
@@ -102,14 +132,19 @@ def eventsourcing_env(settings: Settings) -> dict[str, str]:
     """The ``eventsourcing`` library's environment for the configured database."""
     url = settings.database_url
     if settings.is_postgres:
-        parts = urlsplit(url)
+        from projections.db_postgres import libpq_conninfo, libpq_params
+
+        params = libpq_params(url)
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "appraisals",
-            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
-            "POSTGRES_PORT": str(parts.port or 5432),
-            "POSTGRES_USER": unquote(parts.username or "postgres"),
-            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            # The library takes these five separately; POSTGRES_CONNINFO (read by
+            # commands/store.py) carries every other libpq parameter to the same pool.
+            "POSTGRES_DBNAME": params["dbname"],
+            "POSTGRES_HOST": params["host"],
+            "POSTGRES_PORT": params.get("port", "5432"),
+            "POSTGRES_USER": params["user"],
+            "POSTGRES_PASSWORD": params.get("password", ""),
+            "POSTGRES_CONNINFO": libpq_conninfo(url),
             "POSTGRES_POOL_SIZE": str(settings.pool_size),
             "POSTGRES_MAX_OVERFLOW": str(settings.pool_size),
             "POSTGRES_LOCK_TIMEOUT": "5",

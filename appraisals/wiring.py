@@ -44,6 +44,7 @@ class Container:
     identity: Identity | None = None
     on_start: list[Callable[[], None]] = field(default_factory=list)
     closers: list[Callable[[], None]] = field(default_factory=list)
+    closed: bool = False
 
     def start(self) -> None:
         """Start background work (the in-process projection runner, if any)."""
@@ -52,6 +53,11 @@ class Container:
         self.on_start.clear()
 
     def close(self) -> None:
+        """Stop the background threads, then close the pools (SQLite checkpoints its WAL as
+        its last connection closes). Safe to call twice."""
+        if self.closed:
+            return
+        self.closed = True
         for close in reversed(self.closers):
             close()
         self.closers.clear()
@@ -72,7 +78,9 @@ def schema_lock(settings: Settings) -> Iterator[None]:
     if not settings.is_postgres:
         yield
         return
-    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+    from projections.db_postgres import libpq_conninfo
+
+    with psycopg.connect(libpq_conninfo(settings.database_url), autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK,))
         try:
             yield
@@ -100,18 +108,25 @@ def build(
     projections = Projections(connect(settings.database_url, pool_size=settings.pool_size))
     with schema_lock(settings):
         projections.ensure()
-    service = CommandService(store, clock=clock, new_id=new_id, states=states)
+    service = CommandService(
+        store,
+        clock=clock,
+        new_id=new_id,
+        states=states,
+        retry_deadline=settings.command_retry_seconds,
+    )
     container = Container(settings, store, service, projections)
     with schema_lock(settings):
         container.identity = build_identity(settings, projections.db)
     if not run_projections:
         return container
+    from appraisals.audit_keys import signing_key
     from replay.sealer import ChainSealer
 
     # The audit chain is sealed as the log grows (replay/chain.py), in this process.
     sealer = ChainSealer(
         projections.db,
-        settings.audit_key.get_secret_value().encode(),
+        signing_key(settings),
         interval=settings.audit_seal_seconds,
     )
     container.on_start.append(sealer.start)

@@ -23,6 +23,7 @@ from events.base import Role
 from events.values import (
     AppealOutcome,
     MeetingKind,
+    MeetingWindowPolicy,
     ModerationOutcome,
     ObjectiveOutcome,
     OverallJudgement,
@@ -140,6 +141,12 @@ class ScheduleCycle(Command):
     end_year_deadline: date
     max_objectives: int = Field(default=5, ge=1, le=10)
     appeal_window_days: int = Field(default=10, ge=1, le=90)
+    support_frameworks: list[Reference] = Field(
+        default_factory=list,
+        max_length=200,
+        description="codes of the trust's support-staff frameworks objectives may cite",
+    )
+    meetings_outside_window: MeetingWindowPolicy = MeetingWindowPolicy.WITH_REASON
 
 
 class OpenCycle(Command):
@@ -159,6 +166,10 @@ class ChangeCyclePolicy(Command):
     cycle_id: UUID
     max_objectives: int = Field(ge=1, le=10)
     appeal_window_days: int = Field(ge=1, le=90)
+    support_frameworks: list[Reference] | None = Field(
+        default=None, max_length=200, description="None keeps the current list"
+    )
+    meetings_outside_window: MeetingWindowPolicy | None = None
     reason: Reason
 
 
@@ -182,6 +193,9 @@ class RecordMeeting(Command):
     kind: MeetingKind
     held_on: date
     notes: Text
+    outside_window_reason: Reason | None = Field(
+        default=None, description="needed when the meeting falls outside its window"
+    )
 
 
 class SubmitSelfAssessment(Command):

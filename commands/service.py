@@ -9,7 +9,10 @@ got there first, is a conflict.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -63,12 +66,21 @@ class CommandService:
         new_id: Callable[[], UUID] = uuid4,
         on_committed: Callable[[int], None] | None = None,
         states: StateCache | None = None,
+        retry_deadline: float = 5.0,
+        retry_base: float = 0.005,
+        retry_cap: float = 0.25,
+        jitter: Callable[[], float] = random.random,
     ) -> None:
         self.store = store
         self.states = states or StateCache(store)
         self.clock = clock
         self.new_id = new_id
         self.on_committed = on_committed
+        # Retries of a conflicting save (without If-Match): full-jitter exponential backoff.
+        self.retry_deadline = retry_deadline
+        self.retry_base = retry_base
+        self.retry_cap = retry_cap
+        self.jitter = jitter
 
     def execute(
         self,
@@ -87,8 +99,12 @@ class CommandService:
             if previous is not None:
                 return previous
 
-        # First on cached states; if the save then conflicts, once more on fresh ones.
-        for fresh in (False, True):
+        # First on cached states; if the save conflicts, again on fresh states (every rule
+        # checked again) after a jittered pause, until the retry deadline: contention is a
+        # conflict only when it cannot be resolved in that time.
+        deadline = time.monotonic() + self.retry_deadline
+        for attempt in itertools.count():
+            fresh = attempt > 0
             handling = Handling(
                 states=self.states,
                 principal=principal,
@@ -115,13 +131,18 @@ class CommandService:
                     previous = self._replay(record_key, fingerprint)
                     if previous is not None:
                         return previous
-                if not fresh:
+                pause = min(self.retry_base * 2**attempt, self.retry_cap) * self.jitter()
+                if time.monotonic() + pause < deadline:
+                    if attempt > 0:
+                        time.sleep(pause)
                     continue
                 raise Conflict(
                     "someone else changed this at the same time; reload it and try again"
                 ) from None
             self.states.apply(events, hashes)
-            position = positions[events.index(target_events[-1])] if positions else None
+            # The position of the last event the command wrote: a read model that has
+            # reached it has seen the whole command.
+            position = max(positions) if positions else None
             if self.on_committed is not None and positions:
                 self._notify(max(positions))
             return CommandResult(outcome.target_id, version, position, outcome.created_id)
@@ -154,7 +175,9 @@ class CommandService:
             raise IdempotencyKeyReused(
                 "this Idempotency-Key was already used for a different command"
             )
-        position = self.store.store_recorder.position_of(record.aggregate_id, record.version)
+        position = record.position
+        if position is None:  # recorded before positions were kept: the target's event
+            position = self.store.store_recorder.position_of(record.aggregate_id, record.version)
         return CommandResult(
             record.aggregate_id, record.version, position, record.created_id, replayed=True
         )

@@ -47,6 +47,8 @@ class IdempotencyRecord:
     aggregate_id: UUID
     version: int
     created_id: UUID | None = None
+    # The position of the command's last event (recorded with it; None in older records).
+    position: int | None = None
 
 
 class _NoTranscoder(Transcoder):
@@ -110,8 +112,14 @@ class PostgresRecorder(PostgresApplicationRecorder):
                 "created_at timestamptz NOT NULL DEFAULT now())"
             ).format(schema=schema, table=table)
         )
+        # The log position of the command's last event, so a retry answers the same position.
+        self.sql_create_statements.append(
+            SQL("ALTER TABLE {schema}.{table} ADD COLUMN IF NOT EXISTS position bigint").format(
+                schema=schema, table=table
+            )
+        )
         self._select_idempotency = SQL(
-            "SELECT key, fingerprint, aggregate_id, version, created_id "
+            "SELECT key, fingerprint, aggregate_id, version, created_id, position "
             "FROM {schema}.{table} WHERE key = %s"
         ).format(schema=schema, table=table)
         self._create_record_function = SQL(
@@ -120,24 +128,32 @@ class PostgresRecorder(PostgresApplicationRecorder):
             "idem_key text, idem_fingerprint text, idem_aggregate uuid, idem_version bigint, "
             "idem_created uuid) "
             "RETURNS TABLE (notification_id bigint) LANGUAGE plpgsql AS $$ "
+            "DECLARE positions bigint[]; "
             "BEGIN "
             "  SET LOCAL lock_timeout = '{lock_timeout}s'; "
             "  LOCK TABLE {schema}.{events} IN EXCLUSIVE MODE; "
-            "  IF idem_key IS NOT NULL THEN "
-            "    INSERT INTO {schema}.{table} "
-            "    (key, fingerprint, aggregate_id, version, created_id) "
-            "    VALUES (idem_key, idem_fingerprint, idem_aggregate, idem_version, idem_created); "
-            "  END IF; "
-            "  RETURN QUERY INSERT INTO {schema}.{events} AS t "
+            "  NOTIFY {channel}; "
+            "  WITH ins AS (INSERT INTO {schema}.{events} AS t "
             "    (originator_id, originator_version, topic, state) "
             "    SELECT * FROM unnest(ids, versions, topics, states) "
-            "    RETURNING t.notification_id; "
+            "    RETURNING t.notification_id) "
+            "  SELECT array_agg(ins.notification_id ORDER BY ins.notification_id) "
+            "  INTO positions FROM ins; "
+            "  IF idem_key IS NOT NULL THEN "
+            "    INSERT INTO {schema}.{table} "
+            "    (key, fingerprint, aggregate_id, version, created_id, position) "
+            "    VALUES (idem_key, idem_fingerprint, idem_aggregate, idem_version, idem_created, "
+            "    positions[array_length(positions, 1)]); "
+            "  END IF; "
+            "  RETURN QUERY SELECT unnest(positions); "
             "END $$"
         ).format(
             schema=schema,
             table=table,
             events=Identifier(self.events_table_name),
             lock_timeout=self.datastore.lock_timeout,
+            # The library's channel: its subscribe() LISTENs there (delivered on commit).
+            channel=Identifier(self.channel_name),
         )
         self._call_record_function = SQL(
             "SELECT notification_id FROM {schema}.appraisals_record_events("
@@ -159,8 +175,9 @@ class PostgresRecorder(PostgresApplicationRecorder):
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         # One round trip: a server-side function locks the table (so positions are issued
-        # in commit order and readers never pass a gap), records the idempotency key, and
-        # inserts the events, all in the one implicit transaction of the call.
+        # in commit order and readers never pass a gap), notifies the library's channel as
+        # its own insert function does, records the idempotency key, and inserts the events,
+        # all in the one implicit transaction of the call.
         record: IdempotencyRecord | None = kwargs.get("idempotency")
         params = (
             [e.originator_id for e in stored_events],
@@ -220,6 +237,7 @@ class PostgresRecorder(PostgresApplicationRecorder):
             row["aggregate_id"],
             int(row["version"]),
             row["created_id"],
+            None if row["position"] is None else int(row["position"]),
         )
 
     def position_of(self, aggregate_id: UUID, version: int) -> int | None:
@@ -241,28 +259,38 @@ class SQLiteRecorder(SQLiteApplicationRecorder):
             "created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)",
         ]
 
+    def create_table(self) -> None:
+        super().create_table()
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(f"PRAGMA table_info({IDEMPOTENCY_TABLE})")
+            if "position" not in {row[1] for row in c.fetchall()}:
+                c.execute(f"ALTER TABLE {IDEMPOTENCY_TABLE} ADD COLUMN position INTEGER")
+
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        positions = super()._insert_events(c, stored_events, **kwargs)
         record: IdempotencyRecord | None = kwargs.get("idempotency")
         if record is not None:
             c.execute(
                 f"INSERT INTO {IDEMPOTENCY_TABLE} "
-                "(key, fingerprint, aggregate_id, version, created_id) VALUES (?, ?, ?, ?, ?)",
+                "(key, fingerprint, aggregate_id, version, created_id, position) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     record.key,
                     record.fingerprint,
                     record.aggregate_id.hex,
                     record.version,
                     record.created_id.hex if record.created_id else None,
+                    max(positions) if positions else None,
                 ),
             )
-        return super()._insert_events(c, stored_events, **kwargs)
+        return positions
 
     def find_idempotency(self, key: str) -> IdempotencyRecord | None:
         with self.datastore.transaction(commit=False) as c:
             c.execute(
-                "SELECT key, fingerprint, aggregate_id, version, created_id "
+                "SELECT key, fingerprint, aggregate_id, version, created_id, position "
                 f"FROM {IDEMPOTENCY_TABLE} "
                 "WHERE key = ?",
                 (key,),
@@ -271,7 +299,8 @@ class SQLiteRecorder(SQLiteApplicationRecorder):
         if row is None:
             return None
         created = UUID(row[4]) if row[4] else None
-        return IdempotencyRecord(row[0], row[1], UUID(row[2]), int(row[3]), created)
+        position = None if row[5] is None else int(row[5])
+        return IdempotencyRecord(row[0], row[1], UUID(row[2]), int(row[3]), created, position)
 
     def position_of(self, aggregate_id: UUID, version: int) -> int | None:
         with self.datastore.transaction(commit=False) as c:
@@ -296,6 +325,11 @@ class EventStoreApp(Application[UUID]):
         factory = self.factory
         recorder: PostgresRecorder | SQLiteRecorder
         if isinstance(factory, PostgresFactory):
+            # The library passes only dbname/host/port/user/password to its pool; the full
+            # conninfo (TLS, application_name, ...) is set before any connection is opened.
+            conninfo = self.env.get("POSTGRES_CONNINFO")
+            if conninfo:
+                factory.datastore.pool.conninfo = conninfo
             recorder = PostgresRecorder(factory.datastore, events_table_name=EVENTS_TABLE)
         elif isinstance(factory, SQLiteFactory):
             recorder = SQLiteRecorder(factory.datastore, events_table_name=EVENTS_TABLE)

@@ -52,6 +52,8 @@ class MeetingRecorded(DomainEvent):
     kind: MeetingKind
     held_on: date
     notes: str
+    # Why a meeting was held outside its window (the cycle's policy allowed it with a reason).
+    outside_window_reason: str | None = None
 
 
 @register("SelfAssessmentSubmitted")

@@ -47,6 +47,11 @@ class AppealOutcome(StrEnum):
     DISMISSED = "dismissed"
 
 
+class MeetingWindowPolicy(StrEnum):
+    WITH_REASON = "with_reason"
+    REFUSE = "refuse"
+
+
 class CyclePolicy(BaseModel):
     """The trust's rules for one cycle."""
 
@@ -54,6 +59,11 @@ class CyclePolicy(BaseModel):
 
     max_objectives: int = Field(default=5, ge=1, le=10)
     appeal_window_days: int = Field(default=10, ge=1, le=90)
+    # Codes of the trust's own frameworks for support staff, citable beside the national
+    # standards (events/standards.py).
+    support_frameworks: tuple[str, ...] = ()
+    # A meeting dated outside its window: accepted with a recorded reason, or refused.
+    meetings_outside_window: MeetingWindowPolicy = MeetingWindowPolicy.WITH_REASON
 
 
 # A field value as it appears in a revision: text, a list of texts, or nothing.

@@ -136,6 +136,10 @@ def facts_of(state: Row) -> set[tuple[str, str]]:
     return out
 
 
+# What revising or reinstating an objective clears: both must agree (or it be set) again.
+_UNAGREED: dict[str, Any] = {"agreed_by": [], "agreed": None, "without_agreement": None}
+
+
 class CycleFacts(SubjectHandlers, Projection):
     """Keeps subjects and their facts; subclasses turn dirty groups into summary rows."""
 
@@ -153,19 +157,30 @@ class CycleFacts(SubjectHandlers, Projection):
             staff.AssignedToSchool: self._assigned,
             cy.CycleScheduled: self._cycle,
             rv.ReviewStarted: self._review_started,
-            rv.MeetingRecorded: self._meeting,
-            rv.AssessmentWritten: self._assessment,
-            rv.ReportIssued: self._review_milestone("reported"),
-            rv.AppealLodged: self._review_milestone("appeal"),
-            rv.SignedOff: self._signed_off,
-            rv.ReviewReopened: self._reopened,
+            # Review milestones come from the one shared fold (``review_progress``).
+            **dict.fromkeys(
+                (
+                    rv.MeetingRecorded,
+                    rv.AssessmentWritten,
+                    rv.ReportIssued,
+                    rv.SignedOff,
+                    rv.Moderated,
+                    rv.AppealLodged,
+                    rv.AppealDecided,
+                    rv.ReviewReopened,
+                ),
+                self._progress,
+            ),
             ob.ObjectiveDrafted: self._drafted,
             ob.ObjectiveAgreed: self._agreed,
-            ob.ObjectiveRevised: lambda b, e: self._objective(b, e, agreed_by=[], agreed=None),
+            ob.ObjectiveRevised: self._revised,
             ob.ObjectiveSetWithoutAgreement: self._without_agreement,
             ob.ObjectiveAssessed: self._assessed,
             ob.ObjectiveWithdrawn: lambda b, e: self._objective(b, e, withdrawn=True),
-            ob.ObjectiveReinstated: lambda b, e: self._objective(b, e, withdrawn=False),
+            # Reinstated, the objective is a draft again (as the aggregate has it).
+            ob.ObjectiveReinstated: lambda b, e: self._objective(
+                b, e, withdrawn=False, outcome=None, **_UNAGREED
+            ),
         }
 
     # --------------------------------------------------------------- batch plumbing

@@ -11,7 +11,8 @@ from typing import Any
 
 from projections.common import day
 from projections.db import Table
-from projections.engine import Event, Handler
+from projections.engine import Event
+from projections.review_progress import ReviewProgress
 from projections.workset import Batch, Row
 
 
@@ -114,9 +115,9 @@ class SubjectHandlers:
             "end_year_done": None,
             "overall": None,
             "reported": None,
-            "signed": [],
             "complete": None,
             "appeal": None,
+            "progress": ReviewProgress().as_dict(),
         }
         self._put(b, e.originator_id, state)
         person = self._subject(b, d["appraisee_id"])
@@ -140,31 +141,33 @@ class SubjectHandlers:
             state[key] = school if value is ... else value
         self._put(b, e.originator_id, state)
 
-    def _meeting(self, b: Batch, e: Event) -> None:
-        self._review(b, e, e.data["held_on"], **{f"{e.data['kind']}_done": ...})
-
-    def _assessment(self, b: Batch, e: Event) -> None:
-        row = self._subject(b, e.originator_id)
-        if row is not None:
-            school = self._school_at(
-                b, row["state"]["appraisee"], day(e), row["state"]["start_school"]
-            )
-            self._review(b, e, overall=[e.data["overall"], school])
-
-    def _review_milestone(self, key: str) -> Handler:
-        changes: dict[str, Any] = {key: ...}
-        return lambda b, e: self._review(b, e, **changes)
-
-    def _signed_off(self, b: Batch, e: Event) -> None:
+    def _progress(self, b: Batch, e: Event) -> None:
+        """A review event through the shared fold; each milestone the fold reaches is counted
+        at the appraisee's school that day, and one it no longer holds is no longer counted."""
         row = self._subject(b, e.originator_id)
         if row is None:
             return
-        signed = sorted({*row["state"]["signed"], e.data["by"]})
-        complete = ... if len(signed) == 2 else None
-        self._review(b, e, signed=signed, complete=complete)
-
-    def _reopened(self, b: Batch, e: Event) -> None:
-        self._review(b, e, reported=None, signed=[], complete=None)
+        state = dict(row["state"])
+        before = ReviewProgress.from_dict(state.get("progress") or {})
+        after = before.apply(e)
+        today = self._school_at(b, state["appraisee"], day(e), state["start_school"])
+        if e.type == "MeetingRecorded":
+            held_on = str(e.data["held_on"])[:10]
+            school = self._school_at(b, state["appraisee"], held_on, state["start_school"])
+            state[f"{e.data['kind']}_done"] = school
+        if e.type == "AssessmentWritten":
+            state["overall"] = [e.data["overall"], today]
+        for key, held, was in (
+            ("reported", after.report_issued_on is not None, before.report_issued_on is not None),
+            ("complete", after.complete, before.complete),
+            ("appeal", after.appeal is not None, before.appeal is not None),
+        ):
+            if not held:
+                state[key] = None
+            elif not was or state.get(key) is None:
+                state[key] = today
+        state["progress"] = after.as_dict()
+        self._put(b, e.originator_id, state)
 
     # ------------------------------------------------------------------- objectives
 
@@ -210,6 +213,14 @@ class SubjectHandlers:
         # Counted once, at the school where the second party agreed.
         agreed = row["state"]["agreed"] or (... if len(agreed_by) == 2 else None)
         self._objective(b, e, agreed_by=agreed_by, agreed=agreed)
+
+    def _revised(self, b: Batch, e: Event) -> None:
+        # Revising clears agreement (and a setting without it); a new priority counts instead.
+        changes: dict[str, Any] = {"agreed_by": [], "agreed": None, "without_agreement": None}
+        for change in e.data["changes"]:
+            if change["field"] == "priority_id":
+                changes["priority_id"] = change["new"] or None
+        self._objective(b, e, **changes)
 
     def _without_agreement(self, b: Batch, e: Event) -> None:
         self._objective(b, e, without_agreement=...)

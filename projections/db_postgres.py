@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import tuple_row
 from psycopg.types.string import TextLoader
 from psycopg_pool import ConnectionPool
@@ -108,6 +109,47 @@ class _PgTx(Tx):
         self.execute(f"DELETE FROM {name} WHERE {where}", params)
 
 
+# What an incomplete URL means here, unless libpq's own PG* variables say otherwise.
+_DEFAULTS = {
+    "host": ("PGHOST", "127.0.0.1"),
+    "user": ("PGUSER", "postgres"),
+    "dbname": ("PGDATABASE", "appraisals"),
+}
+
+
+def libpq_params(url: str) -> dict[str, str]:
+    """Every connection parameter of a ``postgresql://`` URL, parsed by libpq's rules (psycopg).
+
+    TLS (``sslmode``, ``sslrootcert``, ``sslcert`` ...), ``application_name``, Unix-socket hosts
+    (``?host=/run/postgresql``), several hosts, ``target_session_attrs``, ``options``: whatever
+    libpq accepts reaches both the event store and the read models. An unknown parameter is a
+    ``ValueError`` naming it.
+    """
+    try:
+        params = {k: str(v) for k, v in conninfo_to_dict(url).items() if v is not None}
+    except psycopg.ProgrammingError as e:
+        raise ValueError(f"APPRAISALS_DATABASE_URL is not a valid PostgreSQL URL: {e}") from None
+    for key, (variable, default) in _DEFAULTS.items():
+        params.setdefault(key, os.environ.get(variable, default))
+    return params
+
+
+def libpq_conninfo(url: str) -> str:
+    """The URL as a libpq conninfo string, with this project's defaults filled in."""
+    return make_conninfo("", **libpq_params(url))
+
+
+def redacted(url: str) -> str:
+    """The URL with any password replaced by ``***`` (for logs and banners)."""
+    try:
+        params = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "<invalid database URL>"
+    if "password" in params:
+        params["password"] = "***"
+    return make_conninfo("", **{k: v for k, v in params.items() if v is not None})
+
+
 class PostgresDatabase(Database):
     """PostgreSQL through a psycopg connection pool; locks are session advisory locks."""
 
@@ -115,14 +157,7 @@ class PostgresDatabase(Database):
 
     def __init__(self, url: str, *, pool_size: int = 4) -> None:
         self.url = url
-        parts = urlsplit(url)
-        self.conninfo = psycopg.conninfo.make_conninfo(
-            dbname=unquote(parts.path.lstrip("/")) or "appraisals",
-            host=parts.hostname or "127.0.0.1",
-            port=parts.port or 5432,
-            user=unquote(parts.username or "postgres"),
-            password=unquote(parts.password or ""),
-        )
+        self.conninfo = libpq_conninfo(url)
         self._pool: ConnectionPool[psycopg.Connection[tuple[Any, ...]]] = ConnectionPool(
             self.conninfo,
             min_size=1,

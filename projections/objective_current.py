@@ -134,6 +134,8 @@ class ObjectiveView:
 
 class ObjectiveCurrent(Projection):
     name = "objective_current"
+    # 2: reinstating and revising clear what the aggregate clears (consistency oracle).
+    schema_version = 2
     rebuild_cost = 3
     tables = (OBJECTIVES, REVIEWS, PRIORITIES, ASSIGNMENTS)
 
@@ -270,6 +272,7 @@ class ObjectiveCurrent(Projection):
             agreed_by_appraisee=False,
             agreed_by_appraiser=False,
             set_without_agreement=False,
+            disagreement=None,
             revisions=row["revisions"] + 1,
         )
 
@@ -286,7 +289,18 @@ class ObjectiveCurrent(Projection):
         self._change(b, e, withdrawn=True, withdrawal_reason=e.data["reason"])
 
     def _reinstated(self, b: Batch, e: Event) -> None:
-        self._change(b, e, withdrawn=False, withdrawal_reason=None)
+        # Back to a draft, as the aggregate has it: agreement and any outcome no longer stand.
+        self._change(
+            b,
+            e,
+            withdrawn=False,
+            withdrawal_reason=None,
+            agreed_by_appraisee=False,
+            agreed_by_appraiser=False,
+            set_without_agreement=False,
+            outcome=None,
+            assessment_comment=None,
+        )
 
     def _carried_forward(self, b: Batch, e: Event) -> None:
         self._change(b, e, carried_forward_to=e.data["to_objective_id"])

@@ -19,6 +19,7 @@ from events.base import DomainEvent
 from projections.common import as_model, field_values, originators, select, when
 from projections.db import Column, ColumnType, Database, Table
 from projections.engine import Event, Handler, Projection
+from projections.review_progress import ReviewProgress
 from projections.workset import Batch, Row, Rows
 
 REVIEWS = Table(
@@ -119,25 +120,14 @@ def _late(done: date | None, deadline: date | None, today: date) -> bool:
 
 
 def stage(r: Row) -> str:
-    """How far a review has got."""
-    if r["appeal"] == "lodged":
-        return "in_appeal"
-    if r["moderation"]:
-        return "moderated"
-    if r["signed_by_appraisee"] and r["signed_by_appraiser"]:
-        return "signed_off"
-    if r["report_issued_on"]:
-        return "reported"
-    if r["overall"]:
-        return "assessed"
-    for column, name in (("end_year_on", "end_year"), ("mid_year_on", "mid_year")):
-        if r[column]:
-            return name
-    return "planned" if r["planning_on"] else "started"
+    """How far a review has got (from the shared fold, as every read model asks it)."""
+    return ReviewProgress.from_dict(r).stage
 
 
 class ReviewStatus(Projection):
     name = "review_status"
+    # 2: progress from the shared fold; every way of reopening shows as reopened.
+    schema_version = 2
     tables = (REVIEWS, CYCLES)
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
@@ -149,18 +139,22 @@ class ReviewStatus(Projection):
             rv.AppraiserChanged: lambda b, e: self._set(b, e, appraiser_id=e.data["appraiser_id"]),
             rv.ObjectiveLinked: lambda b, e: self._count(b, e, 1),
             rv.ObjectiveUnlinked: lambda b, e: self._count(b, e, -1),
-            rv.MeetingRecorded: self._meeting,
-            rv.SelfAssessmentSubmitted: lambda b, e: self._set(
-                b, e, self_assessment_submitted=True
+            # Everything about progress goes through the one shared fold.
+            **dict.fromkeys(
+                (
+                    rv.MeetingRecorded,
+                    rv.SelfAssessmentSubmitted,
+                    rv.AssessmentWritten,
+                    rv.ReportIssued,
+                    rv.AppraiseeCommented,
+                    rv.SignedOff,
+                    rv.Moderated,
+                    rv.AppealLodged,
+                    rv.AppealDecided,
+                    rv.ReviewReopened,
+                ),
+                self._progress,
             ),
-            rv.AssessmentWritten: lambda b, e: self._set(b, e, overall=e.data["overall"]),
-            rv.ReportIssued: self._report_issued,
-            rv.AppraiseeCommented: lambda b, e: self._set(b, e, appraisee_commented=True),
-            rv.SignedOff: lambda b, e: self._set(b, e, **{f"signed_by_{e.data['by']}": True}),
-            rv.Moderated: lambda b, e: self._set(b, e, moderation=e.data["outcome"]),
-            rv.AppealLodged: lambda b, e: self._set(b, e, appeal="lodged"),
-            rv.AppealDecided: lambda b, e: self._set(b, e, appeal=e.data["outcome"]),
-            rv.ReviewReopened: self._reopened,
         }
 
     def prefetch(self, batch: Batch, events: Sequence[Event]) -> None:
@@ -192,7 +186,7 @@ class ReviewStatus(Projection):
         # Reviews follow the appraisee to their new school; the starting school stays.
         reviews = _reviews(b)
         for row in reviews.find("appraisee_id", e.originator_id):
-            if not (row["signed_by_appraisee"] and row["signed_by_appraiser"]):
+            if not ReviewProgress.from_dict(row).complete:
                 row["current_school_id"] = e.data["school_id"]
                 reviews.put(row)
 
@@ -245,35 +239,20 @@ class ReviewStatus(Projection):
         if row is not None:
             self._set(b, e, objectives_active=max(row["objectives_active"] + step, 0))
 
-    def _meeting(self, b: Batch, e: Event) -> None:
-        column = {"planning": "planning_on", "mid_year": "mid_year_on", "end_year": "end_year_on"}
-        self._set(b, e, **{column[e.data["kind"]]: e.data["held_on"]})
-
-    def _report_issued(self, b: Batch, e: Event) -> None:
+    def _progress(self, b: Batch, e: Event) -> None:
         row = _reviews(b).get(e.originator_id)
         if row is None:
             return
-        cycle = b.rows(CYCLES).get(row["cycle_id"]) or {}
-        issued = date.fromisoformat(e.data["issued_on"])
-        window = int(cycle.get("appeal_window_days") or 10)
-        deadline = (issued + timedelta(days=window)).isoformat()
-        self._set(b, e, report_issued_on=issued.isoformat(), appeal_deadline=deadline)
-
-    def _reopened(self, b: Batch, e: Event) -> None:
-        # Reopening sends the review back before its report: it is issued and signed again.
-        row = _reviews(b).get(e.originator_id)
-        if row is not None:
-            self._set(
-                b,
-                e,
-                report_issued_on=None,
-                appeal_deadline=None,
-                signed_by_appraisee=False,
-                signed_by_appraiser=False,
-                appraisee_commented=False,
-                moderation=None,
-                reopened=row["reopened"] + 1,
-            )
+        progress = ReviewProgress.from_dict(row).apply(e)
+        fields = progress.as_dict()
+        if progress.report_issued_on is None:
+            fields["appeal_deadline"] = None
+        elif e.type == "ReportIssued":
+            cycle = b.rows(CYCLES).get(row["cycle_id"]) or {}
+            window = int(cycle.get("appeal_window_days") or 10)
+            issued = date.fromisoformat(progress.report_issued_on)
+            fields["appeal_deadline"] = (issued + timedelta(days=window)).isoformat()
+        self._set(b, e, **fields)
 
 
 _NOT_REVIEW = frozenset({"CycleScheduled", "PolicyChanged", "AssignedToSchool"})

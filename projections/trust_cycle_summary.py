@@ -45,6 +45,8 @@ SCHOOLS = Table(
 
 class TrustCycleSummary(CycleFacts):
     name = "trust_cycle_summary"
+    # 2: review milestones from the shared fold; reinstating and revising un-agree.
+    schema_version = 2
     rebuild_cost = 3
     subjects, facts, priorities = SUBJECTS, FACTS, PRIORITIES
     tables = (TOTALS, SCHOOLS, SUBJECTS, FACTS, PRIORITIES)

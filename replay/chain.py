@@ -9,8 +9,9 @@ adds a chain over the whole log, in log order:
   name the exact position whose record changed;
 * ``audit_checkpoints``: after each sealing run (at most ``SEGMENT`` events apart) the chain
   value ``sha256(previous chain + "\\n" + "<position>:<record hash>\\n" for each event)``,
-  signed with HMAC-SHA256 under ``Settings.audit_key``. Whoever can edit the database but
-  does not hold the key cannot make a rewritten history match a signed checkpoint.
+  signed with the service's Ed25519 key (replay/keys.py). Whoever can edit the database but
+  does not hold the private key cannot make a rewritten history match a signed checkpoint,
+  and anyone holding the public key can check that.
 
 Record hashes are always computed here, in Python, from the stored bytes: the database is
 what is being checked, so it is not asked to vouch for itself.
@@ -19,7 +20,6 @@ what is being checked, so it is not asked to vouch for itself.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -29,6 +29,7 @@ from typing import Any
 from projections.db import Column, Database, Table, Tx
 from projections.db_postgres import PostgresDatabase
 from projections.engine import EVENTS_TABLE, EventLog
+from replay.keys import PublicKeys, SigningKey, checkpoint_message
 
 CHAIN = Table(
     "audit_chain",
@@ -140,16 +141,6 @@ def next_chain(previous: str, entries: Sequence[tuple[int, str]]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def key_id(key: bytes) -> str:
-    """A short public name for a signing key (never the key itself)."""
-    return hashlib.sha256(b"appraisal-ledger audit key|" + key).hexdigest()[:12]
-
-
-def sign(key: bytes, previous: int, position: int, events: int, chain: str) -> str:
-    message = f"appraisal-ledger checkpoint|{previous}|{position}|{events}|{chain}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
-
-
 @dataclass(frozen=True, slots=True)
 class Checkpoint:
     position: int
@@ -160,9 +151,14 @@ class Checkpoint:
     signature: str
     sealed_at: datetime | str
 
-    def signed_by(self, key: bytes) -> bool:
-        expected = sign(key, self.previous, self.position, self.events, self.chain)
-        return hmac.compare_digest(expected, self.signature)
+    @property
+    def message(self) -> bytes:
+        return checkpoint_message(self.previous, self.position, self.events, self.chain)
+
+    def signed_by(self, keys: PublicKeys) -> bool:
+        """True when the signature verifies under the trusted public key it names."""
+        key = keys.get(self.key_id)
+        return key is not None and key.verifies(self.signature, self.message)
 
 
 _ENSURED: weakref.WeakSet[Database] = weakref.WeakSet()
@@ -214,7 +210,7 @@ class Sealed:
 
 def seal(
     db: Database,
-    key: bytes,
+    key: SigningKey,
     *,
     table: str = EVENTS_TABLE,
     upto: int | None = None,
@@ -252,8 +248,8 @@ def seal(
                         position,
                         len(records),
                         new_chain,
-                        key_id(key),
-                        sign(key, position, end, len(records), new_chain),
+                        key.key_id,
+                        key.sign(checkpoint_message(position, end, len(records), new_chain)),
                         stamp,
                     ],
                 )

@@ -12,6 +12,7 @@ import threading
 
 from projections.db import Database
 from replay.chain import seal
+from replay.keys import SigningKey
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +21,7 @@ class ChainSealer:
     """Seals new events in a background thread when notified (coalesced), and on a poll."""
 
     def __init__(
-        self, db: Database, key: bytes, *, interval: float = 2.0, coalesce: float = 1.0
+        self, db: Database, key: SigningKey, *, interval: float = 2.0, coalesce: float = 1.0
     ) -> None:
         self.db = db
         self._key = key

@@ -6,7 +6,8 @@ One pass over the stored events, in log order, recomputes
   ``prev_hash`` is the record hash of the event before it (events written by other means
   than the command side, which carry none, are linked by their versions only);
 * every sealed segment's chain, which must equal its checkpoint's; each checkpoint must carry
-  a valid HMAC under the audit key and continue the one before.
+  a valid Ed25519 signature under one of the trusted public keys (replay/keys.py: the public
+  keys alone suffice) and continue the one before.
 
 A segment whose chain no longer matches is then compared position by position with the seal
 (``audit_chain``): a sealed position whose record is gone was **deleted**, one that now holds
@@ -40,8 +41,8 @@ from replay.chain import (
     checkpoints,
     ensure,
     fetch_records,
-    key_id,
 )
+from replay.keys import PublicKey, PublicKeys
 
 # Positions read per page, and pages read ahead (PostgreSQL).
 WINDOW = 20_000
@@ -120,7 +121,7 @@ class _Findings:
 
 def verify(
     db: Database,
-    key: bytes,
+    keys: PublicKeys | PublicKey,
     *,
     table: str = EVENTS_TABLE,
     progress: Callable[[int, int], None] | None = None,
@@ -131,7 +132,8 @@ def verify(
     with db.transaction(write=False) as tx:
         head = EventLog(table).head(tx)
         marks = checkpoints(tx)
-    check = _Pass(marks, key)
+    trusted = PublicKeys([keys]) if isinstance(keys, PublicKey) else keys
+    check = _Pass(marks, trusted)
     upper = max(head, check.sealed)
     windows = [(a, min(a + WINDOW, upper)) for a in range(0, upper, WINDOW)]
     for until, records in _windows(db, table, windows):
@@ -172,9 +174,9 @@ def _windows(
 class _Pass:
     """One verification pass: segment chains, per-aggregate links, findings."""
 
-    def __init__(self, marks: list[Checkpoint], key: bytes) -> None:
+    def __init__(self, marks: list[Checkpoint], keys: PublicKeys) -> None:
         self.found = _Findings()
-        _check_checkpoints(marks, key, self.found)
+        _check_checkpoints(marks, keys, self.found)
         self.sealed = marks[-1].position if marks else 0
         self.bad_segments: list[tuple[int, int]] = []
         self.events = 0
@@ -300,9 +302,8 @@ def _locate(db: Database, table: str, start: int, end: int, found: _Findings) ->
         )
 
 
-def _check_checkpoints(marks: list[Checkpoint], key: bytes, found: _Findings) -> None:
-    """Every checkpoint signed by this key, each continuing the one before."""
-    mine = key_id(key)
+def _check_checkpoints(marks: list[Checkpoint], keys: PublicKeys, found: _Findings) -> None:
+    """Every checkpoint signed by a trusted key, each continuing the one before."""
     previous = 0
     for m in marks:
         if m.previous != previous:
@@ -314,13 +315,17 @@ def _check_checkpoints(marks: list[Checkpoint], key: bytes, found: _Findings) ->
                 f"checkpoint {m.position} continues {m.previous}, not {previous}: "
                 "checkpoints were removed",
             )
-        if not m.signed_by(key):
-            signer = "another key" if m.key_id != mine else "this key's id, but does not verify"
+        if not m.signed_by(keys):
+            signer = (
+                f"key {m.key_id} is not among the trusted public keys"
+                if keys.get(m.key_id) is None
+                else f"the signature does not verify under key {m.key_id}"
+            )
             found.add(
                 m.previous + 1,
                 None,
                 None,
                 "checkpoint",
-                f"checkpoint {m.position} is not signed by the audit key ({signer})",
+                f"checkpoint {m.position} is not validly signed ({signer})",
             )
         previous = m.position

@@ -89,7 +89,7 @@ class CycleCalendar:
             end_year_deadline=date(year + 1, 7, 15),
         )
 
-    def schedule(self, trust_id: UUID, **policy: int) -> m.ScheduleCycle:
+    def schedule(self, trust_id: UUID, **policy: object) -> m.ScheduleCycle:
         return m.ScheduleCycle.model_validate(
             {
                 "trust_id": trust_id,

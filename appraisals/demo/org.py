@@ -120,7 +120,7 @@ def run_org(plan: OrgPlan) -> OrgRun:
         if priority.in_a:
             add_priority(priority)
     when(tl.a_scheduled)
-    cycle_a = run(tl.a.schedule(plan.trust_id), ceo)
+    cycle_a = run(tl.a.schedule(plan.trust_id, support_frameworks=texts.SUPPORT_FRAMEWORKS), ceo)
     when(tl.a_opened)
     run(m.OpenCycle(cycle_id=cycle_a), ceo)
     if plan.renamed is not None:
@@ -138,7 +138,7 @@ def run_org(plan: OrgPlan) -> OrgRun:
     assert analyst_grant is not None
     revoke = m.RevokeRole(person_id=plan.ceo.id, grant_id=analyst_grant, reason=texts.ANALYST_END)
     run(revoke, admin)
-    cycle_b = run(tl.b.schedule(plan.trust_id), ceo)
+    cycle_b = run(tl.b.schedule(plan.trust_id, support_frameworks=texts.SUPPORT_FRAMEWORKS), ceo)
     when(tl.b_policy_changed)
     run(
         m.ChangeCyclePolicy(

@@ -524,6 +524,10 @@ BUSINESS_MANAGER_OBJECTIVES = (
       ()),
 )  # fmt: skip
 
+# The trust's framework for support staff (the Professional Standards for Teaching Assistants,
+# 2016, in four themes): configured in each cycle's policy so objectives may cite it.
+SUPPORT_FRAMEWORKS = tuple(f"TA Standards: Theme {n}" for n in range(1, 5))
+
 SUPPORT_OBJECTIVES = {
     "classroom": (
         T("reading", "Deliver effective phonics interventions",

@@ -98,7 +98,10 @@ def schedule_cycle(cmd: m.ScheduleCycle, h: Handling) -> Outcome:
         cmd.end_year_deadline,
     )
     policy = CyclePolicy(
-        max_objectives=cmd.max_objectives, appeal_window_days=cmd.appeal_window_days
+        max_objectives=cmd.max_objectives,
+        appeal_window_days=cmd.appeal_window_days,
+        support_frameworks=tuple(cmd.support_frameworks),
+        meetings_outside_window=cmd.meetings_outside_window,
     )
     events = cycle.schedule_cycle(t.id, cmd.name, dates, policy, h.ctx)
     return Outcome(events[0].originator_id, events)
@@ -125,7 +128,11 @@ def reopen_cycle(cmd: m.ReopenCycle, h: Handling) -> Outcome:
 def change_cycle_policy(cmd: m.ChangeCyclePolicy, h: Handling) -> Outcome:
     c = h.target(CYCLE, cmd.cycle_id)
     h.authorise(cmd, Scope(trust_id=c.trust_id))
+    frameworks = cmd.support_frameworks
     policy = CyclePolicy(
-        max_objectives=cmd.max_objectives, appeal_window_days=cmd.appeal_window_days
+        max_objectives=cmd.max_objectives,
+        appeal_window_days=cmd.appeal_window_days,
+        support_frameworks=c.policy.support_frameworks if frameworks is None else tuple(frameworks),
+        meetings_outside_window=cmd.meetings_outside_window or c.policy.meetings_outside_window,
     )
     return Outcome(c.id, cycle.change_policy(c, policy, cmd.reason, h.ctx))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from uuid import UUID
 
 from aggregates import review
-from aggregates.errors import Forbidden
+from aggregates.errors import AlreadyExists, Forbidden, NotFound
+from aggregates.objective import IN_FORCE, ObjectiveStatus
 from aggregates.review import Review
 from commands import messages as m
-from commands.handling import CYCLE, REVIEW, STAFF, Handling, Outcome, review_scope
+from commands.handling import CYCLE, OBJECTIVE, REVIEW, STAFF, Handling, Outcome, review_scope
 from commands.policy import Scope
 from events.values import ObjectiveNote, Signatory
 
@@ -19,7 +20,12 @@ def start_review(cmd: m.StartReview, h: Handling) -> Outcome:
     h.authorise(cmd, Scope(trust_id=appraisee.trust_id, school_id=appraisee.school_id))
     appraiser = h.load(STAFF, cmd.appraiser_id)
     events = review.start_review(c, appraisee, appraiser, h.ctx)
-    return Outcome(events[0].originator_id, events)
+    review_id = events[0].originator_id
+    try:
+        h.load(REVIEW, review_id)
+    except NotFound:
+        return Outcome(review_id, events)
+    raise AlreadyExists(f"{appraisee.name} already has a review in {c.name}", existing_id=review_id)
 
 
 def change_appraiser(cmd: m.ChangeAppraiser, h: Handling) -> Outcome:
@@ -40,7 +46,16 @@ def _authorised_review(cmd: m.Command, review_id: UUID, h: Handling) -> Review:
 def record_meeting(cmd: m.RecordMeeting, h: Handling) -> Outcome:
     rv = _authorised_review(cmd, cmd.review_id, h)
     c = h.load(CYCLE, rv.cycle_id)
-    return Outcome(rv.id, review.record_meeting(rv, c, cmd.kind, cmd.held_on, cmd.notes, h.ctx))
+    events = review.record_meeting(
+        rv,
+        c,
+        cmd.kind,
+        cmd.held_on,
+        cmd.notes,
+        h.ctx,
+        outside_window_reason=cmd.outside_window_reason,
+    )
+    return Outcome(rv.id, events)
 
 
 def submit_self_assessment(cmd: m.SubmitSelfAssessment, h: Handling) -> Outcome:
@@ -52,11 +67,23 @@ def submit_self_assessment(cmd: m.SubmitSelfAssessment, h: Handling) -> Outcome:
 def write_assessment(cmd: m.WriteAssessment, h: Handling) -> Outcome:
     rv = _authorised_review(cmd, cmd.review_id, h)
     c = h.load(CYCLE, rv.cycle_id)
+    in_force = sum(
+        h.load(OBJECTIVE, oid).status in (*IN_FORCE, ObjectiveStatus.ASSESSED)
+        for oid in rv.active_objectives
+    )
     notes = tuple(
         ObjectiveNote(objective_id=str(n.objective_id), note=n.note) for n in cmd.objective_notes
     )
     events = review.write_assessment(
-        rv, c, cmd.overall, cmd.summary, notes, tuple(cmd.development_needs), cmd.support, h.ctx
+        rv,
+        c,
+        cmd.overall,
+        cmd.summary,
+        notes,
+        tuple(cmd.development_needs),
+        cmd.support,
+        h.ctx,
+        objectives_in_force=in_force,
     )
     return Outcome(rv.id, events)
 

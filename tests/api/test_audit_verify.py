@@ -7,16 +7,18 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
+from appraisals.audit_keys import signing_key
 from appraisals.wiring import Container
 from replay.chain import seal
+from replay.keys import SigningKey
 from tests.api.conftest import Auth
 from tests.scenario import Org, build_org
 
 pytestmark = pytest.mark.integration
 
 
-def _key(container: Container) -> bytes:
-    return container.settings.audit_key.get_secret_value().encode()
+def _key(container: Container) -> SigningKey:
+    return signing_key(container.settings)
 
 
 def _seal_all(container: Container) -> None:
@@ -84,3 +86,21 @@ def test_an_edited_event_is_named_to_its_trusts_auditor_only(
     assert theirs["first_problem"]["position"] == position
     assert theirs["first_problem"]["aggregate_id"] is None
     assert client.get("/v1/audit/verify", headers=auth(org.auditor)).json()["intact"] is True
+
+
+def test_the_service_publishes_its_public_key_to_anyone(
+    client: TestClient, api_container: Container
+) -> None:
+    r = client.get("/v1/audit/keys")
+    assert r.status_code == 200
+    keys = r.json()
+    current = _key(api_container)
+    assert [k for k in keys if k["current"]] == [
+        {
+            "key_id": current.key_id,
+            "algorithm": "Ed25519",
+            "public_key_pem": current.public.pem,
+            "current": True,
+        }
+    ]
+    assert "PRIVATE" not in r.text

@@ -16,13 +16,14 @@ from appraisals.wiring import build
 from commands import messages as m
 from projections.db import Database, connect
 from replay.chain import read_records, seal
+from replay.keys import PublicKeys, SigningKey
 from replay.verify import verify
 from tests.conftest import create_database, drop_database
 from tests.scenario import build_org
 
 pytestmark = pytest.mark.integration
 
-KEY = b"test audit key"
+KEY = SigningKey.generate()
 
 
 @dataclass
@@ -89,7 +90,7 @@ def test_an_untouched_sealed_log_verifies_intact(store: Store) -> None:
     sealed = seal(store.db, KEY, segment=7)
     head = max(store.at)
     assert sealed is not None and sealed.position == head and sealed.added == len(store.at)
-    result = verify(store.db, KEY)
+    result = verify(store.db, KEY.public)
     assert result.intact and result.intact_up_to == head and result.sealed == head
     assert result.checkpoints == -(-len(store.at) // 7)
     assert "intact up to position" in result.describe()
@@ -108,7 +109,7 @@ def test_an_edited_payload_is_named(store: Store) -> None:
             "UPDATE appraisals_events SET state = CAST(replace(CAST(state AS TEXT), 'phonics', "
             f"'maths') AS BLOB) WHERE rowid = {drafted}"
         )
-    result = verify(store.db, KEY)
+    result = verify(store.db, KEY.public)
     first = result.first
     assert first is not None
     assert (first.position, first.aggregate_id, first.version) == (
@@ -125,7 +126,7 @@ def test_a_deleted_row_is_named(store: Store) -> None:
     seal(store.db, KEY)
     agreed = store.position_of(store.objective, 2)
     store.sql(f"DELETE FROM appraisals_events WHERE {store.position} = {agreed}")
-    result = verify(store.db, KEY)
+    result = verify(store.db, KEY.public)
     first = result.first
     assert first is not None
     assert (first.position, first.aggregate_id, first.version, first.problem) == (
@@ -146,7 +147,7 @@ def test_two_swapped_rows_are_named(store: Store) -> None:
     store.sql(f"UPDATE appraisals_events SET {col} = -1 WHERE {col} = {early}")
     store.sql(f"UPDATE appraisals_events SET {col} = {early} WHERE {col} = {late}")
     store.sql(f"UPDATE appraisals_events SET {col} = {late} WHERE {col} = -1")
-    result = verify(store.db, KEY)
+    result = verify(store.db, KEY.public)
     first = result.first
     assert first is not None
     assert first.position == early and first.problem == "reordered"
@@ -167,7 +168,7 @@ def test_an_edit_after_the_last_seal_shows_in_the_aggregates_chain(store: Store)
             "UPDATE appraisals_events SET state = CAST(replace(CAST(state AS TEXT), '90%', "
             f"'50%') AS BLOB) WHERE rowid = {drafted}"
         )
-    result = verify(store.db, KEY)
+    result = verify(store.db, KEY.public)
     assert result.sealed == 0
     first = result.first
     assert first is not None
@@ -198,7 +199,7 @@ def test_a_history_rewritten_with_its_seal_fails_the_signed_checkpoint(store: St
         tx.execute(
             "UPDATE audit_chain SET digest = ? WHERE position = ?", [record[3][:32], progress]
         )
-    result = verify(store.db, KEY)
+    result = verify(store.db, KEY.public)
     first = result.first
     assert first is not None and first.problem == "checkpoint"
     assert first.position <= progress
@@ -208,8 +209,34 @@ def test_sealing_is_incremental_and_checkpoints_need_the_key(store: Store) -> No
     head = max(store.at)
     assert seal(store.db, KEY, upto=head - 3) is not None
     assert seal(store.db, KEY) is not None
-    result = verify(store.db, KEY)
+    result = verify(store.db, KEY.public)
     assert result.intact and result.checkpoints == 2
-    other = verify(store.db, b"another key")
+    other = verify(store.db, SigningKey.generate().public)
     assert not other.intact and other.first is not None
-    assert other.first.problem == "checkpoint" and "not signed" in other.first.detail
+    assert other.first.problem == "checkpoint" and "not validly signed" in other.first.detail
+
+
+def test_a_history_resealed_with_the_attackers_own_key_is_caught_by_the_public_key(
+    store: Store,
+) -> None:
+    # Whoever edits the database can recompute the chain and sign it with a key of their own;
+    # the verifier trusts only the service's published public key.
+    seal(store.db, KEY)
+    store.sql("DELETE FROM audit_checkpoints")
+    store.sql("DELETE FROM audit_chain")
+    attacker = SigningKey.generate()
+    assert seal(store.db, attacker) is not None
+    result = verify(store.db, KEY.public)
+    assert not result.intact and result.first is not None
+    assert f"key {attacker.key_id} is not among the trusted public keys" in result.first.detail
+
+
+def test_checkpoints_of_a_rotated_key_verify_with_the_keyring_of_both(store: Store) -> None:
+    head = max(store.at)
+    newer = SigningKey.generate()
+    assert seal(store.db, KEY, upto=head - 3) is not None
+    assert seal(store.db, newer) is not None
+    assert verify(store.db, PublicKeys([KEY.public, newer.public])).intact
+    only_new = verify(store.db, newer.public)
+    assert not only_new.intact and only_new.first is not None
+    assert KEY.key_id in only_new.first.detail

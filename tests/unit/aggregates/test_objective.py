@@ -937,6 +937,7 @@ def test_replaying_the_decided_events_rebuilds_the_objective(ctx: Context) -> No
             replace(CONTENT, standards=("TS3", "TS4")),
             status=ObjectiveStatus.ASSESSED,
             agreed_by=frozenset(),
+            set_without_agreement=True,
             disagreement="unfair",
             progress=60,
             outcome=ObjectiveOutcome.NOT_MET,

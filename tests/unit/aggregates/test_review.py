@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -43,6 +44,9 @@ from events.values import (
     StaffCategory,
 )
 from tests.unit.aggregates.gwt import History, accepted, fold, on, rejected, stamp
+
+# Write the assessment of a review with one objective in force (agreed or set).
+assess = partial(review.write_assessment, objectives_in_force=1)
 
 TRUST = UUID("50000000-0000-4000-8000-000000000001")
 OTHER_TRUST = UUID("50000000-0000-4000-8000-000000000009")
@@ -253,9 +257,7 @@ DECISIONS_ON_A_REVIEW: dict[str, Callable[[Review, AppraisalCycle, Context], lis
         r, c, MeetingKind.PLANNING, PLANNING_DAY, "n", x
     ),
     "self-assessment": lambda r, c, x: review.submit_self_assessment(r, c, "my year", x),
-    "write assessment": lambda r, c, x: review.write_assessment(
-        r, c, OverallJudgement.MEETS, "s", (), (), "", x
-    ),
+    "write assessment": lambda r, c, x: assess(r, c, OverallJudgement.MEETS, "s", (), (), "", x),
     "issue report": lambda r, c, x: review.issue_report(r, c, x),
     "comment": lambda r, c, x: review.comment_on_report(r, c, "thanks", x),
     "sign off": lambda r, c, x: review.sign_off(r, c, Signatory.APPRAISEE, x),
@@ -714,7 +716,7 @@ def test_the_assessment_notes_objectives_development_needs_and_support(
     state = accepted(
         review.evolve,
         given=given,
-        when=lambda r: review.write_assessment(
+        when=lambda r: assess(
             r,
             OPEN_CYCLE,
             OverallJudgement.EXCEEDS,
@@ -746,7 +748,7 @@ def test_the_assessment_follows_the_end_of_year_meeting(
     rejected(
         review.evolve,
         given=planned,
-        when=lambda r: review.write_assessment(
+        when=lambda r: assess(
             r, OPEN_CYCLE, OverallJudgement.MEETS, "early", (), (), "", later(ctx)
         ),
         rule="end-year-meeting-held",
@@ -757,9 +759,7 @@ def test_the_assessment_needs_a_summary(ctx: Context, year_ended: list[DomainEve
     rejected(
         review.evolve,
         given=year_ended,
-        when=lambda r: review.write_assessment(
-            r, OPEN_CYCLE, OverallJudgement.MEETS, "", (), (), "", later(ctx)
-        ),
+        when=lambda r: assess(r, OPEN_CYCLE, OverallJudgement.MEETS, "", (), (), "", later(ctx)),
         rule="assessment-summary-required",
     )
 
@@ -771,7 +771,7 @@ def test_the_assessment_notes_only_objectives_of_this_review(
     broken = rejected(
         review.evolve,
         given=year_ended,
-        when=lambda r: review.write_assessment(
+        when=lambda r: assess(
             r, OPEN_CYCLE, OverallJudgement.MEETS, "s", stranger, (), "", later(ctx)
         ),
         rule="objective-of-review",
@@ -785,7 +785,7 @@ def test_the_assessment_is_not_rewritten_after_the_report(
     rejected(
         review.evolve,
         given=issued,
-        when=lambda r: review.write_assessment(
+        when=lambda r: assess(
             r, OPEN_CYCLE, OverallJudgement.MEETS, "again", (), (), "", later(ctx)
         ),
         rule="report-not-issued",
@@ -1209,9 +1209,7 @@ def test_replaying_a_whole_year_rebuilds_the_review(ctx: Context) -> None:
         lambda r: review.record_meeting(
             r, OPEN_CYCLE, MeetingKind.END_YEAR, END_YEAR_DAY, "n", at(END_YEAR_DAY)
         ),
-        lambda r: review.write_assessment(
-            r, OPEN_CYCLE, OverallJudgement.MEETS, "s", (), (), "", at(END_YEAR_DAY)
-        ),
+        lambda r: assess(r, OPEN_CYCLE, OverallJudgement.MEETS, "s", (), (), "", at(END_YEAR_DAY)),
         lambda r: review.issue_report(r, OPEN_CYCLE, at(ISSUED_DAY)),
         lambda r: review.comment_on_report(r, OPEN_CYCLE, "ok", at(ISSUED_DAY)),
         lambda r: review.sign_off(r, OPEN_CYCLE, Signatory.APPRAISEE, at(ISSUED_DAY)),

@@ -66,7 +66,8 @@ def test_a_command_records_its_events_stamped_with_who_and_when(
     result = service.execute(draft(org), org.appraiser)
 
     assert log_length(event_store) == before + 2  # the objective, and its place on the review
-    assert result == CommandResult(result.aggregate_id, 1, before + 1)
+    # The position is the command's last event (the link), so a read at it sees the whole command.
+    assert result == CommandResult(result.aggregate_id, 1, before + 2)
     records = event_store.notification_log.select(start=before + 1, limit=10)
     events = [event_store.mapper.to_domain_event(r) for r in records]
     assert [type(e) for e in events] == [ObjectiveDrafted, ObjectiveLinked]

@@ -34,7 +34,7 @@ def test_a_review_moves_through_its_stages(trust: Any, project: Any) -> None:
     g(rv.ReviewReopened, r, reason="Appeal upheld")
     review = get_review(project().db, r)
     assert review is not None
-    assert (review.stage, review.reopened, review.signed_by_appraisee) == ("assessed", 1, False)
+    assert (review.stage, review.reopened, review.signed_by_appraisee) == ("reopened", 1, False)
 
 
 def test_overdue_is_worked_out_against_the_day_asked_about(trust: Any, project: Any) -> None:

@@ -14,9 +14,10 @@ from events.codec import encode, record_hash
 from events.trust import SchoolAdded, TrustRegistered
 from projections.db import connect
 from replay.chain import carried_prev_hash, checkpoints, hashed, next_chain, seal
+from replay.keys import PublicKeys, SigningKey
 from replay.verify import verify
 
-KEY = b"unit key"
+KEY = SigningKey.generate()
 
 
 def test_record_hashes_are_the_codecs_and_carry_the_prev_hash() -> None:
@@ -67,7 +68,7 @@ def test_sealing_an_empty_log_and_then_a_growing_one(tmp_path: Path) -> None:
     recorder.create_table()
     db = connect(f"sqlite:///{path}")
     assert seal(db, KEY) == seal(db, KEY)
-    assert verify(db, KEY).intact
+    assert verify(db, KEY.public).intact
     trust = uuid4()
     for version in (1, 2, 3):
         event = TrustRegistered(
@@ -85,9 +86,9 @@ def test_sealing_an_empty_log_and_then_a_growing_one(tmp_path: Path) -> None:
     with db.transaction(write=False) as tx:
         marks = checkpoints(tx)
     assert [(c.previous, c.position, c.events) for c in marks] == [(0, 1, 1), (1, 2, 1), (2, 3, 1)]
-    assert all(c.signed_by(KEY) for c in marks)
+    assert all(c.signed_by(PublicKeys([KEY.public])) for c in marks)
     # These events carry no prev_hash (written without the command side): only their
     # versions are chained, and the global chain holds.
-    result = verify(db, KEY)
+    result = verify(db, KEY.public)
     assert result.intact, result.findings
     db.close()
