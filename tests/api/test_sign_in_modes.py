@@ -17,16 +17,32 @@ from appraisals.settings import Settings
 from appraisals.wiring import Container, build
 from commands.principal import Principal
 from events.base import Role
+from replay.keys import SigningKey, add_to_keyring
 from tests.scenario import Org, build_org
 from web.session import principal_json
 
 SITE = "http://testserver"
 
 
+def production_keys(tmp_path: Path) -> dict[str, Path]:
+    """An audit signing key and keyring as production requires them (docs/deployment.md)."""
+    key = SigningKey.generate()
+    signing = tmp_path / "audit-signing.pem"
+    key.write(signing)
+    signing.chmod(0o600)
+    keyring = tmp_path / "audit-public.pem"
+    add_to_keyring(keyring, key.public)
+    return {"audit_signing_key_file": signing, "audit_public_keys_file": keyring}
+
+
 @pytest.fixture(params=["development", "production"])
 def mode(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Container, Org]]:
+    keys = production_keys(tmp_path) if request.param == "production" else {}
     settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'a.db'}", env=request.param, context_cache_ttl=0
+        database_url=f"sqlite:///{tmp_path / 'a.db'}",
+        env=request.param,
+        context_cache_ttl=0,
+        **keys,  # type: ignore[arg-type]
     )
     container = build(settings)
     org = build_org(container.commands)
@@ -74,7 +90,14 @@ def test_a_development_session_stops_working_in_production(tmp_path: Path) -> No
         fixed_principal=principal_json(Principal(uuid4(), Role.AUDITOR, trust_id=org.trust_id)),
     )
     development.close()
-    production = build(Settings(database_url=url, env="production", context_cache_ttl=0))
+    production = build(
+        Settings(
+            database_url=url,
+            env="production",
+            context_cache_ttl=0,
+            **production_keys(tmp_path),  # type: ignore[arg-type]
+        )
+    )
     try:
         with TestClient(create_app(container=production), follow_redirects=False) as client:
             client.cookies.set("appraisals_session", secret)
