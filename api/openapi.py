@@ -39,6 +39,12 @@ TAGS: list[dict[str, str]] = [
         "description": "The tamper-evident log: history as of any moment, verification, the "
         "public keys that verify checkpoints, exports.",
     },
+    {
+        "name": "access",
+        "description": "Roles granted and revoked (events), who held which role when, ending a "
+        "person's sessions.",
+    },
+    {"name": "me", "description": "Who you are signed in as, your sessions, personal API tokens."},
     {"name": "operations", "description": "Liveness, readiness and Prometheus metrics."},
 ]
 
