@@ -88,6 +88,13 @@ def token_out(t: PersonalToken) -> TokenOut:
     )
 
 
+def _person_or_none(container: AppContainer, principal: Principal) -> StaffMember | None:
+    try:
+        return _person(container, principal)
+    except NotFound:
+        return None
+
+
 def _person(container: AppContainer, principal: Principal) -> StaffMember:
     """The person signed in (read from the log, so a person registered a moment ago is
     found); a principal that is not a person of the trust has no sessions or tokens."""
@@ -120,8 +127,11 @@ def me(principal: CurrentPrincipal, container: AppContainer) -> Me:
 
 @router.get("/sessions", summary="Your dashboard sessions", responses=PROBLEM_RESPONSES)
 def my_sessions(principal: CurrentPrincipal, container: AppContainer) -> list[SessionOut]:
-    person = _person(container, principal)
+    """Empty for a principal that is not a person of the directory (they have none)."""
+    person = _person_or_none(container, principal)
     assert container.identity is not None
+    if person is None:
+        return []
     return [session_out(s) for s in container.identity.sessions.of_person(person.id)]
 
 
@@ -136,8 +146,10 @@ def end_my_sessions(principal: CurrentPrincipal, container: AppContainer) -> End
 
 @router.get("/tokens", summary="Your personal API tokens", responses=PROBLEM_RESPONSES)
 def my_tokens(principal: CurrentPrincipal, container: AppContainer) -> list[TokenOut]:
-    person = _person(container, principal)
+    person = _person_or_none(container, principal)
     assert container.identity is not None
+    if person is None:
+        return []
     return [token_out(t) for t in container.identity.tokens.of_person(person.id)]
 
 
