@@ -43,6 +43,7 @@ def _page(
     form: dict[str, Any] | None = None,
     status_code: int = 200,
     fresh: bool = True,
+    ended: int | None = None,
 ) -> HTMLResponse:
     trust_id = _trust(principal)
     container = get_container(request)
@@ -61,6 +62,7 @@ def _page(
         admin=principal.role is Role.ADMIN and not principal.read_only,
         form=form or {"key": str(uuid4()), "values": {}, "error": None},
         fresh=fresh,
+        ended=ended,
         status_code=status_code,
     )
 
@@ -71,11 +73,12 @@ def access_page(
     principal: SignedIn,
     as_of: Annotated[date | None, Query()] = None,
     min_position: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    ended: Annotated[int | None, Query(ge=0, le=10_000)] = None,
 ) -> Response:
     if as_of is not None and not date(2000, 1, 1) <= as_of <= date(2999, 12, 31):
         as_of = None
     fresh = caught_up(request, min_position, "access")
-    return _page(request, principal, as_of=as_of, fresh=fresh)
+    return _page(request, principal, as_of=as_of, fresh=fresh, ended=ended)
 
 
 def _admin(principal: Principal) -> None:

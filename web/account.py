@@ -76,7 +76,7 @@ def end_all(request: Request, current: Current) -> Response:
     check_same_origin(request)
     identity_of(request).sessions.end_all(_person_id(current))
     response = RedirectResponse("/", status_code=303)
-    clear_session_cookie(response)
+    clear_session_cookie(request, response)
     return response
 
 
@@ -87,7 +87,7 @@ def end_one(request: Request, current: Current, public_id: str) -> Response:
         raise PageNotFound
     if public_id == current.session.public_id:
         response = RedirectResponse("/", status_code=303)
-        clear_session_cookie(response)
+        clear_session_cookie(request, response)
         return response
     return RedirectResponse("/account", status_code=303)
 

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from api.audit import VERIFIERS
 from api.audit import verify_log as verify_audit_log
 from api.deps import get_container
+from api.params import MAX_POSITION, Day
 from commands.principal import Principal
 from events.base import Role
 from projections.db import Database
@@ -26,7 +27,7 @@ from web.session import check_same_origin, current_principal
 router = APIRouter(include_in_schema=False)
 
 SignedIn = Annotated[Principal, Depends(current_principal)]
-MinPosition = Annotated[int | None, Query(ge=1)]
+MinPosition = Annotated[int | None, Query(ge=1, le=MAX_POSITION)]
 # Who may see a summary as it stood on a past date (issue 6's as-of replay).
 PICK_DATE = frozenset({Role.AUDITOR, Role.TRUST_LEADER, Role.ADMIN})
 
@@ -106,7 +107,7 @@ def trust_cycle(
     cycle_id: UUID,
     principal: SignedIn,
     db: Db,
-    as_of: Annotated[date | None, Query()] = None,
+    as_of: Annotated[Day, Query()] = None,
 ) -> Response:
     view = reads.trust_summary(db, principal, trust_id, cycle_id)
     may_pick_date = principal.role in PICK_DATE
@@ -139,7 +140,7 @@ def school_cycle(
     principal: SignedIn,
     db: Db,
     min_position: MinPosition = None,
-    as_of: Annotated[date | None, Query()] = None,
+    as_of: Annotated[Day, Query()] = None,
 ) -> Response:
     fresh = caught_up(request, min_position, "school_cycle_summary", "review_status")
     view = reads.school_summary(db, principal, school_id, cycle_id)

@@ -11,14 +11,15 @@ also refused unless their ``Origin`` (or, failing that, ``Referer``) is this sit
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from uuid import UUID
 
 import orjson
 from fastapi import Request, Response
 
-from api.auth import InvalidToken, verify_token
-from api.deps import get_container
+from api.auth import InvalidToken, TokenClaims
+from api.deps import authenticate, get_container
 from api.identity.principals import standing_of
 from api.identity.service import Identity
 from api.identity.sessions import Session
@@ -54,26 +55,45 @@ def identity_of(request: Request) -> Identity:
 
 
 def production(request: Request) -> bool:
-    return get_container(request).settings.env == "production"
+    return get_container(request).settings.is_production()
+
+
+def secure_cookies(request: Request) -> bool:
+    """Secure cookies in production always, and whenever the request came over https (as
+    seen through trusted proxies only)."""
+    return request.url.scheme == "https" or production(request)
+
+
+def claims_from_token(request: Request, token: str) -> TokenClaims:
+    """A pasted development token, verified as the API does: lifetime, revocation, the
+    failed-attempt limit (the development sign-in only)."""
+    return authenticate(request, token)
 
 
 def principal_from_token(request: Request, token: str) -> Principal:
-    """A pasted development token's principal (the development sign-in only)."""
-    settings = get_container(request).settings
-    return verify_token(
-        token, secret=settings.jwt_secret.get_secret_value(), issuer=settings.jwt_issuer
-    )
+    return claims_from_token(request, token).principal
 
 
-def principal_json(p: Principal) -> str:
+def principal_json(p: Principal, claims: TokenClaims | None = None) -> str:
     return orjson.dumps(
         {
             "id": str(p.id),
             "role": p.role.value,
             "trust_id": str(p.trust_id) if p.trust_id else None,
             "school_ids": sorted(str(s) for s in p.school_ids),
+            # The pasted token's id and end: revoking it, or its expiry, ends the session.
+            "jti": claims.jti if claims else None,
+            "expires": claims.expires.isoformat() if claims else None,
         }
     ).decode()
+
+
+def _token_over(request: Request, raw: str) -> bool:
+    data = orjson.loads(raw)
+    if data.get("expires") and datetime.fromisoformat(data["expires"]) <= datetime.now(UTC):
+        return True
+    jti = data.get("jti")
+    return bool(jti) and get_container(request).security.revocations.is_revoked(jti)
 
 
 def _fixed(raw: str) -> Principal:
@@ -99,7 +119,8 @@ def signed_in(request: Request) -> SignedInAs:
     if session is None:
         raise SignInRequired
     if session.fixed_principal is not None:
-        if production(request):  # development sign-ins never work in production
+        # Development sign-ins never work in production, nor past their token's end.
+        if production(request) or _token_over(request, session.fixed_principal):
             sessions.end(secret)
             raise SignInRequired
         result = SignedInAs(session, _fixed(session.fixed_principal), None)
@@ -128,13 +149,15 @@ def set_session_cookie(request: Request, response: Response, secret: str) -> Non
         max_age=settings.session_absolute_hours * 3600,
         httponly=True,
         samesite="strict",
-        secure=production(request) or request.url.scheme == "https",
+        secure=secure_cookies(request),
         path="/",
     )
 
 
-def clear_session_cookie(response: Response) -> None:
-    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
+def clear_session_cookie(request: Request, response: Response) -> None:
+    response.delete_cookie(
+        COOKIE, path="/", httponly=True, samesite="strict", secure=secure_cookies(request)
+    )
 
 
 def _origin_of(url: str) -> str | None:
@@ -144,12 +167,18 @@ def _origin_of(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}".lower()
 
 
-def same_origin(origin: str | None, referer: str | None, site: str) -> bool:
-    """True when the request's ``Origin`` (or its ``Referer`` when there is no Origin header)
-    is ``site`` (``scheme://host[:port]``). A request with neither is refused."""
+def same_origin(
+    origin: str | None, referer: str | None, site: str, fetch_site: str | None = None
+) -> bool:
+    """True when the request's ``Origin`` is ``site`` (``scheme://host[:port]``); when the
+    browser sent no usable Origin (``null`` under ``Referrer-Policy: no-referrer``), when its
+    ``Sec-Fetch-Site`` says ``same-origin``, or failing that its ``Referer`` is this site. A
+    request with none of them is refused."""
     expected = _origin_of(site)
     if origin is not None and origin != "null":
         return _origin_of(origin) == expected
+    if fetch_site is not None:
+        return fetch_site == "same-origin"
     if referer:
         return _origin_of(referer) == expected
     return False
@@ -157,7 +186,10 @@ def same_origin(origin: str | None, referer: str | None, site: str) -> bool:
 
 def check_same_origin(request: Request) -> None:
     site = f"{request.url.scheme}://{request.url.netloc}"
-    if not same_origin(request.headers.get("origin"), request.headers.get("referer"), site):
+    headers = request.headers
+    if not same_origin(
+        headers.get("origin"), headers.get("referer"), site, headers.get("sec-fetch-site")
+    ):
         raise CrossSiteRequest
 
 
@@ -169,9 +201,11 @@ __all__ = [
     "SignInRequired",
     "SignedInAs",
     "check_same_origin",
+    "claims_from_token",
     "clear_session_cookie",
     "current_principal",
     "principal_from_token",
+    "secure_cookies",
     "set_session_cookie",
     "signed_in",
 ]

@@ -20,11 +20,14 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import InvalidToken
-from api.deps import get_container
+from api.deps import client_address, get_container
 from api.identity.oidc import SignInFailed
 from api.identity.people import match_person
 from api.identity.principals import standing_of
 from api.identity.sessions import Pending, digest
+from api.problems import RateLimited
+from api.security.log import SecurityEventKind
+from api.security.ratelimit import SIGN_IN
 from projections import access as access_model
 from projections.common import select
 from projections.review_status import REVIEWS
@@ -34,11 +37,12 @@ from web.session import (
     SIGN_IN_COOKIE,
     SignInRequired,
     check_same_origin,
+    claims_from_token,
     clear_session_cookie,
     identity_of,
-    principal_from_token,
     principal_json,
     production,
+    secure_cookies,
     set_session_cookie,
     signed_in,
 )
@@ -47,26 +51,40 @@ log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else ""
-
-
 def record_refusal(request: Request, detail: str, trust_id: UUID | None = None) -> None:
-    """A refused sign-in, for the trust to review (the security log when there is one)."""
-    container = get_container(request)
-    security_log = getattr(container, "security_log", None)
-    if security_log is not None:
-        from api.security.log import SecurityEventKind  # type: ignore[import-not-found]
+    """A refused sign-in, in the security log for the trust to review."""
+    get_container(request).security.log.record(
+        SecurityEventKind.FAILED_SIGN_IN,
+        client=client_address(request),
+        method=request.method,
+        path=request.url.path,
+        detail=detail,
+        trust_id=trust_id,
+    )
+    log.info("sign-in refused: %s", detail)
 
-        security_log.record(
-            SecurityEventKind.FAILED_SIGN_IN,
-            client=_client(request),
-            method=request.method,
-            path=request.url.path,
-            detail=detail,
-            trust_id=trust_id,
-        )
-    log.warning("sign-in refused: %s", detail, extra={"trust_id": str(trust_id or "")})
+
+def too_many(request: Request) -> HTMLResponse | None:
+    """Past the caller's sign-in limit: the refusal page (429), recorded; else None."""
+    container = get_container(request)
+    client = client_address(request)
+    verdict = container.security.limits.hit(SIGN_IN, client)
+    if verdict.allowed:
+        return None
+    container.security.log.record(
+        SecurityEventKind.RATE_LIMITED,
+        client=client,
+        method=request.method,
+        path=request.url.path,
+        detail="sign-in attempts past the limit",
+    )
+    response = refused(
+        request,
+        "Too many sign-in attempts from here; wait a minute and try again.",
+        status_code=429,
+    )
+    response.headers["Retry-After"] = str(verdict.retry_after)
+    return response
 
 
 def refused(request: Request, reason: str, *, status_code: int = 403) -> HTMLResponse:
@@ -127,7 +145,13 @@ def callback(
     state: Annotated[str, Query(max_length=200)] = "",
     code: Annotated[str, Query(max_length=2000)] = "",
     error: Annotated[str, Query(max_length=200)] = "",
+    error_description: Annotated[str, Query(max_length=2000)] = "",
+    error_uri: Annotated[str, Query(max_length=2000)] = "",
+    iss: Annotated[str, Query(max_length=500)] = "",
+    session_state: Annotated[str, Query(max_length=500)] = "",
 ) -> Response:
+    """The provider's answer (RFC 6749 4.1.2, with RFC 9207's ``iss``)."""
+    del error_uri, session_state  # sent by some providers; nothing to use them for
     identity = identity_of(request)
     pending = identity.sessions.take_pending(state) if state else None
     if pending is None:
@@ -141,8 +165,12 @@ def callback(
         return refused(request, "This sign-in was started in another browser. Please start again.")
     if client is None:
         raise PageNotFound
+    if iss and iss.rstrip("/") != client.provider.issuer:
+        # RFC 9207: the answer came from another provider than the one asked (mix-up).
+        record_refusal(request, f"answer from issuer {iss!r}", trust_id)
+        return refused(request, "The answer came from another identity provider.")
     if error:
-        record_refusal(request, f"provider answered {error}", trust_id)
+        record_refusal(request, f"provider answered {error}: {error_description}", trust_id)
         return refused(request, "The identity provider did not sign you in. Please try again.")
     container = get_container(request)
     try:
@@ -166,7 +194,7 @@ def callback(
         person_id=person_id,
         trust_id=client.provider.trust_id,
         method="oidc",
-        client=_client(request),
+        client=client_address(request),
         user_agent=request.headers.get("user-agent", ""),
     )
     return _signed_in(request, secret, pending.next_path)
@@ -187,6 +215,8 @@ def start(request: Request, key: str) -> Response:
     client = identity.providers.get(key)
     if client is None:
         raise PageNotFound
+    if (limited := too_many(request)) is not None:
+        return limited
     try:
         started = client.begin(redirect_uri(request))
     except SignInFailed as e:
@@ -210,7 +240,7 @@ def start(request: Request, key: str) -> Response:
         max_age=600,
         httponly=True,
         samesite="lax",
-        secure=production(request) or request.url.scheme == "https",
+        secure=secure_cookies(request),
         path="/signin",
     )
     return response
@@ -229,6 +259,8 @@ def sign_in_as(request: Request, person_id: UUID) -> Response:
     """Development: sign in as one of the demo's people (no provider)."""
     _development(request)
     check_same_origin(request)
+    if (limited := too_many(request)) is not None:
+        return limited
     container = get_container(request)
     standing = standing_of(container.commands.states, person_id)
     if standing is None:
@@ -237,7 +269,7 @@ def sign_in_as(request: Request, person_id: UUID) -> Response:
         person_id=person_id,
         trust_id=standing.person.trust_id,
         method="development",
-        client=_client(request),
+        client=client_address(request),
         user_agent=request.headers.get("user-agent", ""),
     )
     response = RedirectResponse("/home", status_code=303)
@@ -250,9 +282,11 @@ def sign_in_with_token(request: Request, token: Annotated[str, Form()] = "") -> 
     """Development: sign in with a pasted bearer token from `appraisals token`."""
     _development(request)
     check_same_origin(request)
+    if (limited := too_many(request)) is not None:
+        return limited
     try:
-        principal = principal_from_token(request, token.strip())
-    except InvalidToken as e:
+        claims = claims_from_token(request, token.strip())
+    except (InvalidToken, RateLimited) as e:
         record_refusal(request, f"development token refused: {e}")
         return page(
             request,
@@ -266,10 +300,10 @@ def sign_in_with_token(request: Request, token: Annotated[str, Form()] = "") -> 
         )
     secret, _ = identity_of(request).sessions.start(
         person_id=None,
-        trust_id=principal.trust_id,
+        trust_id=claims.principal.trust_id,
         method="development-token",
-        fixed_principal=principal_json(principal),
-        client=_client(request),
+        fixed_principal=principal_json(claims.principal, claims),
+        client=client_address(request),
         user_agent=request.headers.get("user-agent", ""),
     )
     response = RedirectResponse("/home", status_code=303)
@@ -288,5 +322,5 @@ def sign_out(request: Request) -> Response:
     if secret:
         identity_of(request).sessions.end(secret)
     response = RedirectResponse("/", status_code=303)
-    clear_session_cookie(response)
+    clear_session_cookie(request, response)
     return response

@@ -22,6 +22,10 @@ from tests.scenario import Org, build_org
 from web.session import principal_json
 
 SITE = "http://testserver"
+KEYS = {
+    "jwt_secret": "test-jwt-secret-0123456789abcdef0123456789",
+    "pseudonym_key": "test-pseudonym-key-0123456789abcdef012345",
+}
 
 
 def production_keys(tmp_path: Path) -> dict[str, Path]:
@@ -42,6 +46,7 @@ def mode(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, 
         database_url=f"sqlite:///{tmp_path / 'a.db'}",
         env=request.param,
         context_cache_ttl=0,
+        **KEYS,  # type: ignore[arg-type]
         **keys,  # type: ignore[arg-type]
     )
     container = build(settings)
@@ -81,7 +86,7 @@ def test_development_sign_ins_exist_only_in_development(
 
 def test_a_development_session_stops_working_in_production(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'a.db'}"
-    development = build(Settings(database_url=url, context_cache_ttl=0))
+    development = build(Settings(database_url=url, context_cache_ttl=0, **KEYS))  # type: ignore[arg-type]
     org = build_org(development.commands)
     secret, _ = development.identity.sessions.start(  # type: ignore[union-attr]
         person_id=None,
@@ -95,6 +100,7 @@ def test_a_development_session_stops_working_in_production(tmp_path: Path) -> No
             database_url=url,
             env="production",
             context_cache_ttl=0,
+            **KEYS,  # type: ignore[arg-type]
             **production_keys(tmp_path),  # type: ignore[arg-type]
         )
     )
@@ -109,7 +115,30 @@ def test_a_development_session_stops_working_in_production(tmp_path: Path) -> No
 def test_the_token_command_refuses_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
     from appraisals import cli
 
-    monkeypatch.setattr(cli, "_settings", lambda: Settings(env="production"))
+    monkeypatch.setattr(cli, "_settings", lambda: Settings(env="production", **KEYS))  # type: ignore[arg-type]
     result = CliRunner().invoke(cli.app, ["token", "--role", "admin"])
     assert result.exit_code != 0
     assert "off in production" in result.output
+
+
+def test_sign_ins_past_the_limit_are_refused_and_recorded(tmp_path: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'a.db'}",
+        context_cache_ttl=0,
+        sign_in_rate_limit="2/minute",
+        **KEYS,  # type: ignore[arg-type]
+    )
+    container = build(settings)
+    try:
+        org = build_org(container.commands)
+        with TestClient(create_app(container=container), follow_redirects=False) as client:
+            answers = [
+                client.post(f"/signin/development/{org.appraisee_id}", headers={"Origin": SITE})
+                for _ in range(3)
+            ]
+        assert [a.status_code for a in answers] == [303, 303, 429]
+        assert int(answers[2].headers["retry-after"]) > 0
+        kinds = [e.kind.value for e in container.security.log.entries(trust_id=None)]
+        assert "rate-limited" in kinds
+    finally:
+        container.close()

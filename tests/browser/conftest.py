@@ -110,7 +110,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     url = f"http://127.0.0.1:{port}"
     issuer = f"http://127.0.0.1:{provider_port}"
     db = tmp / "appraisals.db"
-    base = Settings(database_url=f"sqlite:///{db}", context_cache_ttl=0)
+    # Every browser signs in from 127.0.0.1: the per-address limits are raised for the suite.
+    base = Settings(
+        database_url=f"sqlite:///{db}",
+        context_cache_ttl=0,
+        sign_in_rate_limit="1000/minute",
+        failed_auth_rate_limit="1000/minute",
+    )
     container = build(base)
     demo = generate(container, schools=2, staff=40, seed=1)
     container.start()

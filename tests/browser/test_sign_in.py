@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Page, Route, expect
 
+from api.security.log import SecurityEventKind
 from commands import messages as m
 from commands.principal import Principal
 from events.base import Role
@@ -89,6 +90,11 @@ def test_an_unknown_email_is_refused_with_a_clear_page(
     sign_in_at_provider(page, "stranger")
     assert f"no one with the email address {site.emails['stranger']}" in refusal(page)
     page.screenshot(path=str(artifacts / "sign-in-refused-unknown.png"), full_page=True)
+    # The trust can review the refusal in its security log.
+    entries = site.container.security.log.entries(
+        trust_id=site.demo.trust_id, kind=SecurityEventKind.FAILED_SIGN_IN, limit=1000
+    )
+    assert any(f"unknown email {site.emails['stranger']}" in e.detail for e in entries)
     assert not [c for c in page.context.cookies() if c["name"] == COOKIE]
     assert status(page, "/home") == 200  # the sign-in page, not home
     expect(page.get_by_role("heading", level=1, name="Sign in")).to_be_visible()
