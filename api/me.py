@@ -159,7 +159,7 @@ def my_tokens(principal: CurrentPrincipal, container: AppContainer) -> list[Toke
     summary="Create a personal API token (shown once)",
     responses=PROBLEM_RESPONSES,
 )
-def create_token(
+def create_my_token(
     body: NewToken, principal: CurrentPrincipal, container: AppContainer
 ) -> CreatedToken:
     person = _person(container, principal)
@@ -181,7 +181,9 @@ def create_token(
     summary="Revoke one of your personal API tokens",
     responses=PROBLEM_RESPONSES,
 )
-def revoke_token(token_id: UUID, principal: CurrentPrincipal, container: AppContainer) -> TokenOut:
+def revoke_my_token(
+    token_id: UUID, principal: CurrentPrincipal, container: AppContainer
+) -> TokenOut:
     person = _person(container, principal)
     assert container.identity is not None
     tokens = container.identity.tokens

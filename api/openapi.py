@@ -45,6 +45,7 @@ TAGS: list[dict[str, str]] = [
         "person's sessions.",
     },
     {"name": "me", "description": "Who you are signed in as, your sessions, personal API tokens."},
+    {"name": "sessions", "description": "Signing out a JWT, and an admin revoking someone's JWT."},
     {"name": "operations", "description": "Liveness, readiness and Prometheus metrics."},
 ]
 
