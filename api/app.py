@@ -13,7 +13,9 @@ from api import (
     access,
     audit,
     cycles,
+    directory,
     health,
+    imports,
     me,
     objectives,
     openapi,
@@ -91,7 +93,19 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     problems.install(app)
     app.include_router(health.router)
-    for resource in (trusts, schools, staff, cycles, reviews, objectives, audit, access, me):
+    for resource in (
+        directory,
+        trusts,
+        schools,
+        staff,
+        cycles,
+        reviews,
+        objectives,
+        audit,
+        imports,
+        access,
+        me,
+    ):
         app.include_router(resource.router)
     app.include_router(security_audit.router)
     app.include_router(sessions.router)

@@ -22,6 +22,7 @@ def all_projections() -> list[Projection]:
     """Every read model of DESIGN.md section 5."""
     from projections.access import Access
     from projections.audit_log import AuditLog
+    from projections.directory import Directory
     from projections.event_index import EventIndex
     from projections.objective_current import ObjectiveCurrent
     from projections.objective_revisions import ObjectiveRevisions
@@ -38,6 +39,7 @@ def all_projections() -> list[Projection]:
         AuditLog(),
         EventIndex(),
         Access(),
+        Directory(),
     ]
 
 

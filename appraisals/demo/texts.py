@@ -831,3 +831,5 @@ HEAD_GRANT = "Headteacher of the school: leads its appraisal cycle."
 ADMIN_GRANT = "Manages the trust's staff records and who has access to what."
 ANALYST_GRANT = "Board review of last year's appraisal data, for the spring meeting."
 ANALYST_END = "The board's review of the data is finished."
+# Surnames taken on marriage, for the summer name changes.
+MARRIED_SURNAMES = ("Okafor", "Lindqvist", "Brennan", "Achterberg", "Whitlock", "Sandhu")

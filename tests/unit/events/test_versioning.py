@@ -50,6 +50,8 @@ STABLE_TOPICS = {
     "StaffRegistered",
     "AssignedToSchool",
     "LineManagerChanged",
+    "StaffRenamed",
+    "JobTitleChanged",
     "StaffLeft",
     "CycleScheduled",
     "CycleOpened",
