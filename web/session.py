@@ -88,6 +88,19 @@ def principal_json(p: Principal, claims: TokenClaims | None = None) -> str:
     ).decode()
 
 
+def revoke_pasted_token(request: Request, raw: str) -> None:
+    """Revoke the development token a session was started with (issue 10's revocations)."""
+    data = orjson.loads(raw)
+    if data.get("jti") and data.get("expires"):
+        get_container(request).security.revocations.revoke(
+            data["jti"],
+            expires=datetime.fromisoformat(data["expires"]),
+            by=UUID(data["id"]),
+            reason="signed out",
+            now=None,
+        )
+
+
 def _token_over(request: Request, raw: str) -> bool:
     data = orjson.loads(raw)
     if data.get("expires") and datetime.fromisoformat(data["expires"]) <= datetime.now(UTC):

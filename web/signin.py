@@ -42,6 +42,7 @@ from web.session import (
     identity_of,
     principal_json,
     production,
+    revoke_pasted_token,
     secure_cookies,
     set_session_cookie,
     signed_in,
@@ -320,7 +321,12 @@ def sign_out(request: Request) -> Response:
     check_same_origin(request)
     secret = request.cookies.get(COOKIE)
     if secret:
-        identity_of(request).sessions.end(secret)
+        sessions = identity_of(request).sessions
+        session = sessions.find(secret)
+        if session is not None and session.fixed_principal is not None:
+            # A pasted development token is revoked too, so it signs nothing in again.
+            revoke_pasted_token(request, session.fixed_principal)
+        sessions.end(secret)
     response = RedirectResponse("/", status_code=303)
     clear_session_cookie(request, response)
     return response
