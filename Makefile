@@ -9,7 +9,7 @@ RUNTIME := $(VENV)/.runtime-installed
 TESTSET := $(VENV)/.test-installed
 EXPORT := export --frozen --no-header --no-emit-project --no-dev --format requirements-txt
 
-.PHONY: run test lint typecheck lock lock-check demo clean bench chromium
+.PHONY: run test lint typecheck lock lock-check demo clean bench chromium oidc-provider
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,7 +57,17 @@ typecheck: $(TESTSET)
 chromium:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
-test: lock-check lint typecheck chromium
+# The sign-in tests run a real OpenID Provider (panva/oidc-provider, pinned in
+# tests/oidc/package-lock.json) with the machine's Node.js.
+OIDC := tests/oidc
+$(OIDC)/node_modules/.installed: $(OIDC)/package.json $(OIDC)/package-lock.json
+	command -v npm >/dev/null || (apt-get update && apt-get install -y nodejs npm)
+	cd $(OIDC) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+oidc-provider: $(OIDC)/node_modules/.installed
+
+test: lock-check lint typecheck chromium oidc-provider
 	$(BIN)/pytest
 
 bench: $(TESTSET)

@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import (
+    access,
     audit,
     cpd,
     cycles,
@@ -18,6 +19,7 @@ from api import (
     framework,
     health,
     imports,
+    me,
     objectives,
     observations,
     openapi,
@@ -112,6 +114,8 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         pay,
         framework,
         imports,
+        access,
+        me,
     ):
         app.include_router(resource.router)
     app.include_router(security_audit.router)

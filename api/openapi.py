@@ -50,7 +50,13 @@ TAGS: list[dict[str, str]] = [
         "description": "Reminders and chasing: a trust's policy, a person's preference and "
         "pending reminders, a leader's chase now.",
     },
-    {"name": "sessions", "description": "Sign out, and an administrator revoking a token."},
+    {
+        "name": "access",
+        "description": "Roles granted and revoked (events), who held which role when, ending a "
+        "person's sessions.",
+    },
+    {"name": "me", "description": "Who you are signed in as, your sessions, personal API tokens."},
+    {"name": "sessions", "description": "Signing out a JWT, and an admin revoking someone's JWT."},
     {"name": "operations", "description": "Liveness, readiness and Prometheus metrics."},
     {"name": "sessions", "description": "Signing out: revoke the token in use, or any token."},
     {"name": "cpd", "description": "CPD: planned, done, reflected on; logs and CPD views."},

@@ -13,6 +13,7 @@ import structlog
 import typer
 from rich.console import Console
 
+from appraisals.cli_access import roles_app, sessions_app, tokens_app
 from appraisals.cli_import import import_app
 from appraisals.cli_reminders import mail_sink, reminders_app
 from appraisals.cli_replay import audit_app, replay_app
@@ -240,7 +241,11 @@ def _print_tokens(summary: DemoSummary) -> None:
         # Read-only roles need no staff record: a fixed id per trust keeps tokens stable.
         who = uuid5(summary.trust_id, role.value)
         people.append((role.value, Principal(who, role, trust_id=summary.trust_id)))
-    console.print("Bearer tokens (8 hours; mint more with `appraisals token`):")
+    console.print(
+        "Sign in at http://127.0.0.1:8000/ as any of the demo's people with one click "
+        "(development only), or paste one of these bearer tokens (8 hours; mint more "
+        "with `appraisals token`):"
+    )
     for label, principal in people:
         token = mint_token(
             principal,
@@ -314,10 +319,15 @@ def token(
         typer.Option(min=1, help="Lifetime of the token (at most APPRAISALS_JWT_MAX_TTL_MINUTES)"),
     ] = 480,
 ) -> None:
-    """Mint a bearer token for trying the API."""
+    """Mint a bearer token for trying the API (development only)."""
     from api.auth import mint_token
 
     settings = _settings()
+    if settings.env == "production":
+        raise typer.BadParameter(
+            "development tokens are off in production: make a personal API token "
+            "(appraisals tokens create, or the dashboard's account page)"
+        )
     if ttl_minutes > settings.jwt_max_ttl_minutes:
         typer.echo(f"--ttl-minutes is at most {settings.jwt_max_ttl_minutes}", err=True)
         raise typer.Exit(2)
@@ -391,6 +401,9 @@ projections_app = typer.Typer(help="Read models: status, blue/green rebuild, che
 app.add_typer(projections_app, name="projections")
 app.add_typer(replay_app, name="replay")
 app.add_typer(audit_app, name="audit")
+app.add_typer(roles_app, name="roles")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(sessions_app, name="sessions")
 app.add_typer(import_app, name="import")
 app.add_typer(reminders_app, name="reminders")
 app.command("mail-sink")(mail_sink)

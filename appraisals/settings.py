@@ -8,10 +8,19 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit, urlunsplit
+from uuid import UUID
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/appraisals.db"
@@ -19,6 +28,40 @@ DEFAULT_DATABASE_URL = "sqlite:///./var/appraisals.db"
 DEV_KEYS_FILE = Path("var/dev-keys.json")
 SECRET_SETTINGS = ("jwt_secret", "pseudonym_key", "unsubscribe_secret")
 MIN_SECRET_BYTES = 32
+
+
+class OidcProviderSettings(BaseModel):
+    """One trust's OpenID provider (Entra ID, Google Workspace, ...): see docs/sign-in.md."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # In the sign-in URL (/signin/<key>); letters, digits and dashes.
+    key: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+    trust_id: UUID
+    # Shown on the button: "Sign in with <label>".
+    label: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    issuer: Annotated[str, StringConstraints(min_length=8, max_length=500)]
+    client_id: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    client_secret: SecretStr
+    # Only people whose email is in one of these domains may sign in through it.
+    email_domains: list[Annotated[str, StringConstraints(to_lower=True, min_length=3)]] = Field(
+        min_length=1
+    )
+    # The ID token claim holding the email; Entra ID work accounts may need
+    # "preferred_username" (then set require_verified_email to false: see docs/sign-in.md).
+    email_claim: str = "email"
+    require_verified_email: bool = True
+    scopes: str = "openid email profile"
+    # Accept the provider's JWT access tokens for this audience on the API (optional).
+    api_audience: str | None = None
+
+    @field_validator("issuer")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        loopback = value.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]"))
+        if not value.startswith("https://") and not loopback:
+            raise ValueError("the issuer must be an https:// URL (http only on loopback)")
+        return value.rstrip("/")
 
 
 class Settings(BaseSettings):
@@ -33,6 +76,15 @@ class Settings(BaseSettings):
     # Unset keys are filled from ./var/dev-keys.json outside production (generated once, 0600).
     jwt_secret: SecretStr = SecretStr("")
     jwt_issuer: str = "appraisal-ledger"
+    # The address people reach the service at (https://appraisals.example.org): the redirect
+    # URI registered with the OpenID providers (unset: the request's own address) and where
+    # links in reminder mails point (unset: http://127.0.0.1:8000, the development server).
+    public_url: str | None = None
+    # The trusts' OpenID providers, as JSON (a list of OidcProviderSettings).
+    oidc_providers: list[OidcProviderSettings] = Field(default_factory=list)
+    # Server-side sessions: ended after this long unused, and this long after sign-in.
+    session_idle_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    session_absolute_hours: int = Field(default=12, ge=1, le=24 * 30)
     # The Ed25519 private key signing audit checkpoints (PEM, mode 0600) and the keyring of
     # every public key ever used (appraisals/audit_keys.py). Required in production; in
     # development both live under ./var/, generated on first use.
@@ -117,8 +169,6 @@ class Settings(BaseSettings):
     smtp_timeout: float = Field(default=10.0, gt=0)
     smtp_verify_certificate: bool = True
     mail_from: str = "Appraisals <appraisals@localhost>"
-    # Where links in mails point (the dashboard's address as people reach it).
-    public_url: str = "http://127.0.0.1:8000"
     # HMAC key of the unsubscribe links in optional reminders; required in production (unset
     # in development: generated once into ./var like the other keys).
     unsubscribe_secret: SecretStr = SecretStr("")

@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 
 import psycopg
 
+from api.identity.service import Identity, build_identity
 from api.security import RateLimits, Revocations, Security, SecurityLog
 from appraisals.settings import Settings, eventsourcing_env
 from blobstore import FilesystemBlobStore
@@ -52,6 +53,8 @@ class Container:
     notifier: Notifier | None = None
     # Asks the scheduler to send the chases just recorded (None: the next pass sends them).
     wake_chases: Callable[[], object] | None = None
+    # Sessions, personal tokens and the OpenID providers (api/identity).
+    identity: Identity | None = None
     on_start: list[Callable[[], None]] = field(default_factory=list)
     closers: list[Callable[[], None]] = field(default_factory=list)
     closed: bool = False
@@ -121,7 +124,7 @@ def build_reminders(
     )
     brand = Branding(
         sender=settings.mail_from,
-        public_url=settings.public_url,
+        public_url=settings.public_url or "http://127.0.0.1:8000",
         unsubscribe_secret=settings.unsubscribe_secret.get_secret_value(),
     )
     ledger = Ledger(
@@ -205,6 +208,8 @@ def build(
     container.evidence = EvidenceFiles(
         service, build_blob_store(settings), max_bytes=settings.evidence_max_bytes
     )
+    with schema_lock(settings):
+        container.identity = build_identity(settings, projections.db)
     if not run_projections:
         return container
     from appraisals.audit_keys import signing_key

@@ -14,6 +14,7 @@ from commands.messages import Command
 from commands.policy import Scope, authorise
 from commands.principal import Principal
 from commands.states import (
+    ACCESS,
     CPD,
     CYCLE,
     EVIDENCE,
@@ -111,6 +112,7 @@ def review_scope(h: Handling, rv: review.Review) -> Scope:
 
 
 __all__ = [
+    "ACCESS",
     "CPD",
     "CYCLE",
     "EVIDENCE",

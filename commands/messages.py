@@ -19,6 +19,7 @@ from pydantic import (
     model_validator,
 )
 
+from events.base import Role
 from events.reminders import Frequency, Milestone, ReminderPolicy
 from events.values import (
     AppealOutcome,
@@ -430,3 +431,21 @@ def client_chosen_id(command: Command) -> UUID | None:
     name = CLIENT_ID_FIELDS.get(type(command))
     value: UUID | None = getattr(command, name) if name else None
     return value
+
+
+# Access ------------------------------------------------------------------------------------
+
+
+class GrantRole(Command):
+    """Give a person a role: trust-wide, or for the schools named (school leaders)."""
+
+    person_id: UUID
+    role: Role
+    school_ids: list[UUID] = Field(default_factory=list, max_length=100)
+    reason: Reason
+
+
+class RevokeRole(Command):
+    person_id: UUID
+    grant_id: UUID
+    reason: Reason

@@ -232,10 +232,14 @@ POLICIES: dict[type[m.Command], Rule] = {
     d.RetireObjectiveTemplate: trust_management,
     d.PublishRatingScale: trust_management,
     d.SetObservationPolicy: trust_management,
+    m.GrantRole: trust_admin,
+    m.RevokeRole: trust_admin,
 }
 
 
 def decide(principal: Principal, command: m.Command, scope: Scope) -> Decision:
+    if principal.read_only:
+        return deny("this token is read-only: it may read, never change anything")
     rule = POLICIES.get(type(command))
     if rule is None:
         return deny(f"no policy allows {type(command).__name__}")

@@ -20,6 +20,8 @@ class Principal:
     role: Role
     trust_id: UUID | None = None
     school_ids: frozenset[UUID] = field(default_factory=frozenset)
+    # A read-only personal API token: every command is refused.
+    read_only: bool = False
 
     @property
     def is_platform_admin(self) -> bool:

@@ -26,6 +26,7 @@ from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from aggregates import (
+    access,
     cpd,
     cycle,
     evidence,
@@ -40,6 +41,7 @@ from aggregates import (
 from aggregates.base import projector
 from aggregates.errors import NOT_VISIBLE, NotFound
 from commands.store import EventStoreApp
+from events.access import RoleGranted
 from events.base import DomainEvent
 from events.codec import record_hash
 from events.cpd import CpdPlanned
@@ -78,6 +80,7 @@ EVIDENCE: Kind[evidence.Evidence] = Kind("evidence", projector(evidence.evolve))
 OBSERVATION: Kind[observation.Observation] = Kind("observation", projector(observation.evolve))
 PAY: Kind[pay.PayRecommendation] = Kind("pay recommendation", projector(pay.evolve))
 FRAMEWORK: Kind[framework.Framework] = Kind("development framework", projector(framework.evolve))
+ACCESS: Kind[access.PersonAccess] = Kind("person's access", projector(access.evolve))
 
 
 # The event that creates each kind of aggregate, to cache what a command creates.
@@ -95,6 +98,7 @@ _CREATED_BY: dict[type[DomainEvent], Kind[Any]] = {
     ObjectiveTemplatePublished: FRAMEWORK,
     RatingScalePublished: FRAMEWORK,
     ObservationPolicySet: FRAMEWORK,
+    RoleGranted: ACCESS,
 }
 
 

@@ -4,6 +4,7 @@ Importing this package registers every event class under its stable topic.
 """
 
 from events import (
+    access,
     cpd,
     cycle,
     evidence,
@@ -21,6 +22,7 @@ from events.base import DomainEvent, Role, registered_topics, resolve, topic_of,
 __all__ = [
     "DomainEvent",
     "Role",
+    "access",
     "cpd",
     "cycle",
     "evidence",

@@ -68,6 +68,7 @@ _TRUST_IN_DATA = (
     "ObjectiveTemplateRetired",
     "RatingScalePublished",
     "ObservationPolicySet",
+    "RoleGranted",
 )
 _TRUST_OF_REVIEW = "ObjectiveDrafted"
 
@@ -131,6 +132,8 @@ _SUMMARIES = {
     "ObjectiveTemplateRetired": "Objective template retired: {reason}",
     "RatingScalePublished": "Rating scale version {scale_version} published: {name}",
     "ObservationPolicySet": "Observation policy version {policy_version} set: {reason}",
+    "RoleGranted": "Role {role} granted to {person_id}: {reason}",
+    "RoleRevoked": "Role {role} revoked from {person_id}: {reason}",
 }
 _AGGREGATE_TYPES = {
     "events.trust": "trust",
@@ -143,6 +146,7 @@ _AGGREGATE_TYPES = {
     "events.observation": "observation",
     "events.pay": "pay_recommendation",
     "events.framework": "framework",
+    "events.access": "person_access",
 }
 # Events kept beside their feature rather than their aggregate's module.
 _AGGREGATE_OF = {

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 def all_projections() -> list[Projection]:
     """Every read model of DESIGN.md section 5."""
+    from projections.access import Access
     from projections.audit_log import AuditLog
     from projections.cpd_log import CpdLog
     from projections.directory import Directory
@@ -48,6 +49,7 @@ def all_projections() -> list[Projection]:
         ObservationLog(),
         PayRecommendations(),
         FrameworkView(),
+        Access(),
         Directory(),
         ReminderContext(),
     ]

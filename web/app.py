@@ -6,13 +6,16 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from web import development, forms, pages, pay, reminders
+from web import access, account, development, forms, pages, pay, reminders, signin
 from web.render import HERE, PageNotFound, page
 from web.session import CrossSiteRequest, SignInRequired
 
 
 def install(app: FastAPI) -> None:
+    app.include_router(signin.router)
     app.include_router(pages.router)
+    app.include_router(account.router)
+    app.include_router(access.router)
     app.include_router(forms.router)
     app.include_router(reminders.router)
     app.include_router(development.router)

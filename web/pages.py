@@ -3,22 +3,18 @@ an objective's timeline, and the audit page."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from api.audit import VERIFIERS
 from api.audit import verify_log as verify_audit_log
-from api.auth import InvalidToken
-from api.deps import client_address, get_container
+from api.deps import get_container
 from api.params import MAX_POSITION, Day
-from api.problems import RateLimited
-from api.security.log import SecurityEventKind
-from api.security.ratelimit import SIGN_IN
 from commands.principal import Principal
 from events.base import Role
 from projections import framework_view
@@ -28,14 +24,7 @@ from replay.timeline import objective_progress
 from web import charts, features, reads, reminders
 from web.forms import review_forms
 from web.render import PageNotFound, caught_up, page
-from web.session import (
-    COOKIE,
-    SignInRequired,
-    check_same_origin,
-    claims_from_token,
-    current_principal,
-    secure_cookies,
-)
+from web.session import check_same_origin, current_principal
 
 router = APIRouter(include_in_schema=False)
 
@@ -50,91 +39,6 @@ def read_db(request: Request) -> Database:
 
 
 Db = Annotated[Database, Depends(read_db)]
-
-
-@router.get("/", response_class=HTMLResponse)
-def sign_in_page(request: Request) -> Response:
-    try:
-        principal: Principal | None = current_principal(request)
-    except SignInRequired:
-        principal = None
-    if principal is not None:
-        return RedirectResponse("/home", status_code=303)
-    return page(request, "sign_in.html", None)
-
-
-@router.post("/session", response_class=HTMLResponse)
-def sign_in(request: Request, token: Annotated[str, Form(max_length=4096)] = "") -> Response:
-    check_same_origin(request)
-    container = get_container(request)
-    client = client_address(request)
-    verdict = container.security.limits.hit(SIGN_IN, client)
-    if not verdict.allowed:
-        container.security.log.record(
-            SecurityEventKind.RATE_LIMITED,
-            client=client,
-            method=request.method,
-            path=request.url.path,
-            detail="sign-in attempts past the limit",
-        )
-        response = page(
-            request,
-            "sign_in.html",
-            None,
-            error="Too many sign-in attempts from here; wait a minute and try again.",
-            status_code=429,
-        )
-        response.headers["Retry-After"] = str(verdict.retry_after)
-        return response
-    token = token.strip()
-    try:
-        claims = claims_from_token(request, token)
-    except (InvalidToken, RateLimited) as e:
-        container.security.log.record(
-            SecurityEventKind.FAILED_SIGN_IN,
-            client=client,
-            method=request.method,
-            path=request.url.path,
-            detail=str(e),
-        )
-        return page(request, "sign_in.html", None, error=str(e), status_code=422)
-    redirect = RedirectResponse("/home", status_code=303)
-    lifetime = claims.expires - datetime.now(UTC)
-    redirect.set_cookie(
-        COOKIE,
-        token,
-        max_age=max(int(lifetime.total_seconds()), 0),
-        httponly=True,
-        samesite="strict",
-        secure=secure_cookies(request),
-        path="/",
-    )
-    return redirect
-
-
-@router.post("/session/end")
-def sign_out(request: Request) -> Response:
-    """Signing out revokes the session's token everywhere, not only this browser's cookie."""
-    check_same_origin(request)
-    token = request.cookies.get(COOKIE)
-    if token:
-        try:
-            claims = claims_from_token(request, token)
-        except (InvalidToken, RateLimited):
-            claims = None
-        if claims is not None:
-            get_container(request).security.revocations.revoke(
-                claims.jti,
-                expires=claims.expires,
-                by=claims.principal.id,
-                reason="signed out",
-                now=None,
-            )
-    response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(
-        COOKIE, path="/", httponly=True, samesite="strict", secure=secure_cookies(request)
-    )
-    return response
 
 
 @router.get("/home", response_class=HTMLResponse)

@@ -21,6 +21,7 @@ from appraisals.demo.staging import Staging, Timed, event_time
 from commands import development_messages as d
 from commands import messages as m
 from commands.principal import Principal
+from events.base import Role
 from events.reminders import QuietPeriod, ReminderPolicy
 
 
@@ -158,6 +159,23 @@ def run_org(plan: OrgPlan) -> OrgRun:
                 staff_id=p.id, line_manager_id=p.appraiser.id, reason=reason
             )
             run(change, admin)
+    # Roles beyond their own reviews are facts in the log, granted by the trust's admin.
+    for p in [plan.ceo, *plan.directors]:
+        run(m.GrantRole(person_id=p.id, role=Role.TRUST_LEADER, reason=texts.LEADER_GRANT), admin)
+    for h in heads:
+        grant = m.GrantRole(
+            person_id=h.id,
+            role=Role.SCHOOL_LEADER,
+            school_ids=[h.school.id],
+            reason=texts.HEAD_GRANT,
+        )
+        run(grant, admin)
+    run(
+        m.GrantRole(person_id=plan.directors[0].id, role=Role.ADMIN, reason=texts.ADMIN_GRANT),
+        admin,
+    )
+    analyst = m.GrantRole(person_id=plan.ceo.id, role=Role.ANALYST, reason=texts.ANALYST_GRANT)
+    analyst_grant = staging.execute(analyst, admin).created_id
     when(tl.priorities_added)
     for priority in plan.priorities:
         if priority.in_a:
@@ -192,6 +210,9 @@ def run_org(plan: OrgPlan) -> OrgRun:
         run(rename, admin)
         school.name = new_name
     when(tl.b_scheduled)
+    assert analyst_grant is not None
+    revoke = m.RevokeRole(person_id=plan.ceo.id, grant_id=analyst_grant, reason=texts.ANALYST_END)
+    run(revoke, admin)
     cycle_b = run(tl.b.schedule(plan.trust_id, support_frameworks=texts.SUPPORT_FRAMEWORKS), ceo)
     when(tl.b_policy_changed)
     run(d.PublishRatingScale(trust_id=plan.trust_id, **FIVE_POINT_SCALE), ceo)

@@ -825,5 +825,11 @@ CYCLE_REOPEN_REASON = (
     "Reopened to complete moderation of the reviews signed in the last week of term."
 )
 
+# Role grants: why the trust's administrator gave each leader their access.
+LEADER_GRANT = "Member of the trust's executive team: sees every school's appraisals."
+HEAD_GRANT = "Headteacher of the school: leads its appraisal cycle."
+ADMIN_GRANT = "Manages the trust's staff records and who has access to what."
+ANALYST_GRANT = "Board review of last year's appraisal data, for the spring meeting."
+ANALYST_END = "The board's review of the data is finished."
 # Surnames taken on marriage, for the summer name changes.
 MARRIED_SURNAMES = ("Okafor", "Lindqvist", "Brennan", "Achterberg", "Whitlock", "Sandhu")

@@ -8,6 +8,7 @@ from typing import Any
 from commands import development_messages as d
 from commands import messages as m
 from commands.handlers import (
+    access,
     development,
     framework,
     objectives,
@@ -62,6 +63,8 @@ COMMAND_HANDLERS: dict[type[m.Command], Handler] = {
     m.ChangeReminderPolicy: reminders.change_reminder_policy,
     m.ChangeReminderPreference: reminders.change_reminder_preference,
     m.ChaseReview: reminders.chase_review,
+    m.GrantRole: access.grant_role,
+    m.RevokeRole: access.revoke_role,
 }
 
 COMMAND_HANDLERS.update(

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import (
+    access,
     cpd,
     cycles,
     evidence,
@@ -38,7 +39,18 @@ pytestmark = pytest.mark.integration
 
 ALL_ROUTES: list[tuple[str, CommandRoute]] = [
     (module.router.prefix, route)
-    for module in (trusts, staff, cycles, reviews, objectives, cpd, observations, pay, framework)
+    for module in (
+        trusts,
+        staff,
+        cycles,
+        reviews,
+        objectives,
+        cpd,
+        observations,
+        pay,
+        framework,
+        access,
+    )
     for route in module.ROUTES
 ] + [(evidence.router.prefix, route) for route in evidence.ROUTES]
 # Files are uploaded as multipart forms and removal deletes bytes too: tests/api/
@@ -109,6 +121,8 @@ def _ids(container: Container, org: Org) -> dict[str, str]:
         "appraisee_id": str(org.appraisee_id),
         "appraiser_id": str(org.appraiser_id),
         "objective_id": objective_id.hex,
+        "person_id": str(org.appraisee_id),
+        "grant_id": str(uuid.uuid4()),
     }
 
 

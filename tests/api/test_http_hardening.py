@@ -13,6 +13,7 @@ from appraisals.settings import Settings
 from appraisals.wiring import Container, build
 from tests.api.conftest import Auth
 from tests.scenario import Org
+from web.session import set_session_cookie
 
 
 def test_every_api_answer_and_page_carries_the_security_headers(
@@ -84,14 +85,24 @@ def test_the_session_cookie_is_secure_in_production(
         env="production", jwt_secret=strong, pseudonym_key=strong
     )
     token = mint_token(org.appraisee, secret=strong, issuer=api_settings.jwt_issuer)
+    # The pasted-token sign-in is development only (docs/sign-in.md): gone in production.
     answer = client.post(
         "/session",
         data={"token": token},
         headers={"Origin": "http://testserver"},
         follow_redirects=False,
     )
-    assert answer.status_code == 303
-    cookie = answer.headers["set-cookie"].lower()
+    assert answer.status_code == 404
+    # The cookie a production sign-in sets (web/session.py) is Secure, HttpOnly, Strict.
+    from fastapi import Response
+    from starlette.requests import Request
+
+    request = Request(
+        {"type": "http", "scheme": "http", "app": client.app, "headers": [], "path": "/"}
+    )
+    response = Response()
+    set_session_cookie(request, response, "opaque-session-id")
+    cookie = response.headers["set-cookie"].lower()
     assert "secure" in cookie and "httponly" in cookie and "samesite=strict" in cookie
     del container
 

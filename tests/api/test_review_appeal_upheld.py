@@ -14,6 +14,7 @@ from appraisals.wiring import Container
 from tests.api.conftest import Auth
 from tests.oracle import assert_consistent
 from tests.scenario import Org
+from web.session import principal_json
 
 WEB_COOKIE = "appraisals_session"
 
@@ -83,7 +84,15 @@ def test_an_upheld_appeal_shows_the_review_reopened_everywhere(
     ).json()["summary"]
     assert summary["reviews_complete"] == 0 and summary["reports_issued"] == 0
 
-    client.cookies.set(WEB_COOKIE, auth(org.school_leader)["Authorization"].split()[1])
+    # A dashboard session for the school leader (sessions are kept on the server).
+    assert api_container.identity is not None
+    session, _ = api_container.identity.sessions.start(
+        person_id=None,
+        trust_id=org.trust_id,
+        method="development-token",
+        fixed_principal=principal_json(org.school_leader),
+    )
+    client.cookies.set(WEB_COOKIE, session)
     try:
         page = client.get(f"/reviews/{org.review_id}?min_position={position}")
     finally:

@@ -10,20 +10,29 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from uuid import uuid4
+from typing import Any
+from uuid import UUID, uuid4
 
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from pydantic import SecretStr
 
 from api.app import create_app
 from api.auth import mint_token
+from api.identity.service import build_identity
 from appraisals.demo import generate
 from appraisals.demo.summary import DemoSummary
-from appraisals.settings import Settings
+from appraisals.settings import OidcProviderSettings, Settings
 from appraisals.wiring import Container, build
 from commands.principal import Principal
+from commands.states import STAFF
 from events.base import Role
+from projections import access
+from tests.oidc.provider import API_AUDIENCE, Client, Provider, running_provider
+
+LEDGER = Client("ledger", "ledger-secret-0123456789abcdef", "")
+OTHER = Client("other-app", "other-secret-0123456789abcdef", "")
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -44,6 +53,9 @@ class Site:
     container: Container
     demo: DemoSummary
     settings: Settings
+    # The trust's OpenID provider (a real one on loopback) and its accounts' emails.
+    provider: Provider
+    emails: dict[str, str]
 
     def token(self, principal: Principal) -> str:
         return mint_token(
@@ -63,43 +75,100 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def demo_accounts(container: Container, demo: DemoSummary) -> dict[str, dict[str, Any]]:
+    """Provider accounts (login -> claims) for the demo's people, and a few who must fail."""
+    states = container.commands.states
+
+    def email(person_id: UUID) -> str:
+        return states.get(STAFF, person_id, max_age=0).email
+
+    head = email(demo.school_leader.principal.id)
+    domain = head.rsplit("@", 1)[1]
+    admins = [g for g in access.grants_held(container.projections.db, 50) if g.role == "admin"]
+    people = {
+        "head": head,
+        "ceo": email(demo.trust_leader.principal.id),
+        "teacher": email(demo.staff_member.principal.id),
+        "appraiser": email(demo.appraiser.principal.id),
+        "admin": email(admins[0].person_id),
+        "stranger": f"nobody.known@{domain}",
+        "leaver": f"lee.leaver@{domain}",
+        "outsider": "someone@elsewhere.example",
+    }
+    accounts: dict[str, dict[str, Any]] = {
+        login: {"email": address, "email_verified": True, "name": login.title()}
+        for login, address in people.items()
+    }
+    accounts["unverified"] = {"email": head, "email_verified": False, "name": "Unverified"}
+    return accounts
+
+
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    root = tmp_path_factory.mktemp("dashboard")
-    db = root / "appraisals.db"
-    # Every journey signs in from this one client; the rate limits have their own tests
-    # (tests/api/test_http_hardening.py), so they do not throttle the journeys here.
-    settings = Settings(
+    tmp = tmp_path_factory.mktemp("dashboard")
+    port, provider_port = _free_port(), _free_port()
+    url = f"http://127.0.0.1:{port}"
+    issuer = f"http://127.0.0.1:{provider_port}"
+    db = tmp / "appraisals.db"
+    # Every browser signs in from 127.0.0.1: the per-address limits are raised for the suite.
+    base = Settings(
         database_url=f"sqlite:///{db}",
         context_cache_ttl=0,
-        blob_dir=str(root / "blobs"),
         sign_in_rate_limit="1000/minute",
         failed_auth_rate_limit="1000/minute",
+        blob_dir=str(tmp / "blobs"),
     )
-    container = build(settings)
+    container = build(base)
     demo = generate(container, schools=2, staff=40, seed=1)
     container.start()
     head = container.store.recorder.max_notification_id() or 0
     assert container.projections.wait_for(head, timeout=60)
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(container=container),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            lifespan="on",
-        )
+    accounts = demo_accounts(container, demo)
+    domain = accounts["head"]["email"].rsplit("@", 1)[1]
+    # The trust's provider: the app signs in through client "ledger"; "other-app" is another
+    # application registered at the same provider (the wrong-audience attack).
+    settings = base.model_copy(
+        update={
+            "oidc_providers": [
+                OidcProviderSettings(
+                    key="oak",
+                    trust_id=demo.trust_id,
+                    label="the trust's test provider",
+                    issuer=issuer,
+                    client_id=LEDGER.client_id,
+                    client_secret=SecretStr(LEDGER.client_secret),
+                    email_domains=[domain],
+                    api_audience=API_AUDIENCE,
+                )
+            ]
+        }
     )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the dashboard did not start"
-        time.sleep(0.05)
-    yield Site(f"http://127.0.0.1:{port}", container, demo, settings)
-    server.should_exit = True
-    thread.join(timeout=10)
+    container.settings = settings
+    container.identity = build_identity(settings, container.projections.db)
+    clients = [
+        Client(LEDGER.client_id, LEDGER.client_secret, url + "/signin/callback"),
+        Client(OTHER.client_id, OTHER.client_secret, url + "/signin/callback"),
+    ]
+    with running_provider(tmp, clients, accounts, port=provider_port) as provider:
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(container=container),
+                host="127.0.0.1",
+                port=port,
+                log_level="warning",
+                lifespan="on",
+            )
+        )
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not server.started:
+            assert time.monotonic() < deadline, "the dashboard did not start"
+            time.sleep(0.05)
+        emails = {login: str(a["email"]) for login, a in accounts.items()}
+        yield Site(url, container, demo, settings, provider, emails)
+        server.should_exit = True
+        thread.join(timeout=10)
     container.close()
 
 

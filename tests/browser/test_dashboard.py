@@ -21,8 +21,8 @@ def status(page: Page, path: str) -> int:
 
 def sign_in(page: Page, token: str) -> None:
     page.goto("/")
-    page.get_by_label("Bearer token").fill(token)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Bearer token (development)").fill(token)
+    page.get_by_role("button", name="Sign in with the token").click()
     expect(page.get_by_role("heading", level=1, name="Home")).to_be_visible()
 
 
@@ -33,7 +33,7 @@ def test_signing_in_works_with_the_keyboard_alone(
     page.goto("/")
     page.screenshot(path=str(artifacts / "sign-in.png"), full_page=True)
     focused = []
-    for _ in range(6):
+    for _ in range(40):
         page.keyboard.press("Tab")
         focused.append(page.evaluate("document.activeElement.id || document.activeElement.tagName"))
         if focused[-1] == "token":
@@ -42,7 +42,7 @@ def test_signing_in_works_with_the_keyboard_alone(
     assert focused[-1] == "token", focused
     page.keyboard.insert_text(site.token(site.demo.trust_leader.principal))
     page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.textContent") == "Sign in"
+    assert page.evaluate("document.activeElement.textContent") == "Sign in with the token"
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1, name="Home")).to_be_visible()
     # Focus is visible: the focused control draws an outline.
@@ -61,8 +61,8 @@ def test_signing_in_works_with_the_keyboard_alone(
 def test_a_bad_token_is_refused_with_the_reason(new_page: NewPage) -> None:
     page: Page = new_page()
     page.goto("/")
-    page.get_by_label("Bearer token").fill("not-a-token")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Bearer token (development)").fill("not-a-token")
+    page.get_by_role("button", name="Sign in with the token").click()
     expect(page.get_by_role("alert")).to_contain_text("not valid")
     page.goto("/home")
     expect(page.get_by_role("heading", level=1, name="Sign in")).to_be_visible()

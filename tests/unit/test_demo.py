@@ -20,6 +20,7 @@ from appraisals.wiring import build_store
 from commands import messages as m
 from commands.service import CommandService
 from commands.states import (
+    ACCESS,
     CPD,
     CYCLE,
     EVIDENCE,
@@ -59,6 +60,7 @@ KIND_BY_FIRST_TOPIC: dict[str, Kind[Any]] = {
     "appraisals/ObservationRecorded": OBSERVATION,
     "appraisals/PayRecommendationMade": PAY,
     "appraisals/ObjectiveTemplatePublished": FRAMEWORK,
+    "appraisals/RoleGranted": ACCESS,
 }
 
 

@@ -117,6 +117,8 @@ ALLOWED: dict[type[m.Command], set[str]] = {
     d.RetireObjectiveTemplate: TRUST_MANAGEMENT,
     d.PublishRatingScale: TRUST_MANAGEMENT,
     d.SetObservationPolicy: TRUST_MANAGEMENT,
+    m.GrantRole: ORGANISATION,
+    m.RevokeRole: ORGANISATION,
 }
 
 MATRIX = [(command, actor) for command in ALLOWED for actor in ACTORS]

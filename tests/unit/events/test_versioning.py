@@ -41,6 +41,8 @@ WHEN = datetime(2024, 9, 20, 10, 0, tzinfo=UTC)
 # The stored names of every event. They never change: renaming or moving a class must keep
 # its topic, or stored history could no longer be read.
 STABLE_TOPICS = {
+    "RoleGranted",
+    "RoleRevoked",
     "TrustRegistered",
     "SchoolAdded",
     "SchoolRenamed",
@@ -105,6 +107,7 @@ STABLE_TOPICS = {
 def event_classes() -> list[type[DomainEvent]]:
     """Every event class defined in the events package."""
     modules = [
+        events.access,
         events.cycle,
         events.objective,
         events.review,

@@ -37,3 +37,19 @@ def test_a_request_from_this_site_passes(origin: str | None, referer: str | None
 )
 def test_a_request_from_elsewhere_is_refused(origin: str | None, referer: str | None) -> None:
     assert not same_origin(origin, referer, SITE)
+
+
+@pytest.mark.parametrize(
+    ("origin", "fetch_site", "allowed"),
+    [
+        ("null", "same-origin", True),  # Referrer-Policy no-referrer: Origin is "null"
+        (None, "same-origin", True),
+        ("null", "cross-site", False),  # a sandboxed frame elsewhere
+        ("null", "same-site", False),  # another origin of the same site
+        ("https://evil.example", "same-origin", False),  # Origin wins
+    ],
+)
+def test_fetch_metadata_decides_when_the_origin_is_withheld(
+    origin: str | None, fetch_site: str, allowed: bool
+) -> None:
+    assert same_origin(origin, None, SITE, fetch_site) is allowed
