@@ -248,9 +248,17 @@ def dev_keys() -> dict[str, str]:
         # Processes starting together: the first file written wins, the others read it.
         os.link(temporary, DEV_KEYS_FILE)
     except FileExistsError:
-        keys = _read_dev_keys() or keys
+        written = _read_dev_keys()
+        if all(written.get(n) for n in SECRET_SETTINGS):
+            keys = written
+        else:
+            # An install from before a key was added: keep its keys, add the new ones.
+            keys = {n: written.get(n) or keys[n] for n in SECRET_SETTINGS}
+            with open(temporary, "w") as f:
+                json.dump(keys, f)
+            os.replace(temporary, DEV_KEYS_FILE)
     finally:
-        temporary.unlink()
+        temporary.unlink(missing_ok=True)
     return keys
 
 

@@ -88,6 +88,7 @@ def test_production_with_strong_keys_starts(install: Path) -> None:
             env="production",
             jwt_secret=STRONG,
             pseudonym_key=STRONG + "a",
+            unsubscribe_secret=STRONG + "b",
             audit_signing_key_file=install / "audit-signing-key.pem",
             audit_public_keys_file=install / "audit-public-keys.pem",
         )
@@ -97,10 +98,30 @@ def test_production_with_strong_keys_starts(install: Path) -> None:
 def test_production_refuses_to_start_without_the_audit_signing_key(install: Path) -> None:
     del install
     with pytest.raises(UnsafeSettings, match="APPRAISALS_AUDIT_SIGNING_KEY_FILE must be set"):
-        check_production(Settings(env="production", jwt_secret=STRONG, pseudonym_key=STRONG + "a"))
+        check_production(
+            Settings(
+                env="production",
+                jwt_secret=STRONG,
+                pseudonym_key=STRONG + "a",
+                unsubscribe_secret=STRONG + "b",
+            )
+        )
 
 
 def test_urls_are_redacted_for_logs() -> None:
     url = "postgresql://app:s3cret@db.example:5432/appraisals"
     assert redact_url(url) == "postgresql://app:***@db.example:5432/appraisals"
     assert redact_url("sqlite:///./var/x.db") == "sqlite:///./var/x.db"
+
+
+def test_an_install_from_before_a_key_was_added_keeps_its_keys_and_gains_the_new_one(
+    install: Path,
+) -> None:
+    keys_file = install / settings_module.DEV_KEYS_FILE
+    keys_file.parent.mkdir(parents=True, exist_ok=True)
+    keys_file.write_text('{"jwt_secret": "' + "j" * 40 + '"}')
+    keys_file.chmod(0o600)
+    settings = Settings()
+    assert settings.jwt_secret.get_secret_value() == "j" * 40
+    assert len(settings.pseudonym_key.get_secret_value()) >= 32
+    assert stat.S_IMODE(keys_file.stat().st_mode) == 0o600
