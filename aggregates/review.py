@@ -81,6 +81,32 @@ class Review:
         """An issued report that has not been reopened."""
         return self.report_issued_on is not None and not self.reopened
 
+    @property
+    def finished(self) -> bool:
+        """The current report is issued, signed by both and not under appeal."""
+        return (
+            self.report_current
+            and self.signed_by == {Signatory.APPRAISEE, Signatory.APPRAISER}
+            and self.appeal is not AppealState.LODGED
+        )
+
+    @property
+    def left_at(self) -> str:
+        """Where an unfinished review stands, in words (for the record of a cycle's close)."""
+        if self.appeal is AppealState.LODGED:
+            return "an appeal is pending"
+        if self.report_current:
+            missing = [s.value for s in (Signatory.APPRAISEE, Signatory.APPRAISER)]
+            unsigned = [s for s in missing if Signatory(s) not in self.signed_by]
+            return "report issued, not signed by the " + " or the ".join(unsigned)
+        if self.reopened:
+            return "reopened, report not issued again"
+        if self.assessment is not None:
+            return "assessed, report not issued"
+        if not self.active_objectives:
+            return "no objectives"
+        return "report not issued"
+
 
 def review_id_for(cycle_id: UUID, appraisee_id: UUID) -> UUID:
     return uuid5(cycle_id, str(appraisee_id))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from aggregates.base import Context, first_event, next_event, require, require_text
 from events.base import DomainEvent
 from events.trust import (
+    CycleAdded,
     PriorityAdded,
     PriorityRetired,
     SchoolAdded,
@@ -26,6 +27,19 @@ class Priority:
 
 
 @dataclass(frozen=True, slots=True)
+class CycleSpan:
+    """A cycle of the trust and the days it runs (both inclusive)."""
+
+    id: UUID
+    name: str
+    start_date: date
+    end_date: date
+
+    def overlaps(self, start_date: date, end_date: date) -> bool:
+        return self.start_date <= end_date and start_date <= self.end_date
+
+
+@dataclass(frozen=True, slots=True)
 class Trust:
     id: UUID
     version: int
@@ -33,6 +47,7 @@ class Trust:
     registered_at: datetime
     schools: dict[UUID, str] = field(default_factory=dict)
     priorities: dict[UUID, Priority] = field(default_factory=dict)
+    cycles: dict[UUID, CycleSpan] = field(default_factory=dict)
 
     def has_school(self, school_id: UUID) -> bool:
         return school_id in self.schools
@@ -127,6 +142,44 @@ def retire_priority(
     return [next_event(PriorityRetired, trust, ctx, priority_id=priority_id, reason=reason.strip())]
 
 
+def add_cycle(
+    trust: Trust,
+    *,
+    cycle_id: UUID,
+    name: str,
+    start_date: date,
+    end_date: date,
+    ctx: Context,
+) -> list[DomainEvent]:
+    """Record a newly scheduled cycle on its trust. The trust holds every cycle's dates, so two
+    cycles scheduled at once both write here and the second is decided again on fresh state."""
+    overlapping = sorted(
+        (c for c in trust.cycles.values() if c.id != cycle_id and c.overlaps(start_date, end_date)),
+        key=lambda c: c.start_date,
+    )
+    first = overlapping[0] if overlapping else None
+    require(
+        first is None,
+        "cycles-do-not-overlap",
+        f"the cycle {name.strip()} ({start_date} to {end_date}) overlaps the cycle "
+        f"{first.name} ({first.start_date} to {first.end_date}); cycles of one trust "
+        "do not overlap"
+        if first is not None
+        else "",
+    )
+    return [
+        next_event(
+            CycleAdded,
+            trust,
+            ctx,
+            cycle_id=cycle_id,
+            name=name.strip(),
+            start_date=start_date,
+            end_date=end_date,
+        )
+    ]
+
+
 def _name_free(trust: Trust, name: str, *, except_school: UUID | None = None) -> bool:
     # A school may be renamed to another capitalisation of its own name.
     wanted = name.strip().casefold()
@@ -169,6 +222,13 @@ def evolve(state: Trust | None, event: DomainEvent) -> Trust:
                 state,
                 version=event.originator_version,
                 priorities={**state.priorities, p.id: p},
+            )
+        case CycleAdded():
+            span = CycleSpan(event.cycle_id, event.name, event.start_date, event.end_date)
+            return replace(
+                state,
+                version=event.originator_version,
+                cycles={**state.cycles, span.id: span},
             )
         case PriorityRetired():
             p = replace(state.priorities[event.priority_id], active=False)

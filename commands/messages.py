@@ -154,6 +154,10 @@ class OpenCycle(Command):
 
 class CloseCycle(Command):
     cycle_id: UUID
+    reason: Reason | None = Field(
+        default=None,
+        description="why the cycle closes with reviews unfinished (required if any are)",
+    )
 
 
 class ReopenCycle(Command):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 from events.base import DomainEvent, register
@@ -41,3 +42,13 @@ class PriorityAdded(DomainEvent):
 class PriorityRetired(DomainEvent):
     priority_id: UUID
     reason: str
+
+
+@register("CycleAdded")
+class CycleAdded(DomainEvent):
+    """A cycle the trust scheduled, with its dates: the trust keeps them so cycles never overlap."""
+
+    cycle_id: UUID
+    name: str
+    start_date: date
+    end_date: date

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from api.audit import VERIFIERS
 from api.audit import verify_log as verify_audit_log
 from api.auth import InvalidToken
+from api.cycles import unfinished_report
 from api.deps import get_container
 from commands.principal import Principal
 from events.base import Role
@@ -177,6 +178,7 @@ def trust_cycle(
         past=past,
         as_of_available=features.summary_as_of() is not None,
         may_pick_date=may_pick_date,
+        closing=unfinished_report(get_container(request).store, principal, cycle_id),
     )
 
 

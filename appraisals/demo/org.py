@@ -138,11 +138,11 @@ def run_org(plan: OrgPlan) -> OrgRun:
         elif priority.school is None and priority.in_b and not priority.in_a:
             add_priority(priority)
     when(tl.a_closed)
-    run(m.CloseCycle(cycle_id=cycle_a), ceo)
+    run(m.CloseCycle(cycle_id=cycle_a, reason=texts.CYCLE_CLOSE_REASON), ceo)
     when(tl.a_reopened)
     run(m.ReopenCycle(cycle_id=cycle_a, reason=texts.CYCLE_REOPEN_REASON), ceo)
     when(tl.a_closed_again)
-    run(m.CloseCycle(cycle_id=cycle_a), ceo)
+    run(m.CloseCycle(cycle_id=cycle_a, reason=texts.CYCLE_CLOSE_REASON), ceo)
     when(tl.b_opened)
     run(m.OpenCycle(cycle_id=cycle_b), ceo)
     when(tl.b_priorities_added)

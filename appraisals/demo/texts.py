@@ -824,3 +824,6 @@ POLICY_CHANGE_REASON = (
 CYCLE_REOPEN_REASON = (
     "Reopened to complete moderation of the reviews signed in the last week of term."
 )
+CYCLE_CLOSE_REASON = (
+    "The year ends: reviews of staff on long-term leave or who left are closed unfinished."
+)

@@ -52,6 +52,7 @@ STABLE_TOPICS = {
     "CycleScheduled",
     "CycleOpened",
     "CycleClosed",
+    "CycleAdded",
     "CycleReopened",
     "PolicyChanged",
     "ReviewStarted",
