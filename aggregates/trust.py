@@ -10,6 +10,7 @@ from aggregates.base import Context, first_event, next_event, require, require_t
 from events.base import DomainEvent
 from events.trust import (
     CycleAdded,
+    GovernorAppointed,
     PriorityAdded,
     PriorityRetired,
     SchoolAdded,
@@ -24,6 +25,18 @@ class Priority:
     title: str
     school_id: UUID | None
     active: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Governor:
+    """A governor of a school's board, or of the trust board (``school_id`` None)."""
+
+    id: UUID
+    name: str
+    school_id: UUID | None
+
+    def governs(self, school_id: UUID | None) -> bool:
+        return self.school_id is None or self.school_id == school_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +61,7 @@ class Trust:
     schools: dict[UUID, str] = field(default_factory=dict)
     priorities: dict[UUID, Priority] = field(default_factory=dict)
     cycles: dict[UUID, CycleSpan] = field(default_factory=dict)
+    governors: dict[UUID, Governor] = field(default_factory=dict)
 
     def has_school(self, school_id: UUID) -> bool:
         return school_id in self.schools
@@ -180,6 +194,26 @@ def add_cycle(
     ]
 
 
+def appoint_governor(
+    trust: Trust, *, governor_id: UUID, name: str, school_id: UUID | None, ctx: Context
+) -> list[DomainEvent]:
+    """A governor of a school's governing board, or of the trust board (no school)."""
+    require_text(name, "name", rule="governor-name-required")
+    require(governor_id not in trust.governors, "governor-exists", "this governor is appointed")
+    if school_id is not None:
+        require(trust.has_school(school_id), "school-in-trust", "the school is not in this trust")
+    return [
+        next_event(
+            GovernorAppointed,
+            trust,
+            ctx,
+            governor_id=governor_id,
+            name=name.strip(),
+            school_id=school_id,
+        )
+    ]
+
+
 def _name_free(trust: Trust, name: str, *, except_school: UUID | None = None) -> bool:
     # A school may be renamed to another capitalisation of its own name.
     wanted = name.strip().casefold()
@@ -229,6 +263,11 @@ def evolve(state: Trust | None, event: DomainEvent) -> Trust:
                 state,
                 version=event.originator_version,
                 cycles={**state.cycles, span.id: span},
+            )
+        case GovernorAppointed():
+            g = Governor(event.governor_id, event.name, event.school_id)
+            return replace(
+                state, version=event.originator_version, governors={**state.governors, g.id: g}
             )
         case PriorityRetired():
             p = replace(state.priorities[event.priority_id], active=False)

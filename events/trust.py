@@ -52,3 +52,12 @@ class CycleAdded(DomainEvent):
     name: str
     start_date: date
     end_date: date
+
+
+@register("GovernorAppointed")
+class GovernorAppointed(DomainEvent):
+    """A governor of a school's governing board, or of the trust board (``school_id`` None)."""
+
+    governor_id: UUID
+    name: str
+    school_id: UUID | None = None

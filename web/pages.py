@@ -99,6 +99,7 @@ def home(request: Request, principal: SignedIn, db: Db) -> Response:
         school_cycles=reads.school_cycles(db, principal),
         mine=mine,
         appraising=appraising,
+        panels=reads.panel_reviews(db, principal),
         audit=principal.trust_id is not None and principal.role in VERIFIERS,
     )
 

@@ -39,6 +39,16 @@ def add_priority(cmd: m.AddPriority, h: Handling) -> Outcome:
     return Outcome(t.id, events, priority_id)
 
 
+def appoint_governor(cmd: m.AppointGovernor, h: Handling) -> Outcome:
+    t = h.target(TRUST, cmd.trust_id)
+    h.authorise(cmd, Scope(trust_id=t.id, school_id=cmd.school_id))
+    governor_id = cmd.governor_id or h.new_id()
+    events = trust.appoint_governor(
+        t, governor_id=governor_id, name=cmd.name, school_id=cmd.school_id, ctx=h.ctx
+    )
+    return Outcome(t.id, events, governor_id)
+
+
 def retire_priority(cmd: m.RetirePriority, h: Handling) -> Outcome:
     t = h.target(TRUST, cmd.trust_id)
     p = t.priorities.get(cmd.priority_id)
