@@ -85,6 +85,12 @@ def run_org(plan: OrgPlan) -> OrgRun:
     run(m.RegisterTrust(name=plan.trust_name, trust_id=plan.trust_id), plan.platform_admin)
     for s in plan.schools:
         run(m.AddSchool(trust_id=plan.trust_id, name=s.name, phase=s.phase, school_id=s.id), admin)
+    for s in plan.schools:
+        for g in s.governors(plan.trust_id):
+            appoint = m.AppointGovernor(
+                trust_id=plan.trust_id, name=g.name, school_id=s.id, governor_id=g.id
+            )
+            run(appoint, admin)
     when(tl.leaders_registered)
     heads = [s.head for s in plan.schools if s.head is not None]
     leaders = [plan.ceo, *plan.directors, *heads]

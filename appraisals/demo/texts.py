@@ -827,3 +827,8 @@ CYCLE_REOPEN_REASON = (
 CYCLE_CLOSE_REASON = (
     "The year ends: reviews of staff on long-term leave or who left are closed unfinished."
 )
+EXTERNAL_ADVISER = ("Dr Morag Finch", "Northern School Improvement Partners")
+ADVISER_CONSULTATION = (
+    "The adviser went through the school's results and the trust's priorities with the panel "
+    "and recommended objectives on curriculum, outcomes and staff development."
+)
