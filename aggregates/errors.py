@@ -30,6 +30,20 @@ class NotFound(DomainError):
     kind = "not-found"
 
 
+class Hidden(NotFound):
+    """A denial answered exactly as "not found" (it must not reveal that the thing exists);
+    the type tells the service to record the denial, with ``reason`` for the log only."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason or message
+
+
+# The one message for a record that is missing or not the caller's: denied and missing give
+# byte-identical answers.
+NOT_VISIBLE = "there is no such record visible to you"
+
+
 class Conflict(DomainError):
     """The thing already exists, or someone else changed it first."""
 

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import (
@@ -18,11 +18,15 @@ from api import (
     problems,
     reviews,
     schools,
+    security_audit,
+    sessions,
     staff,
     trusts,
 )
 from api.observability import Metrics, RequestMiddleware, configure_logging
-from appraisals.settings import Settings
+from api.params import reject_unknown_query
+from api.security.middleware import HardeningMiddleware
+from appraisals.settings import Settings, check_production
 from appraisals.wiring import Container, build
 from web.app import install as install_dashboard
 
@@ -42,6 +46,8 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = container is None
+        if owned:
+            check_production(settings or Settings())  # refuse development keys in production
         app.state.container = container or build(settings or Settings())
         configure_logging(app.state.container.settings.log_level)
         if owned:
@@ -63,20 +69,29 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         lifespan=lifespan,
         openapi_tags=openapi.TAGS,
         generate_unique_id_function=openapi.operation_id,
+        dependencies=[Depends(reject_unknown_query)],
     )
     openapi.install(app)
     if container is not None:
         app.state.container = container
+    effective = container.settings if container is not None else (settings or Settings())
     app.state.metrics = Metrics()
     app.add_middleware(RequestMiddleware, metrics=app.state.metrics)
-    trusted = (container.settings if container else settings or Settings()).trusted_proxy_list
-    if trusted:
-        # Outermost: scheme and client address are the forwarded ones before anything reads
-        # them (the dashboard's same-origin check, the access log), but only from these peers.
-        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted)
+    app.add_middleware(
+        HardeningMiddleware,
+        max_header_bytes=effective.max_header_bytes,
+        max_request_line_bytes=effective.max_request_line_bytes,
+    )
+    proxies = [str(n) for n in effective.trusted_proxy_networks]
+    if proxies:
+        # X-Forwarded-For/-Proto are believed only from these peers; from anyone else they
+        # are ignored (the peer's own address and scheme stand).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     problems.install(app)
     app.include_router(health.router)
     for resource in (trusts, schools, staff, cycles, reviews, objectives, audit):
         app.include_router(resource.router)
+    app.include_router(security_audit.router)
+    app.include_router(sessions.router)
     install_dashboard(app)
     return app

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from aggregates.errors import Forbidden, NotFound
+from aggregates.errors import Forbidden, Hidden, NotFound
 from api.deps import AppContainer, CurrentPrincipal
+from api.params import Moment
 from api.reading import (
     Cursor,
     Limit,
@@ -70,7 +71,7 @@ def get_aggregate(
     principal: CurrentPrincipal,
     version: Annotated[int | None, Query(ge=1, description="State after this version")] = None,
     as_of_: Annotated[
-        datetime | None,
+        Moment,
         Query(alias="as_of", description="State as it stood at this moment (ISO 8601)"),
     ] = None,
 ) -> AggregateOut:
@@ -86,7 +87,7 @@ def get_aggregate(
     except UnknownAggregate:
         raise not_found from None
     if not may_read_record(principal, _scope(recorder, current)):
-        raise not_found
+        raise Hidden(not_found.message)
     return AggregateOut(
         aggregate_id=aggregate_id,
         kind=snapshot.kind,
@@ -144,8 +145,8 @@ def list_audit_events(
     aggregate_id: UUID | None = None,
     actor_id: UUID | None = None,
     event_type: Annotated[str | None, Query(alias="type", max_length=100)] = None,
-    since: Annotated[datetime | None, Query(description="From this moment (inclusive)")] = None,
-    until: Annotated[datetime | None, Query(description="Before this moment")] = None,
+    since: Annotated[Moment, Query(description="From this moment (inclusive)")] = None,
+    until: Annotated[Moment, Query(description="Before this moment")] = None,
     trust_id: Annotated[
         UUID | None, Query(description="Platform admins only: the trust to read")
     ] = None,
@@ -310,7 +311,7 @@ def get_review_timeline(
     if current is None or current.kind != "review":
         raise hidden("review")
     if not may_read_record(principal, _review_scope(current.raw_state)):
-        raise hidden("review")
+        raise hidden("review", denied=True)
     entries = review_timeline(db, review_id, until=as_of)
     return ReviewTimeline(review_id=review_id, as_of=as_of, entries=entries)
 
@@ -334,8 +335,8 @@ def export_audit_log(
     aggregate_id: UUID | None = None,
     actor_id: UUID | None = None,
     event_type: Annotated[str | None, Query(alias="type", max_length=100)] = None,
-    since: Annotated[datetime | None, Query(description="From this moment (inclusive)")] = None,
-    until: Annotated[datetime | None, Query(description="Before this moment")] = None,
+    since: Annotated[Moment, Query(description="From this moment (inclusive)")] = None,
+    until: Annotated[Moment, Query(description="Before this moment")] = None,
     trust_id: Annotated[
         UUID | None, Query(description="Platform admins only: the trust to read")
     ] = None,

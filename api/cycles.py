@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID
@@ -12,6 +13,7 @@ from pydantic import BaseModel
 from aggregates.errors import NotFound
 from api.commanding import CommandRoute, add_routes
 from api.deps import AppContainer, CurrentPrincipal
+from api.params import Moment
 from api.problems import BadCursor
 from api.reading import (
     Cursor,
@@ -96,8 +98,8 @@ def list_objective_changes(
         UUID | None, Query(description="Where the appraisee was when it changed")
     ] = None,
     priority_id: UUID | None = None,
-    since: Annotated[datetime | None, Query(description="From this moment (inclusive)")] = None,
-    until: Annotated[datetime | None, Query(description="Before this moment")] = None,
+    since: Annotated[Moment, Query(description="From this moment (inclusive)")] = None,
+    until: Annotated[Moment, Query(description="Before this moment")] = None,
     min_position: MinPosition = None,
     cursor: Cursor = None,
     limit: Limit = 100,
@@ -115,7 +117,7 @@ def list_objective_changes(
         and school_id in principal.school_ids
     )
     if not (trust_wide or leads_school):
-        raise hidden("cycle")
+        raise hidden("cycle", denied=True)
     rows = objective_revisions.changes_in_cycle(
         db,
         cycle_id,
@@ -206,6 +208,9 @@ def _after(cursor: str | None) -> tuple[int, int] | None:
     if value is None:
         return None
     position, _, seq = value.partition(".")
-    if not (position.isdigit() and seq.isdigit()):
+    if not (_DIGITS.fullmatch(position) and _DIGITS.fullmatch(seq)):
         raise BadCursor("the cursor is not one this API issued")
     return int(position), int(seq)
+
+
+_DIGITS = re.compile(r"[0-9]{1,18}", re.ASCII)

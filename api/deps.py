@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.auth import InvalidToken, verify_token
-from api.problems import PreconditionFailed, Unauthenticated
+from api.auth import InvalidToken, TokenClaims, verify_claims
+from api.params import ExpectedVersion, IdempotencyKey
+from api.problems import RateLimited, Unauthenticated
+from api.security.log import SecurityEventKind
+from api.security.ratelimit import FAILED_AUTH
 from appraisals.wiring import Container
 from commands.principal import Principal
 from commands.service import CommandService
@@ -21,62 +25,89 @@ def get_container(request: Request) -> Container:
     return container
 
 
-def get_principal(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Principal:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthenticated("send a bearer token in the Authorization header")
-    settings = get_container(request).settings
+def client_address(request: Request) -> str:
+    """The caller's address (after trusted proxies' X-Forwarded-For, see api/app.py)."""
+    return request.client.host if request.client else "unknown"
+
+
+def authenticate(request: Request, token: str) -> TokenClaims:
+    """Verify a bearer token (API header or dashboard cookie) for this request.
+
+    Refused tokens are recorded in the security log and count towards the caller's
+    failed-authentication limit; past it, every attempt is 429 until the window moves on.
+    """
+    container = get_container(request)
+    settings, security = container.settings, container.security
+    client = client_address(request)
+    verdict = security.limits.check(FAILED_AUTH, client)
+    if not verdict.allowed:
+        raise RateLimited("too many failed authentications; wait", retry_after=verdict.retry_after)
     try:
-        principal = verify_token(
-            credentials.credentials,
+        claims = verify_claims(
+            token,
             secret=settings.jwt_secret.get_secret_value(),
             issuer=settings.jwt_issuer,
+            max_ttl=timedelta(minutes=settings.jwt_max_ttl_minutes),
         )
     except InvalidToken as e:
+        security.limits.hit(FAILED_AUTH, client)
+        security.log.record(
+            SecurityEventKind.FAILED_AUTHENTICATION,
+            client=client,
+            method=request.method,
+            path=request.url.path,
+            detail=str(e),
+        )
+        raise
+    if security.revocations.is_revoked(claims.jti):
+        security.limits.hit(FAILED_AUTH, client)
+        p = claims.principal
+        security.log.record(
+            SecurityEventKind.REVOKED_TOKEN_USED,
+            client=client,
+            method=request.method,
+            path=request.url.path,
+            trust_id=p.trust_id,
+            actor_id=p.id,
+            role=p.role.value,
+            detail=f"token {claims.jti}",
+        )
+        raise InvalidToken("the token has been revoked")
+    request.state.principal = claims.principal
+    request.state.token = claims
+    return claims
+
+
+def get_claims(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> TokenClaims:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthenticated("send a bearer token in the Authorization header")
+    try:
+        return authenticate(request, credentials.credentials)
+    except InvalidToken as e:
         raise Unauthenticated(str(e)) from e
-    request.state.principal = principal
-    return principal
+
+
+def get_principal(claims: Annotated[TokenClaims, Depends(get_claims)]) -> Principal:
+    return claims.principal
 
 
 def get_commands(request: Request) -> CommandService:
     return get_container(request).commands
 
 
-def expected_version(
-    if_match: Annotated[
-        str | None,
-        Header(description='The version you last saw, as its ETag (`"3"`); 412 if stale'),
-    ] = None,
-) -> int | None:
-    if if_match is None:
-        return None
-    value = if_match.strip()
-    if value.startswith("W/"):
-        value = value[2:]
-    value = value.strip('"')
-    if not value.isdigit():
-        raise PreconditionFailed('If-Match must be an ETag like "3"')
-    return int(value)
-
-
-def idempotency_key(
-    key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            description="Any unique string (e.g. a UUID); a retry with it records nothing new",
-            min_length=1,
-            max_length=200,
-        ),
-    ] = None,
-) -> str | None:
-    return key
-
-
 AppContainer = Annotated[Container, Depends(get_container)]
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 Commands = Annotated[CommandService, Depends(get_commands)]
-ExpectedVersion = Annotated[int | None, Depends(expected_version)]
-IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
+CurrentClaims = Annotated[TokenClaims, Depends(get_claims)]
+
+__all__ = [
+    "AppContainer",
+    "Commands",
+    "CurrentClaims",
+    "CurrentPrincipal",
+    "ExpectedVersion",
+    "IdempotencyKey",
+]

@@ -104,8 +104,10 @@ def _visible_objective(
     db: ReadDb, principal: CurrentPrincipal, objective_id: UUID
 ) -> ObjectiveView:
     view = objective_current.get_objective(db, objective_id)
-    if view is None or not may_read_record(principal, objective_scope(view)):
+    if view is None:
         raise hidden("objective")
+    if not may_read_record(principal, objective_scope(view)):
+        raise hidden("objective", denied=True)
     return view
 
 

@@ -16,6 +16,7 @@ from aggregates.errors import (
     Conflict,
     DomainError,
     Forbidden,
+    Hidden,
     NotFound,
     RuleBroken,
     StaleVersion,
@@ -24,6 +25,8 @@ from commands.service import IdempotencyKeyReused
 
 log = logging.getLogger(__name__)
 
+# Seconds a client is asked to wait before retrying after a store outage.
+STORE_RETRY_AFTER = 5
 PROBLEM_BASE = "https://appraisal-ledger.dev/problems/"
 MEDIA_TYPE = "application/problem+json"
 
@@ -42,6 +45,54 @@ class PreconditionFailed(Exception):
 
 class BadCursor(ValueError):
     """A pagination cursor this API did not issue."""
+
+
+class BadHeader(Exception):
+    """A request header that does not parse (``header`` names it)."""
+
+    def __init__(self, header: str, detail: str) -> None:
+        super().__init__(detail)
+        self.header = header
+        self.detail = detail
+
+
+class UnknownParameters(Exception):
+    """Query parameters the route does not take."""
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(", ".join(names))
+        self.names = names
+
+
+class RateLimited(Exception):
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.retry_after = retry_after
+
+
+class StoreUnavailable(Exception):
+    """The event store or read-model database cannot be reached."""
+
+
+def store_outages() -> tuple[type[Exception], ...]:
+    """What a database outage raises through psycopg, its pool and the eventsourcing
+    recorders (connection lost, refused, pool exhausted, lock or statement timeouts)."""
+    import psycopg
+    import psycopg_pool
+    from eventsourcing import persistence
+
+    return (
+        StoreUnavailable,
+        psycopg.OperationalError,
+        psycopg.InterfaceError,
+        psycopg_pool.PoolTimeout,
+        psycopg_pool.TooManyRequests,
+        persistence.OperationalError,
+        persistence.InterfaceError,
+        persistence.ConnectionUnavailableError,
+        persistence.ConnectionPoolClosedError,
+    )
 
 
 class NotReady(Exception):
@@ -97,6 +148,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def on_domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        if isinstance(exc, Forbidden | Hidden):
+            await record_denial(request, exc)
         return domain_problem(exc, request)
 
     @app.exception_handler(Unauthenticated)
@@ -124,12 +177,51 @@ def install(app: FastAPI) -> None:
     async def on_bad_cursor(request: Request, exc: BadCursor) -> JSONResponse:
         return problem(400, "bad-cursor", "Bad cursor", str(exc), request)
 
+    @app.exception_handler(BadHeader)
+    async def on_bad_header(request: Request, exc: BadHeader) -> JSONResponse:
+        return problem(
+            400, "invalid-header", "Invalid header", exc.detail, request, header=exc.header
+        )
+
+    @app.exception_handler(UnknownParameters)
+    async def on_unknown(request: Request, exc: UnknownParameters) -> JSONResponse:
+        errors = [
+            {"field": f"query.{n}", "message": "unknown query parameter", "type": "unknown"}
+            for n in exc.names
+        ]
+        detail = "unknown query parameter(s): " + ", ".join(exc.names)
+        return problem(422, "validation-error", "Invalid input", detail, request, errors=errors)
+
+    @app.exception_handler(RateLimited)
+    async def on_rate_limited(request: Request, exc: RateLimited) -> JSONResponse:
+        response = problem(429, "rate-limited", "Too many requests", exc.detail, request)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         kind = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}.get(
             exc.status_code, "http-error"
         )
         return problem(exc.status_code, kind, str(exc.detail), str(exc.detail), request)
+
+    async def on_store_outage(request: Request, exc: Exception) -> JSONResponse:
+        # The exception's text may name the host; never the password (psycopg omits it).
+        log.warning(
+            "store unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__
+        )
+        response = problem(
+            503,
+            "store-unavailable",
+            "Store unavailable",
+            "the database cannot be reached just now; retry shortly",
+            request,
+        )
+        response.headers["Retry-After"] = str(STORE_RETRY_AFTER)
+        return response
+
+    for outage in store_outages():
+        app.add_exception_handler(outage, on_store_outage)
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -178,3 +270,35 @@ def domain_problem(exc: DomainError, request: Request | None = None) -> JSONResp
     if isinstance(exc, Conflict):
         return problem(409, "conflict", "Conflict", exc.message, request)
     return problem(400, exc.kind, "Bad request", exc.message, request)
+
+
+async def record_denial(request: Request, exc: DomainError) -> None:
+    """A denied command or read goes to the security log (off the event loop)."""
+    from anyio.to_thread import run_sync
+
+    from api.security.log import SecurityEventKind
+
+    container = getattr(request.app.state, "container", None)
+    principal = getattr(request.state, "principal", None)
+    if container is None or principal is None:
+        return
+    kind = (
+        SecurityEventKind.DENIED_READ
+        if request.method in ("GET", "HEAD")
+        else SecurityEventKind.DENIED_COMMAND
+    )
+    client = request.client.host if request.client else "unknown"
+
+    def record() -> None:
+        container.security.log.record(
+            kind,
+            client=client,
+            method=request.method,
+            path=request.url.path,
+            trust_id=principal.trust_id,
+            actor_id=principal.id,
+            role=principal.role.value,
+            detail=exc.reason if isinstance(exc, Hidden) else exc.message,
+        )
+
+    await run_sync(record)

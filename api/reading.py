@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import base64
 from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
 
-from aggregates.errors import NotFound, RuleBroken
+from aggregates.errors import Hidden, NotFound, RuleBroken
 from api.deps import AppContainer
-from api.problems import BadCursor, NotReady
+from api.params import MAX_POSITION, decode_cursor, encode_cursor, position_cursor
+from api.problems import NotReady
 from projections.db import Database
 
 T = TypeVar("T")
@@ -33,6 +33,7 @@ MinPosition = Annotated[
     int | None,
     Query(
         ge=1,
+        le=MAX_POSITION,
         description="A log position a command returned: wait until this view includes it",
     ),
 ]
@@ -58,32 +59,14 @@ def fresh(container: AppContainer, min_position: int | None, *names: str) -> Non
         )
 
 
-def hidden(what: str) -> NotFound:
-    """The one answer for "missing" and "not yours": a denial never reveals existence."""
-    return NotFound(f"there is no {what} with that id visible to you")
+def hidden(what: str, *, denied: bool = False) -> NotFound:
+    """The one answer for "missing" and "not yours": a denial never reveals existence.
+    ``denied`` marks a refusal (the same answer, but recorded in the security log)."""
+    message = f"there is no {what} with that id visible to you"
+    return Hidden(message) if denied else NotFound(message)
 
 
-def encode_cursor(value: int | str) -> str:
-    return base64.urlsafe_b64encode(str(value).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> str | None:
-    if cursor is None:
-        return None
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        return base64.urlsafe_b64decode(padded.encode()).decode()
-    except (ValueError, UnicodeDecodeError):
-        raise BadCursor("the cursor is not one this API issued") from None
-
-
-def position_cursor(cursor: str | None) -> int:
-    value = decode_cursor(cursor)
-    if value is None:
-        return 0
-    if not value.isdigit():
-        raise BadCursor("the cursor is not one this API issued")
-    return int(value)
+__all__ = ["decode_cursor", "encode_cursor", "position_cursor"]
 
 
 def paged(items: list[T], cursor: str | None, limit: int) -> Page[T]:

@@ -144,8 +144,10 @@ def review_scope(view: ReviewView) -> ReadScope:
 
 
 def review_detail(db: ReadDb, principal: CurrentPrincipal, view: ReviewView | None) -> ReviewDetail:
-    if view is None or not may_read_record(principal, review_scope(view)):
+    if view is None:
         raise hidden("review")
+    if not may_read_record(principal, review_scope(view)):
+        raise hidden("review", denied=True)
     return ReviewDetail(
         review=view,
         overdue=view.overdue(date.today()),

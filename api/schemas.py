@@ -35,6 +35,12 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     409: _problem("Conflict: exists already, or changed concurrently"),
     412: _problem("If-Match names a version that is no longer current"),
     413: _problem("Request body too large"),
-    422: _problem("Invalid input, or a domain rule broken (see `rule`)"),
-    503: _problem("A read model has not reached `min_position` yet (retry after a moment)"),
+    414: _problem("Request line too long"),
+    422: _problem("Invalid input, an unknown query parameter, or a domain rule broken"),
+    429: _problem("Too many failed authentications or sign-ins from this client (Retry-After)"),
+    431: _problem("Request headers too large"),
+    503: _problem(
+        "The store is unavailable (`store-unavailable`), or a read model has not reached "
+        "`min_position` yet; retry after `Retry-After` seconds"
+    ),
 }

@@ -41,8 +41,10 @@ def get_school_summary(
 ) -> SchoolSummary:
     fresh(container, min_position, "school_cycle_summary")
     view = school_cycle_summary.school_summary(db, school_id, cycle_id)
-    if view is None or not may_read_summary(principal, view.trust_id, school_id):
+    if view is None:
         raise hidden("school summary")
+    if not may_read_summary(principal, view.trust_id, school_id):
+        raise hidden("school summary", denied=True)
     if as_of is None:
         return SchoolSummary(summary=view, overdue=view.overdue(date.today()))
     then = replayed(lambda: school_summary_as_of(db, school_id, cycle_id, at=as_of))

@@ -96,7 +96,7 @@ def get_trust_summary(
 ) -> TrustSummary:
     fresh(container, min_position, "trust_cycle_summary", "school_cycle_summary")
     if not may_read_summary(principal, trust_id) or principal.role.value == "school_leader":
-        raise hidden("trust summary")
+        raise hidden("trust summary", denied=True)
     view = trust_cycle_summary.trust_summary(db, trust_id, cycle_id)
     if view is None:
         raise hidden("trust summary")

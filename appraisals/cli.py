@@ -128,13 +128,19 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from api.security.protocol import limited_protocol
     from appraisals.logs import configure_logging
+    from appraisals.settings import UnsafeSettings, check_production, redact_url
     from appraisals.wiring import build, build_store
-    from projections.db_postgres import redacted
 
     settings = _settings()
+    try:
+        check_production(settings, host)
+    except UnsafeSettings as e:
+        typer.echo(f"refusing to start: {e}", err=True)
+        raise typer.Exit(2) from None
     configure_logging(settings.log_level)
-    store_name = redacted(settings.database_url) if settings.is_postgres else settings.database_url
+    store_name = redact_url(settings.database_url)
     common: dict[str, Any] = {
         "host": host,
         "port": port,
@@ -142,9 +148,12 @@ def serve(
         "access_log": False,  # the app logs one access line per request
         "proxy_headers": False,  # the app honours forwarded headers from trusted proxies only
         "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
+        "h11_max_incomplete_event_size": settings.max_header_bytes
+        + settings.max_request_line_bytes,
     }
     if workers > 1:
-        # Each process builds and closes its own container (api.app's lifespan).
+        # Each process builds and closes its own container (api.app's lifespan). The protocol
+        # goes by name (processes are spawned); its limits are the defaults of api/security.
         if demo_if_empty:
             store = build_store(settings)
             try:
@@ -154,19 +163,29 @@ def serve(
                 store.close()
         log.info("serving", url=f"http://{host}:{port}", workers=workers, store=store_name)
         _Stop().install()
-        uvicorn.run("api.app:create_app", factory=True, workers=workers, **common)
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            workers=workers,
+            http="api.security.protocol:LimitedH11Protocol",
+            **common,
+        )
         log.info("stopped")
         return
     container = build(settings)
     stop = _Stop()
     stop.install()
+    protocol = limited_protocol(
+        max_request_line_bytes=settings.max_request_line_bytes,
+        max_header_bytes=settings.max_header_bytes,
+    )
     try:
         if demo_if_empty and not container.store.recorder.max_notification_id():
             console.print("[bold]Empty store: loading the demo trust…[/bold]")
             _run_demo(container.store, schools=8, staff=400, seed=0)
         container.start()  # the in-process projection runner (unless Redis workers do it)
         log.info("serving", url=f"http://{host}:{port}", docs="/docs", store=store_name)
-        uvicorn.run(create_app(container=container), **common)
+        uvicorn.run(create_app(container=container), http=protocol, **common)
     finally:
         container.close()
     log.info("stopped", signals=[signal.Signals(s).name for s in stop.signals])
@@ -242,12 +261,18 @@ def token(
     school: Annotated[
         list[UUID] | None, typer.Option(help="A school the leader leads (repeatable)")
     ] = None,
-    ttl_minutes: Annotated[int, typer.Option(min=1, help="Lifetime of the token")] = 480,
+    ttl_minutes: Annotated[
+        int,
+        typer.Option(min=1, help="Lifetime of the token (at most APPRAISALS_JWT_MAX_TTL_MINUTES)"),
+    ] = 480,
 ) -> None:
     """Mint a bearer token for trying the API."""
     from api.auth import mint_token
 
     settings = _settings()
+    if ttl_minutes > settings.jwt_max_ttl_minutes:
+        typer.echo(f"--ttl-minutes is at most {settings.jwt_max_ttl_minutes}", err=True)
+        raise typer.Exit(2)
     principal = Principal(
         id=staff or uuid4(), role=role, trust_id=trust, school_ids=frozenset(school or ())
     )
@@ -257,6 +282,7 @@ def token(
             secret=settings.jwt_secret.get_secret_value(),
             issuer=settings.jwt_issuer,
             ttl=timedelta(minutes=ttl_minutes),
+            max_ttl=timedelta(minutes=settings.jwt_max_ttl_minutes),
         )
     )
 

@@ -3,34 +3,54 @@
 from __future__ import annotations
 
 import ipaddress
+import json
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/appraisals.db"
+# Development keys: random, generated once per install, never in the source (see dev_keys()).
+DEV_KEYS_FILE = Path("var/dev-keys.json")
+SECRET_SETTINGS = ("jwt_secret", "pseudonym_key")
+MIN_SECRET_BYTES = 32
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="APPRAISALS_", env_file=".env", extra="ignore")
 
-    # production refuses development secrets (see docs/deployment.md).
-    env: Literal["development", "production"] = "development"
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str | None = None
     redis_namespace: str = "appraisals"
-    jwt_secret: SecretStr = SecretStr("dev-only-change-me-in-production-0123456789")
+    # "production" refuses development keys and short secrets, and marks cookies Secure; a
+    # server bound to a non-loopback address is in production whatever this says.
+    env: Literal["development", "production"] = "development"
+    # Unset keys are filled from ./var/dev-keys.json outside production (generated once, 0600).
+    jwt_secret: SecretStr = SecretStr("")
     jwt_issuer: str = "appraisal-ledger"
-    jwt_ttl_minutes: int = 8 * 60
-    # Pseudonymisation key for analysts' output (replay); set it in production.
-    pseudonym_key: SecretStr = SecretStr("dev-only-pseudonym-key")
     # The Ed25519 private key signing audit checkpoints (PEM, mode 0600) and the keyring of
     # every public key ever used (appraisals/audit_keys.py). Required in production; in
     # development both live under ./var/, generated on first use.
     audit_signing_key_file: Path | None = None
     audit_public_keys_file: Path | None = None
+    jwt_ttl_minutes: int = Field(default=8 * 60, ge=1)
+    # The longest lifetime a person's token may have; longer tokens are refused.
+    jwt_max_ttl_minutes: int = Field(default=8 * 60, ge=1)
+    # Pseudonymisation key for analysts' output (replay).
+    pseudonym_key: SecretStr = SecretStr("")
+    # Per client address: sign-ins and failed authentications allowed (`limits` notation).
+    sign_in_rate_limit: str = "10/minute"
+    failed_auth_rate_limit: str = "20/minute"
+    # Request line and header limits (431 past them).
+    max_request_line_bytes: int = Field(default=8 * 1024, ge=256)
+    max_header_bytes: int = Field(default=16 * 1024, ge=1024)
+    # /readyz fails when a projection is this many seconds behind the head of the log.
+    ready_max_lag_seconds: float = Field(default=60.0, gt=0)
     # How often the audit chain is extended when no commit wakes it (seconds).
     audit_seal_seconds: float = Field(default=2.0, gt=0)
     pool_size: int = Field(default=10, ge=1)
@@ -69,9 +89,112 @@ class Settings(BaseSettings):
     def trusted_proxy_list(self) -> list[str]:
         return _split(self.trusted_proxies)
 
+    @model_validator(mode="after")
+    def _development_keys(self) -> Settings:
+        if self.env == "production":
+            return self  # never invent keys in production: check_production() refuses
+        missing = [n for n in SECRET_SETTINGS if not getattr(self, n).get_secret_value()]
+        if missing:
+            keys = dev_keys()
+            for name in missing:
+                setattr(self, name, SecretStr(keys[name]))
+        return self
+
     @property
     def is_postgres(self) -> bool:
         return self.database_url.startswith(("postgresql://", "postgres://"))
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return parse_networks(self.trusted_proxies)
+
+    def is_production(self, host: str | None = None) -> bool:
+        """Production by setting, or because the server binds beyond this machine."""
+        return self.env == "production" or (host is not None and not is_loopback(host))
+
+
+class UnsafeSettings(Exception):
+    """The service must not start with these settings; the message names the setting."""
+
+
+def check_production(settings: Settings, host: str | None = None) -> None:
+    """In production, refuse development keys and secrets shorter than 32 bytes."""
+    if not settings.is_production(host):
+        return
+    development = _read_dev_keys()
+    for name in SECRET_SETTINGS:
+        value = getattr(settings, name).get_secret_value()
+        env_name = f"APPRAISALS_{name.upper()}"
+        if not value:
+            raise UnsafeSettings(f"{env_name} must be set in production")
+        if development and value == development.get(name):
+            raise UnsafeSettings(f"{env_name} is a development key; set a production one")
+        if len(value.encode()) < MIN_SECRET_BYTES:
+            raise UnsafeSettings(f"{env_name} must be at least {MIN_SECRET_BYTES} bytes")
+    # The audit signing key is a file (Ed25519, appraisals/audit_keys.py), never the
+    # development one under ./var.
+    for name in ("audit_signing_key_file", "audit_public_keys_file"):
+        if getattr(settings, name) is None:
+            raise UnsafeSettings(f"APPRAISALS_{name.upper()} must be set in production")
+    key = settings.audit_signing_key_file
+    if key is not None and key.exists() and key.stat().st_mode & 0o077:
+        raise UnsafeSettings(f"APPRAISALS_AUDIT_SIGNING_KEY_FILE ({key}) is readable by others")
+
+
+def _read_dev_keys() -> dict[str, str]:
+    try:
+        data = json.loads(DEV_KEYS_FILE.read_text())
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, str)}
+
+
+def dev_keys() -> dict[str, str]:
+    """This install's development keys: random, made once, readable by the owner only."""
+    keys = _read_dev_keys()
+    if all(keys.get(n) for n in SECRET_SETTINGS):
+        return keys
+    keys = {n: keys.get(n) or secrets.token_urlsafe(48) for n in SECRET_SETTINGS}
+    DEV_KEYS_FILE.parent.mkdir(parents=True, exist_ok=True)
+    temporary = DEV_KEYS_FILE.with_suffix(f".{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        json.dump(keys, f)
+    try:
+        # Processes starting together: the first file written wins, the others read it.
+        os.link(temporary, DEV_KEYS_FILE)
+    except FileExistsError:
+        keys = _read_dev_keys() or keys
+    finally:
+        temporary.unlink()
+    return keys
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_networks(spec: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(
+        ipaddress.ip_network(p.strip(), strict=False) for p in spec.split(",") if p.strip()
+    )
+
+
+def redact_url(url: str) -> str:
+    """A database or Redis URL fit for logs: the password replaced by ``***``."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
 def _split(value: str) -> list[str]:

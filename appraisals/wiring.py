@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 
 import psycopg
 
+from api.security import RateLimits, Revocations, Security, SecurityLog
 from appraisals.settings import Settings, eventsourcing_env
 from commands.service import CommandService, system_clock
 from commands.states import StateCache
@@ -38,6 +39,7 @@ class Container:
     store: EventStoreApp
     commands: CommandService
     projections: Projections
+    security: Security
     notifier: Notifier | None = None
     on_start: list[Callable[[], None]] = field(default_factory=list)
     closers: list[Callable[[], None]] = field(default_factory=list)
@@ -90,6 +92,20 @@ def build_store(settings: Settings) -> EventStoreApp:
         return EventStoreApp(env=eventsourcing_env(settings))
 
 
+def build_security(settings: Settings, projections: Projections) -> Security:
+    """The security log and revocations live beside the read models, never in the event store."""
+    return Security(
+        log=SecurityLog(projections.db),
+        revocations=Revocations(projections.db),
+        limits=RateLimits(
+            sign_in=settings.sign_in_rate_limit,
+            failed_auth=settings.failed_auth_rate_limit,
+            redis_url=settings.redis_url,
+            namespace=settings.redis_namespace,
+        ),
+    )
+
+
 def build(
     settings: Settings,
     *,
@@ -103,8 +119,10 @@ def build(
         store, maxsize=settings.state_cache_size, context_ttl=settings.context_cache_ttl
     )
     projections = Projections(connect(settings.database_url, pool_size=settings.pool_size))
+    security = build_security(settings, projections)
     with schema_lock(settings):
         projections.ensure()
+        security.ensure()
     service = CommandService(
         store,
         clock=clock,
@@ -112,7 +130,7 @@ def build(
         states=states,
         retry_deadline=settings.command_retry_seconds,
     )
-    container = Container(settings, store, service, projections)
+    container = Container(settings, store, service, projections, security)
     if not run_projections:
         return container
     from appraisals.audit_keys import signing_key

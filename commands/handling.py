@@ -9,7 +9,7 @@ from uuid import UUID
 
 from aggregates import review
 from aggregates.base import Context
-from aggregates.errors import StaleVersion
+from aggregates.errors import NOT_VISIBLE, Hidden, StaleVersion
 from commands.messages import Command
 from commands.policy import Scope, authorise
 from commands.principal import Principal
@@ -65,6 +65,14 @@ class Handling:
 
     def authorise(self, command: Command, scope: Scope) -> None:
         authorise(self.principal, command, scope)
+
+    def load_in_trust(self, kind: Kind[S], aggregate_id: UUID, trust_id: UUID) -> S:
+        """A context aggregate named in a command's body, which must belong to ``trust_id``:
+        one of another trust is answered exactly as an unknown id (no existence oracle)."""
+        state = self.load(kind, aggregate_id)
+        if getattr(state, "trust_id", None) != trust_id:
+            raise Hidden(NOT_VISIBLE, f"the {kind.name} belongs to another trust")
+        return state
 
 
 def review_scope(h: Handling, rv: review.Review) -> Scope:

@@ -38,6 +38,19 @@ def _printable(value: str) -> str:
 
 
 Clean = AfterValidator(_printable)
+
+
+def _client_chosen(value: UUID | None) -> UUID | None:
+    # Ids the server derives (a cycle's, a review's) are version-5 UUIDs of their context; a
+    # client choosing an id for something new must use a random (v4) or time-ordered (v7)
+    # one, so it can never claim an id the server will later derive. See docs/decisions.md.
+    if value is not None and value.version not in (4, 7):
+        raise ValueError("a client-chosen id must be a random UUID (version 4 or 7)")
+    return value
+
+
+# The id a client may choose for something it creates.
+NewId = Annotated[UUID | None, AfterValidator(_client_chosen)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Clean]
 Reason = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000), Clean
@@ -64,14 +77,14 @@ class Command(BaseModel):
 
 class RegisterTrust(Command):
     name: Name
-    trust_id: UUID | None = Field(default=None, description="client-chosen id (optional)")
+    trust_id: NewId = Field(default=None, description="client-chosen id (optional, UUID v4/v7)")
 
 
 class AddSchool(Command):
     trust_id: UUID
     name: Name
     phase: Annotated[str, StringConstraints(max_length=50), Clean] | None = None
-    school_id: UUID | None = None
+    school_id: NewId = None
 
 
 class RenameSchool(Command):
@@ -86,7 +99,7 @@ class AddPriority(Command):
     title: Name
     description: Phrase = ""
     school_id: UUID | None = Field(default=None, description="None for a trust-wide priority")
-    priority_id: UUID | None = None
+    priority_id: NewId = None
 
 
 class AppointGovernor(Command):
@@ -114,7 +127,7 @@ class RegisterStaff(Command):
     category: StaffCategory = StaffCategory.TEACHER
     school_id: UUID
     start_date: date
-    staff_id: UUID | None = None
+    staff_id: NewId = None
 
 
 class TransferStaff(Command):
@@ -294,7 +307,7 @@ class DraftObjective(Command):
     priority_id: UUID | None = None
     standards: list[Reference] = Field(default_factory=list, max_length=20)
     due_date: date
-    objective_id: UUID | None = None
+    objective_id: NewId = None
 
 
 class ReviseObjective(Command):
@@ -365,4 +378,21 @@ class CarryForwardObjective(Command):
     objective_id: UUID
     to_review_id: UUID
     due_date: date
-    new_objective_id: UUID | None = None
+    new_objective_id: NewId = None
+
+
+# The field in which a command may carry a client-chosen id for what it creates.
+CLIENT_ID_FIELDS: dict[type[Command], str] = {
+    RegisterTrust: "trust_id",
+    AddSchool: "school_id",
+    AddPriority: "priority_id",
+    RegisterStaff: "staff_id",
+    DraftObjective: "objective_id",
+    CarryForwardObjective: "new_objective_id",
+}
+
+
+def client_chosen_id(command: Command) -> UUID | None:
+    name = CLIENT_ID_FIELDS.get(type(command))
+    value: UUID | None = getattr(command, name) if name else None
+    return value

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
-from aggregates.errors import Forbidden, NotFound
+from aggregates.errors import NOT_VISIBLE, Forbidden, Hidden
 from commands import messages as m
 from commands.principal import Principal
 from events.base import Role
@@ -189,6 +189,6 @@ def authorise(principal: Principal, command: m.Command, scope: Scope) -> None:
     """
     decision = decide(principal, command, scope)
     if decision.hidden:
-        raise NotFound("there is no such record in your trust")
+        raise Hidden(NOT_VISIBLE, decision.reason)
     if not decision.allowed:
         raise Forbidden(decision.reason)

@@ -24,7 +24,7 @@ from aggregates.base import Context
 from aggregates.errors import Conflict, DomainError
 from commands.handlers import COMMAND_HANDLERS
 from commands.handling import Handling
-from commands.messages import Command
+from commands.messages import Command, client_chosen_id
 from commands.principal import Principal
 from commands.states import StateCache
 from commands.store import EventStoreApp, IdempotencyRecord
@@ -92,6 +92,11 @@ class CommandService:
     ) -> CommandResult:
         handler = COMMAND_HANDLERS[type(command)]
         record_key = fingerprint = None
+        chosen = client_chosen_id(command)
+        if idempotency_key is None and chosen is not None:
+            # A client-chosen id is its own idempotency key: a retry of the same command with
+            # the same id answers the first result instead of a conflict.
+            idempotency_key = f"new-id:{chosen}"
         if idempotency_key is not None:
             record_key = f"{principal.id}:{idempotency_key}"
             fingerprint = _fingerprint(command)

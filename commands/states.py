@@ -27,7 +27,7 @@ from uuid import UUID
 
 from aggregates import cycle, objective, review, staff, trust
 from aggregates.base import projector
-from aggregates.errors import NotFound
+from aggregates.errors import NOT_VISIBLE, NotFound
 from commands.store import EventStoreApp
 from events.base import DomainEvent
 from events.codec import record_hash
@@ -83,7 +83,7 @@ def replay(
         # An id of another kind of aggregate replays events this kind does not start with.
         result = None
     if result is None:
-        raise NotFound(f"there is no {kind.name} with id {aggregate_id}")
+        raise NotFound(NOT_VISIBLE)
     if records:
         r = records[-1]
         last_hash = record_hash(r.topic, r.originator_id, r.originator_version, r.state)
@@ -149,7 +149,7 @@ class StateCache:
             if entry is not None:
                 self._entries.move_to_end(aggregate_id)
         if entry is not None and entry.kind is not kind:
-            raise NotFound(f"there is no {kind.name} with id {aggregate_id}")
+            raise NotFound(NOT_VISIBLE)
         if entry is not None and now - entry.loaded_at <= max_age:
             return entry.state  # type: ignore[no-any-return]
         state: S

@@ -3,7 +3,7 @@ an objective's timeline, and the audit page."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -15,7 +15,11 @@ from api.audit import VERIFIERS
 from api.audit import verify_log as verify_audit_log
 from api.auth import InvalidToken
 from api.cycles import unfinished_report
-from api.deps import get_container
+from api.deps import client_address, get_container
+from api.params import MAX_POSITION, Day
+from api.problems import RateLimited
+from api.security.log import SecurityEventKind
+from api.security.ratelimit import SIGN_IN
 from commands.principal import Principal
 from events.base import Role
 from projections.db import Database
@@ -27,14 +31,15 @@ from web.session import (
     COOKIE,
     SignInRequired,
     check_same_origin,
+    claims_from_token,
     current_principal,
-    principal_from_token,
+    secure_cookies,
 )
 
 router = APIRouter(include_in_schema=False)
 
 SignedIn = Annotated[Principal, Depends(current_principal)]
-MinPosition = Annotated[int | None, Query(ge=1)]
+MinPosition = Annotated[int | None, Query(ge=1, le=MAX_POSITION)]
 # Who may see a summary as it stood on a past date (issue 6's as-of replay).
 PICK_DATE = frozenset({Role.AUDITOR, Role.TRUST_LEADER, Role.ADMIN})
 
@@ -58,33 +63,76 @@ def sign_in_page(request: Request) -> Response:
 
 
 @router.post("/session", response_class=HTMLResponse)
-def sign_in(request: Request, token: Annotated[str, Form()] = "") -> Response:
+def sign_in(request: Request, token: Annotated[str, Form(max_length=4096)] = "") -> Response:
     check_same_origin(request)
+    container = get_container(request)
+    client = client_address(request)
+    verdict = container.security.limits.hit(SIGN_IN, client)
+    if not verdict.allowed:
+        container.security.log.record(
+            SecurityEventKind.RATE_LIMITED,
+            client=client,
+            method=request.method,
+            path=request.url.path,
+            detail="sign-in attempts past the limit",
+        )
+        response = page(
+            request,
+            "sign_in.html",
+            None,
+            error="Too many sign-in attempts from here; wait a minute and try again.",
+            status_code=429,
+        )
+        response.headers["Retry-After"] = str(verdict.retry_after)
+        return response
     token = token.strip()
     try:
-        principal = principal_from_token(request, token)
-    except InvalidToken as e:
+        claims = claims_from_token(request, token)
+    except (InvalidToken, RateLimited) as e:
+        container.security.log.record(
+            SecurityEventKind.FAILED_SIGN_IN,
+            client=client,
+            method=request.method,
+            path=request.url.path,
+            detail=str(e),
+        )
         return page(request, "sign_in.html", None, error=str(e), status_code=422)
-    response = RedirectResponse("/home", status_code=303)
-    settings = get_container(request).settings
-    response.set_cookie(
+    redirect = RedirectResponse("/home", status_code=303)
+    lifetime = claims.expires - datetime.now(UTC)
+    redirect.set_cookie(
         COOKIE,
         token,
-        max_age=settings.jwt_ttl_minutes * 60,
+        max_age=max(int(lifetime.total_seconds()), 0),
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=secure_cookies(request),
         path="/",
     )
-    del principal  # verified above; the cookie keeps the token itself
-    return response
+    return redirect
 
 
 @router.post("/session/end")
 def sign_out(request: Request) -> Response:
+    """Signing out revokes the session's token everywhere, not only this browser's cookie."""
     check_same_origin(request)
+    token = request.cookies.get(COOKIE)
+    if token:
+        try:
+            claims = claims_from_token(request, token)
+        except (InvalidToken, RateLimited):
+            claims = None
+        if claims is not None:
+            get_container(request).security.revocations.revoke(
+                claims.jti,
+                expires=claims.expires,
+                by=claims.principal.id,
+                reason="signed out",
+                now=None,
+            )
     response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
+    response.delete_cookie(
+        COOKIE, path="/", httponly=True, samesite="strict", secure=secure_cookies(request)
+    )
     return response
 
 
@@ -157,7 +205,7 @@ def trust_cycle(
     cycle_id: UUID,
     principal: SignedIn,
     db: Db,
-    as_of: Annotated[date | None, Query()] = None,
+    as_of: Annotated[Day, Query()] = None,
 ) -> Response:
     view = reads.trust_summary(db, principal, trust_id, cycle_id)
     may_pick_date = principal.role in PICK_DATE
@@ -191,7 +239,7 @@ def school_cycle(
     principal: SignedIn,
     db: Db,
     min_position: MinPosition = None,
-    as_of: Annotated[date | None, Query()] = None,
+    as_of: Annotated[Day, Query()] = None,
 ) -> Response:
     fresh = caught_up(request, min_position, "school_cycle_summary", "review_status")
     view = reads.school_summary(db, principal, school_id, cycle_id)

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 
 from fastapi import Request
 
-from api.auth import InvalidToken, verify_token
-from api.deps import get_container
+from api.auth import InvalidToken, TokenClaims
+from api.deps import authenticate, get_container
 from commands.principal import Principal
 
 COOKIE = "appraisals_session"
@@ -25,15 +25,18 @@ class CrossSiteRequest(Exception):
     """A state-changing request that did not come from one of this site's pages."""
 
 
+def claims_from_token(request: Request, token: str) -> TokenClaims:
+    """Verify a token as the API does: lifetime, revocation, the failed-attempt limit."""
+    return authenticate(request, token)
+
+
 def principal_from_token(request: Request, token: str) -> Principal:
-    settings = get_container(request).settings
-    return verify_token(
-        token, secret=settings.jwt_secret.get_secret_value(), issuer=settings.jwt_issuer
-    )
+    return claims_from_token(request, token).principal
 
 
 def current_principal(request: Request) -> Principal:
-    """The signed-in principal, verified on every request (an expired token signs you out)."""
+    """The signed-in principal, verified on every request (an expired or revoked token signs
+    you out)."""
     token = request.cookies.get(COOKIE)
     if not token:
         raise SignInRequired
@@ -41,6 +44,12 @@ def current_principal(request: Request) -> Principal:
         return principal_from_token(request, token)
     except InvalidToken as e:
         raise SignInRequired from e
+
+
+def secure_cookies(request: Request) -> bool:
+    """Secure cookies in production always, and whenever the request came over https (as
+    seen through trusted proxies only)."""
+    return request.url.scheme == "https" or get_container(request).settings.is_production()
 
 
 def _origin_of(url: str) -> str | None:

@@ -82,7 +82,7 @@ def change_line_manager(cmd: m.ChangeLineManager, h: Handling) -> Outcome:
     member = h.target(STAFF, cmd.staff_id)
     h.authorise(cmd, Scope(trust_id=member.trust_id, school_id=member.school_id))
     if cmd.line_manager_id is not None:
-        manager = h.load(STAFF, cmd.line_manager_id)
+        manager = h.load_in_trust(STAFF, cmd.line_manager_id, member.trust_id)
         require(
             manager.trust_id == member.trust_id and not manager.has_left,
             "line-manager-in-trust",

@@ -26,10 +26,10 @@ from events.values import ObjectiveNote, Signatory
 
 
 def start_review(cmd: m.StartReview, h: Handling) -> Outcome:
-    c = h.load(CYCLE, cmd.cycle_id)
     appraisee = h.load(STAFF, cmd.appraisee_id)
     h.authorise(cmd, Scope(trust_id=appraisee.trust_id, school_id=appraisee.school_id))
-    appraiser = h.load(STAFF, cmd.appraiser_id)
+    c = h.load_in_trust(CYCLE, cmd.cycle_id, appraisee.trust_id)
+    appraiser = h.load_in_trust(STAFF, cmd.appraiser_id, appraisee.trust_id)
     events = review.start_review(c, appraisee, appraiser, h.ctx)
     review_id = events[0].originator_id
     try:
@@ -72,7 +72,7 @@ def change_appraiser(cmd: m.ChangeAppraiser, h: Handling) -> Outcome:
     h.authorise(cmd, review_scope(h, rv))
     c = h.load(CYCLE, rv.cycle_id)
     appraisee = h.load(STAFF, rv.appraisee_id)
-    appraiser = h.load(STAFF, cmd.appraiser_id)
+    appraiser = h.load_in_trust(STAFF, cmd.appraiser_id, rv.trust_id)
     return Outcome(rv.id, review.change_appraiser(rv, c, appraisee, appraiser, cmd.reason, h.ctx))
 
 

@@ -86,7 +86,9 @@ def test_every_query_answers_its_readers_and_hides_from_everyone_else(
     org, other, objective_id, position = world
     principals = _principals(org, other)
     for view, path in _paths(org, objective_id).items():
-        fresh = f"{path}?min_position={position}"
+        # The aggregate endpoint reads the event store itself: it takes no min_position (and
+        # an unknown parameter is a 422).
+        fresh = path if view == "aggregate" else f"{path}?min_position={position}"
         assert client.get(fresh).status_code == 401, view
         missing_path = path.replace(str(objective_id), str(uuid.uuid4())).replace(
             str(org.cycle_id), str(uuid.uuid4())
