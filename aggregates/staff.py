@@ -9,7 +9,14 @@ from uuid import UUID
 
 from aggregates.base import Context, first_event, next_event, require, require_text
 from events.base import DomainEvent
-from events.staff import AssignedToSchool, LineManagerChanged, StaffLeft, StaffRegistered
+from events.staff import (
+    AssignedToSchool,
+    JobTitleChanged,
+    LineManagerChanged,
+    StaffLeft,
+    StaffRegistered,
+    StaffRenamed,
+)
 from events.values import StaffCategory
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -33,6 +40,7 @@ class StaffMember:
     assignments: tuple[Assignment, ...] = ()
     line_manager_id: UUID | None = None
     left_on: date | None = None
+    preferred_name: str | None = None
 
     @property
     def school_id(self) -> UUID | None:
@@ -60,6 +68,7 @@ def register_staff(
     job_title: str,
     category: StaffCategory,
     ctx: Context,
+    preferred_name: str | None = None,
 ) -> list[DomainEvent]:
     require_text(name, "name", rule="staff-name-required")
     require_text(job_title, "job title", rule="job-title-required")
@@ -74,6 +83,60 @@ def register_staff(
             email=email.strip().lower(),
             job_title=job_title.strip(),
             category=category,
+            preferred_name=_preferred(preferred_name, name),
+        )
+    ]
+
+
+def _preferred(preferred_name: str | None, name: str) -> str | None:
+    value = (preferred_name or "").strip()
+    return value if value and value != name.strip() else None
+
+
+def rename_staff(
+    staff: StaffMember, new_name: str, preferred_name: str | None, reason: str, ctx: Context
+) -> list[DomainEvent]:
+    _require_employed(staff)
+    require_text(new_name, "name", rule="staff-name-required")
+    preferred = _preferred(preferred_name, new_name)
+    require(
+        (new_name.strip(), preferred) != (staff.name, staff.preferred_name),
+        "name-changed",
+        "this is already their name",
+    )
+    require_text(reason, "reason", rule="reason-required")
+    return [
+        next_event(
+            StaffRenamed,
+            staff,
+            ctx,
+            old_name=staff.name,
+            new_name=new_name.strip(),
+            preferred_name=preferred,
+            reason=reason.strip(),
+        )
+    ]
+
+
+def change_job_title(
+    staff: StaffMember, job_title: str, reason: str, ctx: Context
+) -> list[DomainEvent]:
+    _require_employed(staff)
+    require_text(job_title, "job title", rule="job-title-required")
+    require(
+        job_title.strip() != staff.job_title,
+        "job-title-changed",
+        "this is already their job title",
+    )
+    require_text(reason, "reason", rule="reason-required")
+    return [
+        next_event(
+            JobTitleChanged,
+            staff,
+            ctx,
+            old_job_title=staff.job_title,
+            new_job_title=job_title.strip(),
+            reason=reason.strip(),
         )
     ]
 
@@ -148,6 +211,7 @@ def evolve(state: StaffMember | None, event: DomainEvent) -> StaffMember:
             email=event.email,
             job_title=event.job_title,
             category=event.category,
+            preferred_name=event.preferred_name,
         )
     if state is None:
         raise ValueError(f"{type(event).__name__} before StaffRegistered")
@@ -161,6 +225,15 @@ def evolve(state: StaffMember | None, event: DomainEvent) -> StaffMember:
             return replace(
                 state, version=event.originator_version, line_manager_id=event.line_manager_id
             )
+        case StaffRenamed():
+            return replace(
+                state,
+                version=event.originator_version,
+                name=event.new_name,
+                preferred_name=event.preferred_name,
+            )
+        case JobTitleChanged():
+            return replace(state, version=event.originator_version, job_title=event.new_job_title)
         case StaffLeft():
             return replace(state, version=event.originator_version, left_on=event.effective_date)
     return replace(state, version=event.originator_version)

@@ -12,7 +12,9 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from api import (
     audit,
     cycles,
+    directory,
     health,
+    imports,
     objectives,
     openapi,
     problems,
@@ -89,7 +91,17 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     problems.install(app)
     app.include_router(health.router)
-    for resource in (trusts, schools, staff, cycles, reviews, objectives, audit):
+    for resource in (
+        directory,
+        trusts,
+        schools,
+        staff,
+        cycles,
+        reviews,
+        objectives,
+        audit,
+        imports,
+    ):
         app.include_router(resource.router)
     app.include_router(security_audit.router)
     app.include_router(sessions.router)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from aggregates.errors import Forbidden, Hidden, NotFound
 from api.deps import AppContainer, CurrentPrincipal
+from api.naming import NAMES_DESCRIPTION, names_for
 from api.params import Moment
 from api.reading import (
     Cursor,
@@ -30,10 +31,9 @@ from appraisals.audit_keys import public_keys, signing_key_path
 from commands.read_policy import ReadScope, may_read_audit_log, may_read_record
 from events.base import Role
 from projections import audit_log
-from projections.audit_log import AuditEntry
 from replay.aggregates import ENVELOPE, AggregateAsOf, UnknownAggregate, fold, history
 from replay.aggregates import as_of as replay_as_of
-from replay.export import MEDIA_TYPES, Format, audit_export
+from replay.export import MEDIA_TYPES, Format, NamedAuditEntry, audit_export, named_entries
 from replay.keys import ALGORITHM, SigningKey
 from replay.timeline import TimelineEntry, review_timeline
 from replay.verify import verify
@@ -59,6 +59,7 @@ class AggregateOut(BaseModel):
     as_of: datetime | None
     state: dict[str, Any]
     events: list[EventOut]
+    names: dict[UUID, str] = Field(default_factory=dict, description=NAMES_DESCRIPTION)
 
 
 @router.get(
@@ -88,7 +89,7 @@ def get_aggregate(
         raise not_found from None
     if not may_read_record(principal, _scope(recorder, current)):
         raise Hidden(not_found.message)
-    return AggregateOut(
+    out = AggregateOut(
         aggregate_id=aggregate_id,
         kind=snapshot.kind,
         version=snapshot.version,
@@ -108,6 +109,8 @@ def get_aggregate(
             for e in snapshot.history
         ],
     )
+    out.names = names_for(container.projections.db, out.state, out.events, aggregate_id)
+    return out
 
 
 def _scope(recorder: Any, current: AggregateAsOf) -> ReadScope:
@@ -153,7 +156,7 @@ def list_audit_events(
     min_position: MinPosition = None,
     cursor: Cursor = None,
     limit: Limit = 100,
-) -> Page[AuditEntry]:
+) -> Page[NamedAuditEntry]:
     fresh(container, min_position, "audit_log")
     trust = principal.trust_id or trust_id
     if not may_read_audit_log(principal, trust):
@@ -170,8 +173,9 @@ def list_audit_events(
         limit=limit,
     )
     more = len(entries) == limit
-    return Page[AuditEntry](
-        items=entries, next_cursor=encode_cursor(entries[-1].position) if more else None
+    return Page[NamedAuditEntry](
+        items=named_entries(db, entries),
+        next_cursor=encode_cursor(entries[-1].position) if more else None,
     )
 
 
@@ -290,6 +294,7 @@ class ReviewTimeline(BaseModel):
     review_id: UUID
     as_of: datetime | None
     entries: list[TimelineEntry]
+    names: dict[UUID, str] = Field(default_factory=dict, description=NAMES_DESCRIPTION)
 
 
 @router.get(
@@ -313,7 +318,9 @@ def get_review_timeline(
     if not may_read_record(principal, _review_scope(current.raw_state)):
         raise hidden("review", denied=True)
     entries = review_timeline(db, review_id, until=as_of)
-    return ReviewTimeline(review_id=review_id, as_of=as_of, entries=entries)
+    return ReviewTimeline(
+        review_id=review_id, as_of=as_of, entries=entries, names=names_for(db, entries)
+    )
 
 
 @router.get(

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from aggregates.errors import NotFound
 from api.commanding import CommandRoute, add_routes
 from api.deps import AppContainer, CurrentPrincipal
+from api.naming import names_for
 from api.params import Moment
 from api.problems import BadCursor
 from api.reading import (
@@ -132,6 +133,7 @@ def list_objective_changes(
     return Page[Revision](
         items=rows,
         next_cursor=encode_cursor(f"{last.position}.{last.seq}") if last else None,
+        names=names_for(db, rows),
     )
 
 

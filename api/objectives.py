@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any, get_type_hints
 from uuid import UUID
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, create_model
 
 from api.commanding import CommandRoute, add_routes
 from api.deps import AppContainer, CurrentPrincipal
+from api.naming import NAMES_DESCRIPTION, ids_in, label_then, names_for
 from api.reading import MinPosition, ReadDb, fresh, hidden
 from api.schemas import PROBLEM_RESPONSES
 from commands import messages as m
@@ -16,6 +18,7 @@ from commands.read_policy import ReadScope, may_read_record
 from projections import objective_current, objective_revisions
 from projections.objective_current import ObjectiveView
 from projections.objective_revisions import Revision
+from replay.timeline import ProgressEntry, objective_progress
 
 router = APIRouter(prefix="/v1/objectives", tags=["objectives"])
 
@@ -98,6 +101,22 @@ class ObjectiveHistory(BaseModel):
 
     objective: ObjectiveView
     changes: list[Revision]
+    names: dict[UUID, str] = Field(default_factory=dict, description=NAMES_DESCRIPTION)
+    names_then: dict[int, dict[UUID, str]] = Field(
+        default_factory=dict,
+        description="By a change's log position: the names of the ids it carries as they "
+        "were when it was made (a person who has since changed name, a school renamed)",
+    )
+
+
+# The objective's own fields (flat, as ObjectiveView), its progress notes and evidence, names.
+ObjectiveDetail: type[BaseModel] = create_model(
+    "ObjectiveDetail",
+    __doc__="An objective as it is now, with every progress note and its evidence",
+    **{k: (v, ...) for k, v in get_type_hints(ObjectiveView).items()},  # type: ignore[call-overload]
+    progress=(list[ProgressEntry], Field(description="Progress recorded, oldest first")),
+    names=(dict[UUID, str], Field(description=NAMES_DESCRIPTION)),
+)
 
 
 def _visible_objective(
@@ -120,16 +139,27 @@ def objective_scope(view: ObjectiveView) -> ReadScope:
     )
 
 
-@router.get("/{objective_id}", summary="An objective as it is now", responses=PROBLEM_RESPONSES)
+@router.get(
+    "/{objective_id}",
+    summary="An objective as it is now, with its progress notes and evidence",
+    responses=PROBLEM_RESPONSES,
+    response_model=ObjectiveDetail,
+)
 def get_objective(
     objective_id: UUID,
     db: ReadDb,
     container: AppContainer,
     principal: CurrentPrincipal,
     min_position: MinPosition = None,
-) -> ObjectiveView:
+) -> dict[str, Any]:
     fresh(container, min_position, "objective_current")
-    return _visible_objective(db, principal, objective_id)
+    view = _visible_objective(db, principal, objective_id)
+    progress = objective_progress(db, objective_id)
+    return {
+        **{k: getattr(view, k) for k in get_type_hints(ObjectiveView)},
+        "progress": progress,
+        "names": names_for(db, view, progress),
+    }
 
 
 @router.get(
@@ -146,4 +176,11 @@ def get_objective_history(
 ) -> ObjectiveHistory:
     fresh(container, min_position, "objective_current", "objective_revisions")
     view = _visible_objective(db, principal, objective_id)
-    return ObjectiveHistory(objective=view, changes=objective_revisions.history(db, objective_id))
+    changes = objective_revisions.history(db, objective_id)
+    then = label_then(db, [(c.position, ids_in(c)) for c in changes])
+    return ObjectiveHistory(
+        objective=view,
+        changes=changes,
+        names=names_for(db, view, changes),
+        names_then={p: {UUID(k): v for k, v in n.items()} for p, n in then.items() if n},
+    )

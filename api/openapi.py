@@ -28,6 +28,12 @@ PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _TYPES = "https://appraisal-ledger.dev/problems/"
 
 TAGS: list[dict[str, str]] = [
+    {
+        "name": "directory",
+        "description": "Find people and things by name: staff search, schools, cycles, "
+        "priorities, a cycle's reviews.",
+    },
+    {"name": "onboarding", "description": "Sync staff from a school MIS export (admins)."},
     {"name": "trusts", "description": "Register a trust; its schools, priorities and summaries."},
     {"name": "schools", "description": "A school's cycle summary and its reviews."},
     {"name": "staff", "description": "Staff records: registration, transfers, line managers."},
@@ -40,6 +46,7 @@ TAGS: list[dict[str, str]] = [
         "public keys that verify checkpoints, exports.",
     },
     {"name": "operations", "description": "Liveness, readiness and Prometheus metrics."},
+    {"name": "sessions", "description": "Signing out: revoke the token in use, or any token."},
 ]
 
 _EXAMPLES: dict[int, tuple[str, str, str]] = {
@@ -51,6 +58,7 @@ _EXAMPLES: dict[int, tuple[str, str, str]] = {
     412: ("stale-version", "Precondition failed", "If-Match 3 but the review is at version 4"),
     413: ("payload-too-large", "Payload too large", "request bodies are limited to 262144 bytes"),
     422: ("validation-error", "Invalid input", "invalid: body.title"),
+    429: ("rate-limited", "Too many requests", "too many failed authentications; wait"),
     503: ("not-ready", "Not ready", "the read model has not reached position 1042 yet"),
 }
 
@@ -81,7 +89,8 @@ def possible_errors(method: str, operation: dict[str, Any]) -> set[int]:
     body = "requestBody" in operation
     codes: set[int] = set()
     if operation.get("security"):
-        codes |= {401, 403}
+        # Authenticated: refused, rate-limited after failed attempts, or the store is down.
+        codes |= {401, 403, 429, 503}
     if command or "path" in located:
         codes.add(404)
     if command:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from typing import Annotated, Generic, TypeVar
+from uuid import UUID
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
 
 from aggregates.errors import Hidden, NotFound, RuleBroken
 from api.deps import AppContainer
+from api.naming import names_for
 from api.params import MAX_POSITION, decode_cursor, encode_cursor, position_cursor
 from api.problems import NotReady
 from projections.db import Database
@@ -21,6 +23,11 @@ class Page(BaseModel, Generic[T]):
 
     items: list[T]
     next_cursor: str | None = Field(description="Opaque cursor of the next page; null at the end")
+    names: dict[UUID, str] = Field(
+        default_factory=dict,
+        description="Display names (as of now) of the people, schools, cycles and priorities "
+        "whose ids the items carry",
+    )
 
 
 def read_db(container: AppContainer) -> Database:
@@ -52,7 +59,9 @@ def fresh(container: AppContainer, min_position: int | None, *names: str) -> Non
             f"no event has been recorded at position {min_position} (the log ends at {head})",
         )
     timeout = container.settings.read_your_writes_timeout
-    if not container.projections.wait_for(min_position, names=list(names), timeout=timeout):
+    # Answers carry names from the directory: it must include the write too.
+    wanted = [*names, "directory"]
+    if not container.projections.wait_for(min_position, names=wanted, timeout=timeout):
         raise NotReady(
             f"the read model has not reached position {min_position} yet; retry shortly",
             position=min_position,
@@ -75,3 +84,9 @@ def paged(items: list[T], cursor: str | None, limit: int) -> Page[T]:
     chunk = items[start : start + limit]
     more = start + limit < len(items)
     return Page[T](items=chunk, next_cursor=encode_cursor(start + limit) if more else None)
+
+
+def with_names(db: Database, page: Page[T]) -> Page[T]:
+    """The page with the display names of the ids its items carry."""
+    page.names = names_for(db, page.items)
+    return page

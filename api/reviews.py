@@ -6,10 +6,11 @@ from datetime import date
 from uuid import UUID
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.commanding import CommandRoute, add_routes
 from api.deps import AppContainer, CurrentPrincipal
+from api.naming import NAMES_DESCRIPTION, names_for
 from api.reading import MinPosition, ReadDb, fresh, hidden
 from api.schemas import PROBLEM_RESPONSES
 from commands import messages as m
@@ -133,6 +134,7 @@ class ReviewDetail(BaseModel):
     review: ReviewView
     overdue: dict[str, bool]
     objectives: list[ObjectiveView]
+    names: dict[UUID, str] = Field(default_factory=dict, description=NAMES_DESCRIPTION)
 
 
 def review_scope(view: ReviewView) -> ReadScope:
@@ -148,10 +150,12 @@ def review_detail(db: ReadDb, principal: CurrentPrincipal, view: ReviewView | No
         raise hidden("review")
     if not may_read_record(principal, review_scope(view)):
         raise hidden("review", denied=True)
+    objectives = objective_current.objectives_for_review(db, view.review_id)
     return ReviewDetail(
         review=view,
         overdue=view.overdue(date.today()),
-        objectives=objective_current.objectives_for_review(db, view.review_id),
+        objectives=objectives,
+        names=names_for(db, view, objectives),
     )
 
 

@@ -9,7 +9,18 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from api.deps import AppContainer, CurrentPrincipal
-from api.reading import Cursor, Limit, MinPosition, Page, ReadDb, fresh, hidden, paged
+from api.naming import NAMES_DESCRIPTION, names_for
+from api.reading import (
+    Cursor,
+    Limit,
+    MinPosition,
+    Page,
+    ReadDb,
+    fresh,
+    hidden,
+    paged,
+    with_names,
+)
 from api.replaying import AsOfMoment, replayed
 from api.reviews import review_scope
 from api.schemas import PROBLEM_RESPONSES
@@ -27,6 +38,7 @@ class SchoolSummary(BaseModel):
     overdue: dict[str, int] = Field(description="Reviews late on the day (today, or `as_of`)")
     as_of: datetime | None = Field(None, description="The moment asked about, if any")
     position: int | None = Field(None, description="With `as_of`: the log position replayed to")
+    names: dict[UUID, str] = Field(default_factory=dict, description=NAMES_DESCRIPTION)
 
 
 @router.get("/{school_id}/cycles/{cycle_id}/summary", summary="A school's cycle summary")
@@ -46,7 +58,9 @@ def get_school_summary(
     if not may_read_summary(principal, view.trust_id, school_id):
         raise hidden("school summary", denied=True)
     if as_of is None:
-        return SchoolSummary(summary=view, overdue=view.overdue(date.today()))
+        return SchoolSummary(
+            summary=view, overdue=view.overdue(date.today()), names=names_for(db, view)
+        )
     then = replayed(lambda: school_summary_as_of(db, school_id, cycle_id, at=as_of))
     if then.view is None:
         raise hidden("school summary at that moment")
@@ -55,6 +69,7 @@ def get_school_summary(
         overdue=then.view.overdue(as_of.date()),
         as_of=as_of,
         position=then.position,
+        names=names_for(db, then.view),
     )
 
 
@@ -76,4 +91,4 @@ def list_school_reviews(
     reviews = review_status.reviews_for_school(db, school_id, cycle_id)
     # Leaders see the school's list; staff see only the reviews they are part of.
     visible = [r for r in reviews if may_read_record(principal, review_scope(r))]
-    return paged(visible, cursor, limit)
+    return with_names(db, paged(visible, cursor, limit))

@@ -53,6 +53,18 @@ ROUTES = [
         },
     ),
     CommandRoute(
+        "/{staff_id}/name",
+        m.RenameStaff,
+        "Record a change of name (and the name they go by)",
+        {"new_name": "Priya Shah-Evans", "preferred_name": "Priya", "reason": "Married"},
+    ),
+    CommandRoute(
+        "/{staff_id}/job-title",
+        m.ChangeJobTitle,
+        "Record a new job title",
+        {"job_title": "Phase Leader, Lower KS2", "reason": "Promotion from September"},
+    ),
+    CommandRoute(
         "/{staff_id}/leaving",
         m.RecordStaffLeaving,
         "Record that a member of staff left the trust",

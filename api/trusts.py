@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.commanding import CommandRoute, add_routes
 from api.deps import AppContainer, CurrentPrincipal
+from api.naming import NAMES_DESCRIPTION, names_for
 from api.reading import MinPosition, ReadDb, fresh, hidden
 from api.replaying import AsOfMoment, replayed
 from api.schemas import PROBLEM_RESPONSES
@@ -78,6 +79,7 @@ class TrustSummary(BaseModel):
     overdue: dict[str, int] = Field(description="Reviews late on the day (today, or `as_of`)")
     as_of: datetime | None = Field(None, description="The moment asked about, if any")
     position: int | None = Field(None, description="With `as_of`: the log position replayed to")
+    names: dict[UUID, str] = Field(default_factory=dict, description=NAMES_DESCRIPTION)
 
 
 @router.get(
@@ -101,7 +103,9 @@ def get_trust_summary(
     if view is None:
         raise hidden("trust summary")
     if as_of is None:
-        return TrustSummary(summary=view, overdue=view.overdue(date.today()))
+        return TrustSummary(
+            summary=view, overdue=view.overdue(date.today()), names=names_for(db, view)
+        )
     then = replayed(lambda: trust_summary_as_of(db, trust_id, cycle_id, at=as_of))
     if then.view is None:
         raise hidden("trust summary at that moment")
@@ -110,4 +114,5 @@ def get_trust_summary(
         overdue=then.view.overdue(as_of.date()),
         as_of=as_of,
         position=then.position,
+        names=names_for(db, then.view),
     )

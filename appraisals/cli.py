@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import signal
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID, uuid4, uuid5
@@ -12,6 +12,7 @@ import structlog
 import typer
 from rich.console import Console
 
+from appraisals.cli_import import import_app
 from appraisals.cli_replay import audit_app, replay_app
 from appraisals.settings import Settings, get_settings
 from commands.principal import Principal
@@ -210,6 +211,7 @@ def _run_demo(store: EventStoreApp, *, schools: int, staff: int, seed: int) -> N
             staff=staff,
             seed=seed,
             progress=lambda n: progress.update(task, completed=n),
+            today=datetime.now(UTC),
         )
     console.print(summary.describe())
     _print_tokens(summary)
@@ -240,12 +242,45 @@ def demo_command(
     schools: Annotated[int, typer.Option(min=1, help="Number of schools")] = 8,
     staff: Annotated[int, typer.Option(min=10, help="Number of staff across the trust")] = 400,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same trust")] = 0,
+    people: Annotated[
+        bool,
+        typer.Option(
+            "--people",
+            help="Reprint the loaded demo's people and fresh tokens (same --schools/--staff)",
+        ),
+    ] = False,
 ) -> None:
-    """Build a realistic trust through the command layer (deterministic for a seed)."""
+    """Build a realistic trust through the command layer, reading as today (deterministic
+    for a seed and a day)."""
+    from aggregates.errors import Conflict
+    from appraisals import demo
     from appraisals.wiring import build_store
 
     store = build_store(_settings())
     try:
+        year = demo.loaded_year(store, seed)
+        if people:
+            if year is None:
+                console.print(f"No demo trust of seed {seed} in this store: run `appraisals demo`.")
+                raise typer.Exit(1)
+            summary = demo.generate(
+                store,
+                schools=schools,
+                staff=staff,
+                seed=seed,
+                first_year=year,
+                write=False,
+                today=None,
+            )
+            console.print(summary.describe_people())
+            _print_tokens(summary)
+            return
+        if year is not None:
+            # One line on stderr and exit 1 (``main``), as every expected error.
+            raise Conflict(
+                f"the store already holds the demo trust of seed {seed}: use an empty store "
+                "or another seed (`appraisals demo --people` reprints its people and tokens)"
+            )
         _run_demo(store, schools=schools, staff=staff, seed=seed)
     finally:
         store.close()
@@ -314,6 +349,7 @@ projections_app = typer.Typer(help="Read models: status, blue/green rebuild, che
 app.add_typer(projections_app, name="projections")
 app.add_typer(replay_app, name="replay")
 app.add_typer(audit_app, name="audit")
+app.add_typer(import_app, name="import")
 
 
 def _projections() -> Projections:

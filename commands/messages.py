@@ -128,6 +128,7 @@ class RegisterStaff(Command):
     school_id: UUID
     start_date: date
     staff_id: NewId = None
+    preferred_name: Name | None = None
 
 
 class TransferStaff(Command):
@@ -140,6 +141,19 @@ class TransferStaff(Command):
 class ChangeLineManager(Command):
     staff_id: UUID
     line_manager_id: UUID | None
+    reason: Reason
+
+
+class RenameStaff(Command):
+    staff_id: UUID
+    new_name: Name
+    preferred_name: Name | None = None
+    reason: Reason
+
+
+class ChangeJobTitle(Command):
+    staff_id: UUID
+    job_title: Name
     reason: Reason
 
 

@@ -142,6 +142,8 @@ POLICIES: dict[type[m.Command], Rule] = {
     m.RegisterStaff: trust_admin,
     m.TransferStaff: trust_management,
     m.ChangeLineManager: school_management,
+    m.RenameStaff: school_management,
+    m.ChangeJobTitle: school_management,
     m.RecordStaffLeaving: trust_management,
     m.ScheduleCycle: trust_management,
     m.OpenCycle: trust_management,

@@ -55,3 +55,29 @@ def may_read_audit_log(p: Principal, trust_id: UUID | None) -> bool:
     if trust_id is not None and not p.in_trust(trust_id):
         return False
     return p.role in TRUST_WIDE_READERS
+
+
+@dataclass(frozen=True, slots=True)
+class ListScope:
+    """Which records of a trust a list may hold, as ``may_read_record`` would allow them one
+    by one: ``school_ids`` None means every school; ``people`` None means anyone in them."""
+
+    trust_id: UUID
+    school_ids: frozenset[UUID] | None = None
+    people: frozenset[UUID] | None = None
+
+
+def list_scope(p: Principal) -> ListScope | None:
+    """The scope of a list of people's records (staff, reviews); None: nothing to list."""
+    if p.trust_id is None or p.role is Role.ANALYST:
+        return None
+    if p.role in TRUST_WIDE_READERS:
+        return ListScope(p.trust_id)
+    if p.role is Role.SCHOOL_LEADER:
+        return ListScope(p.trust_id, school_ids=p.school_ids)
+    return ListScope(p.trust_id, people=frozenset({p.id}))
+
+
+def may_read_directory(p: Principal, trust_id: UUID) -> bool:
+    """The trust's schools, cycles and priorities (names and dates, nobody's record)."""
+    return p.in_trust(trust_id)

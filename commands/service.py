@@ -13,7 +13,7 @@ import itertools
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
@@ -26,7 +26,7 @@ from commands.handlers import COMMAND_HANDLERS
 from commands.handling import Handling
 from commands.messages import Command, client_chosen_id
 from commands.principal import Principal
-from commands.states import StateCache
+from commands.states import Overlay, StateCache
 from commands.store import EventStoreApp, IdempotencyRecord
 from events.base import DomainEvent
 from events.codec import encode, record_hash
@@ -153,6 +153,82 @@ class CommandService:
             return CommandResult(outcome.target_id, version, position, outcome.created_id)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def execute_all(
+        self,
+        commands: Sequence[Command],
+        principal: Principal,
+        *,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[CommandResult]:
+        """Run many commands as one: each sees the states the ones before it decided, and
+        their events are saved in one transaction — all of them, or (on any rejection or a
+        concurrent change) none. For imports; no idempotency key (a re-run plans nothing)."""
+        if not commands:
+            return []
+        # Memory stays near the encoded records: each outcome's events are chained and
+        # encoded as soon as they are decided, and only their records are kept.
+        overlay = Overlay(self.states)
+        now = self.clock()
+        last: dict[UUID, str | None] = {}
+        records: list[StoredEvent] = []
+        touched: set[UUID] = set()
+        decided: list[tuple[UUID, UUID | None, int, int | None]] = []
+        for i, command in enumerate(commands):
+            handling = Handling(
+                states=overlay,
+                principal=principal,
+                ctx=Context(actor_id=principal.id, actor_role=principal.role, now=now),
+                new_id=self.new_id,
+                fresh=True,
+            )
+            outcome = COMMAND_HANDLERS[type(command)](command, handling)
+            overlay.apply(outcome.events, {})
+            version, index = 0, None
+            for e in outcome.events:
+                records.append(self._record(e, last)[1])
+                touched.add(e.originator_id)
+                if e.originator_id == outcome.target_id:
+                    version, index = e.originator_version, len(records) - 1
+            decided.append((outcome.target_id, outcome.created_id, version, index))
+            if progress is not None and i % 500 == 0:
+                progress(i)
+        del overlay
+        try:
+            positions = self.store.record_stored(records, idempotency=None)
+        except IntegrityError:
+            raise Conflict(
+                "someone else changed these records at the same time; plan again and retry"
+            ) from None
+        finally:
+            for aggregate_id in touched:
+                self.states.forget(aggregate_id)
+        if progress is not None:
+            progress(len(commands))
+        if self.on_committed is not None and positions:
+            self._notify(max(positions))
+        return [
+            CommandResult(
+                target,
+                version,
+                positions[index] if positions and index is not None else None,
+                created,
+            )
+            for target, created, version, index in decided
+        ]
+
+    def _record(
+        self, e: DomainEvent, last: dict[UUID, str | None]
+    ) -> tuple[DomainEvent, StoredEvent]:
+        """One event stamped with the hash of its aggregate's previous record (``last``
+        tracks them across calls), and its encoded record."""
+        if e.originator_id not in last:
+            first = e.originator_version == 1
+            last[e.originator_id] = None if first else self.states.last_hash(e.originator_id)
+        e = e.model_copy(update={"prev_hash": last[e.originator_id]})
+        topic, state = encode(e)
+        last[e.originator_id] = record_hash(topic, e.originator_id, e.originator_version, state)
+        return e, StoredEvent(e.originator_id, e.originator_version, topic, state)
+
     def _chain(
         self, events: list[DomainEvent]
     ) -> tuple[list[DomainEvent], list[StoredEvent], dict[UUID, str]]:
@@ -162,14 +238,9 @@ class CommandService:
         chained = []
         records = []
         for e in events:
-            if e.originator_id not in last:
-                first = e.originator_version == 1
-                last[e.originator_id] = None if first else self.states.last_hash(e.originator_id)
-            e = e.model_copy(update={"prev_hash": last[e.originator_id]})
-            topic, state = encode(e)
-            last[e.originator_id] = record_hash(topic, e.originator_id, e.originator_version, state)
+            e, record = self._record(e, last)
             chained.append(e)
-            records.append(StoredEvent(e.originator_id, e.originator_version, topic, state))
+            records.append(record)
         return chained, records, {k: v for k, v in last.items() if v is not None}
 
     def _replay(self, key: str, fingerprint: str) -> CommandResult | None:

@@ -204,3 +204,42 @@ class StateCache:
             self._entries.move_to_end(aggregate_id)
             while len(self._entries) > self.maxsize:
                 self._entries.popitem(last=False)
+
+
+class Overlay(StateCache):
+    """A private layer over a state cache for a run of commands saved together: states the
+    run decided are kept here (never in the shared cache) until the run is saved."""
+
+    def __init__(self, base: StateCache) -> None:
+        super().__init__(base.store, maxsize=0, context_ttl=base.context_ttl)
+        self.base = base
+        self._mine: dict[UUID, tuple[Kind[Any], Any]] = {}
+
+    def get(self, kind: Kind[S], aggregate_id: UUID, *, max_age: float) -> S:
+        mine = self._mine.get(aggregate_id)
+        if mine is not None:
+            if mine[0] is not kind:
+                raise NotFound(f"there is no {kind.name} with id {aggregate_id}")
+            return mine[1]  # type: ignore[no-any-return]
+        # Read once per run (fresh), then kept: the run decides on one consistent view, and
+        # the save's optimistic concurrency catches anything that changed meanwhile.
+        del max_age
+        state = self.base.get(kind, aggregate_id, max_age=0.0)
+        self._mine[aggregate_id] = (kind, state)
+        return state
+
+    def last_hash(self, aggregate_id: UUID) -> str | None:
+        return self.base.last_hash(aggregate_id)
+
+    def apply(self, events: Iterable[DomainEvent], hashes: dict[UUID, str]) -> None:
+        del hashes
+        by_id: dict[UUID, list[DomainEvent]] = {}
+        for e in events:
+            by_id.setdefault(e.originator_id, []).append(e)
+        for aggregate_id, new in by_id.items():
+            mine = self._mine.get(aggregate_id)
+            if mine is not None:
+                kind, base = mine
+            else:  # created by these events
+                kind, base = _CREATED_BY[type(new[0])], None
+            self._mine[aggregate_id] = (kind, kind.project(base, new))

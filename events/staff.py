@@ -26,6 +26,8 @@ class StaffRegistered(DomainEvent):
     email: str
     job_title: str
     category: StaffCategory
+    # The name they go by (a directory shows it); None: the same as ``name``.
+    preferred_name: str | None = None
 
 
 @register("AssignedToSchool")
@@ -45,4 +47,21 @@ class LineManagerChanged(DomainEvent):
 @register("StaffLeft")
 class StaffLeft(DomainEvent):
     effective_date: date
+    reason: str
+
+
+@register("StaffRenamed")
+class StaffRenamed(DomainEvent):
+    """A change of legal or preferred name (marriage, a correction, an MIS sync)."""
+
+    old_name: str
+    new_name: str
+    preferred_name: str | None = None
+    reason: str
+
+
+@register("JobTitleChanged")
+class JobTitleChanged(DomainEvent):
+    old_job_title: str
+    new_job_title: str
     reason: str

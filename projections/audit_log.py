@@ -67,6 +67,8 @@ _SUMMARIES = {
     "StaffRegistered": "Staff registered: {name}, {job_title}",
     "AssignedToSchool": "Assigned to school {school_id} from {effective_date}",
     "LineManagerChanged": "Line manager changed to {line_manager_id}: {reason}",
+    "StaffRenamed": "Name changed from {old_name} to {new_name}: {reason}",
+    "JobTitleChanged": "Job title changed from {old_job_title} to {new_job_title}: {reason}",
     "StaffLeft": "Left on {effective_date}: {reason}",
     "CycleScheduled": "Cycle {name} scheduled, {start_date} to {end_date}",
     "CycleOpened": "Cycle opened",

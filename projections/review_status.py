@@ -336,3 +336,56 @@ def overdue_reviews(
     params += [("date", today)] * 3
     rows = select(db, REVIEWS, f"{where} AND {late}", params, "ORDER BY appraisee_id")
     return as_model(ReviewView, rows)
+
+
+_LATE = (
+    "((planning_on IS NULL AND objective_setting_deadline < ?)"
+    " OR (mid_year_on IS NULL AND mid_year_deadline < ?)"
+    " OR (report_issued_on IS NULL AND end_year_deadline < ?))"
+)
+
+
+def reviews_in_cycle(
+    db: Database,
+    cycle_id: UUID,
+    *,
+    school_ids: frozenset[UUID] | None = None,
+    people: frozenset[UUID] | None = None,
+    school_id: UUID | None = None,
+    stage: str | None = None,
+    appraiser_id: UUID | None = None,
+    overdue_on: date | None = None,
+    after: UUID | None = None,
+    limit: int = 50,
+) -> list[ReviewView]:
+    """A page of a cycle's reviews by review id: within ``school_ids`` (where the appraisee
+    was or is) and ``people`` (appraisee or appraiser) when given, and the filters asked."""
+    where = ["cycle_id = ?"]
+    params: list[tuple[ColumnType, Any]] = [("id", cycle_id)]
+    if school_ids is not None:
+        ids = sorted(school_ids, key=str) or [UUID(int=0)]
+        marks = ",".join("?" * len(ids))
+        where.append(f"(school_id IN ({marks}) OR current_school_id IN ({marks}))")
+        params += [("id", s) for s in ids] * 2
+    if people is not None:
+        ids = sorted(people, key=str) or [UUID(int=0)]
+        marks = ",".join("?" * len(ids))
+        where.append(f"(appraisee_id IN ({marks}) OR appraiser_id IN ({marks}))")
+        params += [("id", p) for p in ids] * 2
+    if school_id is not None:
+        where.append("current_school_id = ?")
+        params.append(("id", school_id))
+    if stage is not None:
+        where.append("stage = ?")
+        params.append(("text", stage))
+    if appraiser_id is not None:
+        where.append("appraiser_id = ?")
+        params.append(("id", appraiser_id))
+    if overdue_on is not None:
+        where.append(_LATE)
+        params += [("date", overdue_on)] * 3
+    if after is not None:
+        where.append("review_id > ?")
+        params.append(("id", after))
+    rows = select(db, REVIEWS, " AND ".join(where), params, f"ORDER BY review_id LIMIT {limit}")
+    return as_model(ReviewView, rows)

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 def all_projections() -> list[Projection]:
     """Every read model of DESIGN.md section 5."""
     from projections.audit_log import AuditLog
+    from projections.directory import Directory
     from projections.event_index import EventIndex
     from projections.objective_current import ObjectiveCurrent
     from projections.objective_revisions import ObjectiveRevisions
@@ -36,6 +37,7 @@ def all_projections() -> list[Projection]:
         TrustCycleSummary(),
         AuditLog(),
         EventIndex(),
+        Directory(),
     ]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -20,10 +20,64 @@ import orjson
 from projections import audit_log
 from projections.audit_log import AuditEntry
 from projections.db import Database
+from projections.directory import ids_in_text, label_then, named_text
 from projections.engine import EventLog
 
 Format = Literal["csv", "jsonl"]
-COLUMNS = tuple(f.name for f in fields(AuditEntry))
+
+
+@dataclass(frozen=True, slots=True)
+class NamedAuditEntry:
+    """An audit-log entry as a person reads it: the actor's and the aggregate's names, and the
+    summary with the names of the people and things it mentions, as they were at the time."""
+
+    position: int
+    timestamp: datetime
+    trust_id: UUID | None
+    aggregate_type: str
+    aggregate_id: UUID
+    aggregate_name: str | None
+    aggregate_version: int
+    event_type: str
+    actor_id: UUID | None
+    actor_name: str | None
+    actor_role: str | None
+    summary: str
+
+
+def named_entries(db: Database, entries: list[AuditEntry]) -> list[NamedAuditEntry]:
+    """Entries with names as they were when each event happened (one lookup per page)."""
+    wanted = [
+        (e.position, [str(e.aggregate_id), *([str(e.actor_id)] if e.actor_id else [])])
+        for e in entries
+    ]
+    then = label_then(
+        db,
+        [(p, [*ids, *ids_in_text(e.summary)]) for (p, ids), e in zip(wanted, entries, strict=True)],
+    )
+    out = []
+    for e in entries:
+        names = then.get(e.position, {})
+        out.append(
+            NamedAuditEntry(
+                position=e.position,
+                timestamp=e.timestamp,
+                trust_id=e.trust_id,
+                aggregate_type=e.aggregate_type,
+                aggregate_id=e.aggregate_id,
+                aggregate_name=names.get(str(e.aggregate_id)),
+                aggregate_version=e.aggregate_version,
+                event_type=e.event_type,
+                actor_id=e.actor_id,
+                actor_name=names.get(str(e.actor_id)) if e.actor_id else None,
+                actor_role=e.actor_role,
+                summary=named_text(e.summary, names),
+            )
+        )
+    return out
+
+
+COLUMNS = tuple(f.name for f in fields(NamedAuditEntry))
 MEDIA_TYPES: dict[str, str] = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
 PAGE = 2000
 # A spreadsheet runs a cell that starts with one of these as a formula.
@@ -63,7 +117,7 @@ def audit_export(
         )
         mine = [e for e in entries if e.position <= upto]
         if mine:
-            yield _encode(mine, fmt)
+            yield _encode(named_entries(db, mine), fmt)
             if counted is not None:
                 counted(len(mine))
         if len(entries) < page or len(mine) < len(entries):
@@ -71,7 +125,7 @@ def audit_export(
         after = entries[-1].position
 
 
-def _encode(entries: list[AuditEntry], fmt: Format) -> bytes:
+def _encode(entries: list[NamedAuditEntry], fmt: Format) -> bytes:
     if fmt == "jsonl":
         return b"".join(orjson.dumps(e) + b"\n" for e in entries)
     out = io.StringIO()

@@ -40,6 +40,8 @@ FREE_TEXT = frozenset(
         "success_criteria",
     }
 )
+# A member of staff's names: withheld from staff events.
+PERSON_NAMES = frozenset({"name", "preferred_name", "old_name", "new_name"})
 # Revised fields whose old and new values are not free text.
 PLAIN_FIELDS = frozenset({"due_date", "standards", "priority_id"})
 
@@ -64,8 +66,10 @@ class Pseudonymiser:
     def data(self, aggregate_type: str, data: dict[str, Any]) -> dict[str, Any]:
         """An event's own fields with people pseudonymised and personal text withheld."""
         out = self._mapping(data)
-        if aggregate_type == "staff_member" and "name" in out:
-            out["name"] = None
+        if aggregate_type == "staff_member":
+            # A person's names, now and before (a school's old and new names stay).
+            for key in PERSON_NAMES & out.keys():
+                out[key] = None
         if "changes" in out and isinstance(out["changes"], list):
             out["changes"] = [self._change(c) for c in data["changes"]]
         return out

@@ -7,7 +7,7 @@ changes no read model keeps: who did what, when, why, and each event's own field
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -15,6 +15,7 @@ from uuid import UUID
 from projections.asof import read_aggregates
 from projections.audit_log import summarise
 from projections.db import Database
+from projections.directory import ids_in_text, label_then, named_text
 from projections.engine import Event, EventLog, decode
 
 _ENVELOPE = ("timestamp", "actor_id", "actor_role", "prev_hash")
@@ -36,6 +37,8 @@ class TimelineEntry:
     summary: str
     reason: str | None
     data: dict[str, Any]
+    # The actor's name and the names in the summary, as they were at the time.
+    actor_name: str | None = None
 
 
 def review_timeline(
@@ -54,7 +57,22 @@ def review_timeline(
         rows = read_aggregates(tx, objectives, upto=head)
     events = sorted([*review, *(decode(r) for r in rows)], key=lambda e: e.position)
     entries = [_entry(e, review_id) for e in events]
-    return [e for e in entries if until is None or e.timestamp <= until]
+    entries = [e for e in entries if until is None or e.timestamp <= until]
+    then = label_then(
+        db,
+        [
+            (e.position, [*([str(e.actor_id)] if e.actor_id else []), *ids_in_text(e.summary)])
+            for e in entries
+        ],
+    )
+    return [
+        replace(
+            e,
+            actor_name=then.get(e.position, {}).get(str(e.actor_id)),
+            summary=named_text(e.summary, then.get(e.position, {})),
+        )
+        for e in entries
+    ]
 
 
 def _entry(e: Event, review_id: UUID) -> TimelineEntry:
@@ -73,3 +91,41 @@ def _entry(e: Event, review_id: UUID) -> TimelineEntry:
         reason=data.get("reason"),
         data={k: v for k, v in data.items() if k not in _ENVELOPE},
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressEntry:
+    """Progress recorded on an objective: how far, the note and the evidence offered."""
+
+    position: int
+    timestamp: datetime
+    percent: int
+    note: str
+    evidence: list[str]
+    actor_id: UUID | None
+    actor_role: str | None
+
+
+def objective_progress(db: Database, objective_id: UUID) -> list[ProgressEntry]:
+    """Every progress record of an objective, oldest first (read from the event store: no
+    read model keeps the notes and evidence of each)."""
+    with db.transaction(write=False) as tx:
+        head = EventLog().head(tx)
+        events = [decode(r) for r in read_aggregates(tx, [objective_id], upto=head)]
+    out = []
+    for e in events:
+        if e.type != "ProgressRecorded":
+            continue
+        actor = e.data.get("actor_id")
+        out.append(
+            ProgressEntry(
+                position=e.position,
+                timestamp=datetime.fromisoformat(e.data["timestamp"]),
+                percent=int(e.data["percent"]),
+                note=e.data.get("note") or "",
+                evidence=[str(x) for x in e.data.get("evidence") or ()],
+                actor_id=UUID(actor) if actor else None,
+                actor_role=e.data.get("actor_role"),
+            )
+        )
+    return out

@@ -24,6 +24,7 @@ from commands.principal import Principal
 from events.base import Role
 from projections.db import Database
 from projections.summary_views import SchoolCycleSummaryView
+from replay.timeline import objective_progress
 from web import charts, features, reads
 from web.forms import review_forms
 from web.render import PageNotFound, caught_up, page
@@ -301,6 +302,7 @@ def objective(
         principal,
         objective=view,
         timeline=reads.timeline(db, objective_id),
+        progress=objective_progress(db, objective_id),
         fresh=fresh,
     )
 

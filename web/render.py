@@ -9,10 +9,14 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from api.deps import get_container
+from api.naming import ids_in
 from commands.principal import Principal
 from events.base import Role
+from projections.directory import Names
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -41,10 +45,14 @@ def page(
     **context: Any,
 ) -> HTMLResponse:
     role = ROLE_NAMES.get(principal.role) if principal else None
+    ids = ids_in(list(context.values()))
+    if principal is not None:
+        ids |= {str(principal.id)} | ({str(principal.trust_id)} if principal.trust_id else set())
+    names = Names(get_container(request).projections.db).now(ids) if ids else {}
     return templates.TemplateResponse(
         request,
         name,
-        {"principal": principal, "role_name": role, **context},
+        {"principal": principal, "role_name": role, "names": names, **context},
         status_code=status_code,
     )
 
@@ -68,6 +76,22 @@ def short(value: object) -> str:
     return str(value)[:8]
 
 
+@pass_context
+def name(ctx: Context, value: object) -> str:
+    """The display name of a person, school, cycle, priority or trust id (else its short id)."""
+    names: dict[str, str] = ctx.get("names") or {}
+    return names.get(str(value)) or short(value)
+
+
+@pass_context
+def shown_named(ctx: Context, value: object) -> str:
+    """``shown``, with an id that has a name shown as the name."""
+    names: dict[str, str] = ctx.get("names") or {}
+    if isinstance(value, str) and value in names:
+        return names[value]
+    return shown(value)
+
+
 def shown(value: object) -> str:
     """A changed field's value as a person reads it: lists joined, yes/no, words not codes."""
     if isinstance(value, bool):
@@ -85,5 +109,6 @@ def words(name: str) -> str:
 
 
 templates.env.filters["short"] = short
-templates.env.filters["shown"] = shown
+templates.env.filters["shown"] = shown_named
+templates.env.filters["name"] = name
 templates.env.filters["words"] = words

@@ -40,6 +40,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 from random import Random
@@ -81,18 +82,32 @@ def generate(
     progress: Progress | None = None,
     first_year: int = FIRST_YEAR,
     chunk_staff: int = CHUNK_STAFF,
+    today: datetime | None = None,
+    write: bool = True,
 ) -> DemoSummary:
     """Build the demo trust into ``target`` (a store, or a container with one).
 
     ``progress(n)`` is called now and then with the number of events generated so far (with
     several chunks, a merge into the target follows the last call before the final one).
     Raises ``Conflict`` if the target already holds this seed's trust.
+
+    With ``today`` the demo reads as that day: the cycle in progress is its academic year
+    (``first_year`` is ignored) and nothing after ``today`` happens. ``write=False`` only
+    works out the summary (the demo's people) of a demo loaded before, writing nothing.
     """
     store = target if isinstance(target, EventStoreApp) else target.store
     started = time.perf_counter()
+    if today is not None:
+        first_year = academic_year(today.date()) - 1
     plan = make_plan(
         seed=seed, schools=schools, staff=staff, year=first_year, chunk_staff=chunk_staff
     )
+    if not write:
+        org = run_org(plan)
+        chunk = _run_chunk(
+            plan, org, 0, lambda _: None, hand_on_org=True, progress=None, until=today
+        )
+        return _summary(plan, org, [chunk], 0, time.perf_counter() - started)
     if store.recorder.select_events(plan.trust_id, limit=1):
         raise Conflict(
             f"the store already holds the demo trust of seed {seed}: use an empty store or "
@@ -102,7 +117,9 @@ def generate(
     out = Target(store)
     chunks: list[_Chunk] = []
     if len(plan.chunks) == 1:
-        chunks.append(_run_chunk(plan, org, 0, out.write, hand_on_org=True, progress=progress))
+        chunks.append(
+            _run_chunk(plan, org, 0, out.write, hand_on_org=True, progress=progress, until=today)
+        )
     else:
         with TemporaryDirectory(prefix="appraisals-demo-") as tmp:
             spool = Spool(Path(tmp) / "spool.sqlite")
@@ -117,6 +134,7 @@ def generate(
                         partial(spool.append, k + 1),
                         hand_on_org=False,
                         progress=None if progress is None else _offset(progress, done),
+                        until=today,
                     )
                     done += chunk.produced
                     chunks.append(chunk)
@@ -126,6 +144,24 @@ def generate(
     if progress is not None:
         progress(out.written)
     return _summary(plan, org, chunks, out.written, time.perf_counter() - started)
+
+
+def academic_year(day: date) -> int:
+    """The year an academic year starting in September began (2026-27 is 2026)."""
+    return day.year if day.month >= 9 else day.year - 1
+
+
+def loaded_year(store: EventStoreApp, seed: int) -> int | None:
+    """The first cycle's year of the demo trust of ``seed`` in ``store`` (None: not loaded).
+
+    The trust is registered in the June before its first cycle; the trust id depends on
+    the seed alone."""
+    plan = make_plan(seed=seed, schools=1, staff=10, year=FIRST_YEAR, chunk_staff=CHUNK_STAFF)
+    records = store.recorder.select_events(plan.trust_id, limit=1)
+    if not records:
+        return None
+    event = store.mapper.to_domain_event(records[0])
+    return int(event.timestamp.year)  # type: ignore[attr-defined]
 
 
 def _offset(progress: Progress, base: int) -> Progress:
@@ -149,6 +185,7 @@ def _run_chunk(
     *,
     hand_on_org: bool,
     progress: Progress | None,
+    until: datetime | None = None,
 ) -> _Chunk:
     clock = SimClock(plan.timeline.trust_registered)
     key = f"appraisal-ledger demo {plan.seed}: chunk {k}"
@@ -161,7 +198,7 @@ def _run_chunk(
         on_events=progress,
     )
     story = ChunkStory(plan, org, plan.chunks[k], staging, clock, Random(key))
-    story.run()
+    story.run(until)
     produced = staging.finish()
     return _Chunk(story.counts, produced, story.sample() if k == 0 else None)
 

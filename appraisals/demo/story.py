@@ -100,7 +100,8 @@ class ChunkStory:
 
     # Running ----------------------------------------------------------------------------
 
-    def run(self) -> None:
+    def run(self, until: datetime | None = None) -> None:
+        """Act the stories out in time order (only what happens up to ``until``, if given)."""
         stories: list[Story] = []
         for s in self.schools:
             stories.append(self._school(s))
@@ -114,6 +115,8 @@ class ChunkStory:
         heapq.heapify(heap)
         while heap:
             when, i, story = heapq.heappop(heap)
+            if until is not None and when > until:
+                continue  # this person's story has reached today: nothing more happens yet
             self.clock.advance_to(when)
             step = next(story, None)
             if step is not None:
@@ -178,6 +181,7 @@ class ChunkStory:
             if appraisee is not None:
                 self._start_review(appraisee, "a")
         yield moment(rng, *tl.joiners_registration)
+        self._summer_changes(s)
         for p in s.joiners:
             self.act(registration(self.plan, p, tl.b.start), admin)
             self.counts["staff"] += 1
@@ -187,6 +191,28 @@ class ChunkStory:
         for appraisee in [s.head, *current]:
             if appraisee is not None and appraisee.id not in self.left:
                 self._start_review(appraisee, "b")
+
+    def _summer_changes(self, s: School) -> None:
+        """Over the summer a member of staff changes name and another is promoted (the MIS
+        sync would record the same)."""
+        ordinary = [p for p in s.staff if not p.is_manager and p.id not in self.left]
+        if len(ordinary) < 2:
+            return
+        married, promoted = ordinary[-1], ordinary[-2]
+        first = married.name.split(" ", 1)[0]
+        new_name = f"{first} {self.rng.choice(texts.MARRIED_SURNAMES)}"
+        if new_name != married.name:
+            self.act(
+                m.RenameStaff(staff_id=married.id, new_name=new_name, reason="Married"),
+                self.plan.admin,
+            )
+            married.name = new_name
+        title = f"Senior {promoted.job_title}"
+        self.act(
+            m.ChangeJobTitle(staff_id=promoted.id, job_title=title, reason="Promoted"),
+            self.plan.admin,
+        )
+        promoted.job_title = title
 
     def _line_manager(self, p: Person, cycle: CycleCalendar, who: Principal) -> None:
         assert p.appraiser is not None

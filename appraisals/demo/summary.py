@@ -91,6 +91,15 @@ class DemoSummary:
         lines += [s.describe() for s in self.samples]
         return "\n".join(lines)
 
+    def describe_people(self) -> str:
+        """The trust, its cycles and the people to try the API as (no generation figures)."""
+        lines = [f"{self.trust_name} (trust {self.trust_id}, seed {self.seed})"]
+        for c in (self.previous_cycle, self.current_cycle):
+            lines.append(f"  cycle {c.name} ({c.status}): {c.id}")
+        lines.append("People to try the API as:")
+        lines += [s.describe() for s in self.samples]
+        return "\n".join(lines)
+
 
 def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"

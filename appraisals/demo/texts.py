@@ -832,3 +832,6 @@ ADVISER_CONSULTATION = (
     "The adviser went through the school's results and the trust's priorities with the panel "
     "and recommended objectives on curriculum, outcomes and staff development."
 )
+
+# Surnames taken on marriage, for the summer name changes.
+MARRIED_SURNAMES = ("Okafor", "Lindqvist", "Brennan", "Achterberg", "Whitlock", "Sandhu")

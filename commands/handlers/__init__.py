@@ -21,6 +21,8 @@ COMMAND_HANDLERS: dict[type[m.Command], Handler] = {
     m.RegisterStaff: organisation.register_staff,
     m.TransferStaff: organisation.transfer_staff,
     m.ChangeLineManager: organisation.change_line_manager,
+    m.RenameStaff: organisation.rename_staff,
+    m.ChangeJobTitle: organisation.change_job_title,
     m.RecordStaffLeaving: organisation.record_staff_leaving,
     m.ScheduleCycle: organisation.schedule_cycle,
     m.OpenCycle: organisation.open_cycle,

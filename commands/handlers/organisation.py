@@ -62,7 +62,14 @@ def register_staff(cmd: m.RegisterStaff, h: Handling) -> Outcome:
     require(t.has_school(cmd.school_id), "school-in-trust", "the school is not in this trust")
     staff_id = cmd.staff_id or h.new_id()
     registered = staff.register_staff(
-        staff_id, t.id, cmd.name, cmd.email, cmd.job_title, cmd.category, h.ctx
+        staff_id,
+        t.id,
+        cmd.name,
+        cmd.email,
+        cmd.job_title,
+        cmd.category,
+        h.ctx,
+        preferred_name=cmd.preferred_name,
     )
     member = staff.evolve(None, registered[0])
     assigned = staff.assign_to_school(member, cmd.school_id, cmd.start_date, None, h.ctx)
@@ -90,6 +97,19 @@ def change_line_manager(cmd: m.ChangeLineManager, h: Handling) -> Outcome:
         )
     events = staff.change_line_manager(member, cmd.line_manager_id, cmd.reason, h.ctx)
     return Outcome(member.id, events)
+
+
+def rename_staff(cmd: m.RenameStaff, h: Handling) -> Outcome:
+    member = h.target(STAFF, cmd.staff_id)
+    h.authorise(cmd, Scope(trust_id=member.trust_id, school_id=member.school_id))
+    events = staff.rename_staff(member, cmd.new_name, cmd.preferred_name, cmd.reason, h.ctx)
+    return Outcome(member.id, events)
+
+
+def change_job_title(cmd: m.ChangeJobTitle, h: Handling) -> Outcome:
+    member = h.target(STAFF, cmd.staff_id)
+    h.authorise(cmd, Scope(trust_id=member.trust_id, school_id=member.school_id))
+    return Outcome(member.id, staff.change_job_title(member, cmd.job_title, cmd.reason, h.ctx))
 
 
 def record_staff_leaving(cmd: m.RecordStaffLeaving, h: Handling) -> Outcome:

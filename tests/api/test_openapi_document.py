@@ -58,11 +58,12 @@ def test_operations_list_only_the_errors_they_can_return(schema: dict[str, Any])
 
     assert codes("/healthz", "get") == set()
     assert codes("/v1/audit/keys", "get") == set()  # public: no token, no input
-    assert codes("/v1/audit/verify", "get") == {401, 403}
+    # With a token: refused, rate-limited after failed attempts, or the store is down.
+    assert codes("/v1/audit/verify", "get") == {401, 403, 429, 503}
     summary = codes("/v1/trusts/{trust_id}/cycles/{cycle_id}/summary", "get")
-    assert summary == {401, 403, 404, 422, 503}
+    assert summary == {401, 403, 404, 422, 429, 503}
     agree = codes("/v1/objectives/{objective_id}/agreement", "post")
-    assert agree == {400, 401, 403, 404, 409, 412, 413, 422}
+    assert agree == {400, 401, 403, 404, 409, 412, 413, 422, 429, 503}
 
 
 def test_commands_answers_carry_an_example(schema: dict[str, Any]) -> None:

@@ -175,6 +175,9 @@ def test_staff_drafts_an_objective_records_progress_and_reads_its_history(
     expect(timeline).to_contain_text("Objective drafted")
     expect(timeline).to_contain_text("Progress recorded")
     expect(timeline).to_contain_text("First six sessions held")
+    notes = page.get_by_role("region", name="Progress notes")
+    expect(notes).to_contain_text("First six sessions held")
+    expect(notes).to_contain_text("by you: 30%")
     page.screenshot(path=str(artifacts / "objective-history.png"), full_page=True)
 
 

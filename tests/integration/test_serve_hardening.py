@@ -108,7 +108,7 @@ def server(tmp_path: Path) -> Iterator[int]:
         output, _ = process.communicate(timeout=30)
         drop_database(url)
         # The start-up line names the store with its password redacted.
-        assert "Serving on" in output and "***" in output
+        assert '"event":"serving"' in output and "***" in output
         assert "serve-secret-pw" not in output
 
 

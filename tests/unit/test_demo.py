@@ -267,3 +267,32 @@ def test_progress_is_reported_up_to_the_total() -> None:
     summary = demo.generate(fresh_store(), seed=5, progress=seen.append, **CHUNKED)
     assert seen[-1] == summary.events
     assert seen == sorted(seen)
+
+
+def test_a_demo_loaded_today_reads_as_the_current_academic_year() -> None:
+    today = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    store = fresh_store()
+    summary = demo.generate(store, seed=0, today=today, **SMALL)
+    assert summary.current_cycle.name == "2026-27"
+    assert summary.previous_cycle.name == "2025-26"
+    notes = notifications(store)
+    assert max(moment(s) for s in states(notes)) <= today
+    # Planning is done and progress is under way; nothing of the mid-year has happened yet.
+    kinds = Counter(
+        s.get("kind")
+        for n, s in zip(notes, states(notes), strict=True)
+        if n.topic == "appraisals/MeetingRecorded" and moment(s) > datetime(2026, 9, 1, tzinfo=UTC)
+    )
+    assert kinds["planning"] > 0 and kinds["mid_year"] == 0
+    assert demo.loaded_year(store, 0) == 2025
+    assert demo.loaded_year(store, 1) is None
+
+
+def test_the_demo_people_can_be_worked_out_again_without_writing() -> None:
+    today = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    store = fresh_store()
+    loaded = demo.generate(store, seed=0, today=today, **SMALL)
+    before = store.recorder.max_notification_id()
+    again = demo.generate(store, seed=0, first_year=2025, write=False, today=today, **SMALL)
+    assert again.samples == loaded.samples
+    assert store.recorder.max_notification_id() == before

@@ -67,8 +67,9 @@ def test_running_the_demo_twice_says_so_in_one_line(tmp_path: Path) -> None:
     again = appraisals("demo", "--schools", "1", "--staff", "10", cwd=tmp_path, database_url=url)
     assert again.returncode == 1
     assert again.stderr.strip().splitlines() == [
-        "appraisals: error: the store already holds the demo trust of seed 0: "
-        "use an empty store or another seed (--debug for details)"
+        "appraisals: error: the store already holds the demo trust of seed 0: use an empty "
+        "store or another seed (`appraisals demo --people` reprints its people and tokens) "
+        "(--debug for details)"
     ]
 
 

@@ -11,7 +11,14 @@ from aggregates import staff
 from aggregates.base import Context
 from aggregates.staff import Assignment, StaffMember
 from events.base import DomainEvent
-from events.staff import AssignedToSchool, LineManagerChanged, StaffLeft, StaffRegistered
+from events.staff import (
+    AssignedToSchool,
+    JobTitleChanged,
+    LineManagerChanged,
+    StaffLeft,
+    StaffRegistered,
+    StaffRenamed,
+)
 from events.values import StaffCategory
 from tests.unit.aggregates.gwt import History, accepted, fold, rejected, stamp
 
@@ -347,3 +354,65 @@ def test_replaying_the_decided_events_rebuilds_the_staff_member(ctx: Context) ->
 def test_a_history_that_does_not_start_with_registration_is_refused(history: History) -> None:
     with pytest.raises(ValueError, match="before StaffRegistered"):
         fold(staff.evolve, [history(StaffLeft, ANN, effective_date=STARTED, reason="left")])
+
+
+# Names and job titles ----------------------------------------------------------------------------
+
+
+def test_a_change_of_name_records_old_and_new_and_the_name_they_go_by(
+    ctx: Context, history: History, ann: list[DomainEvent]
+) -> None:
+    state = accepted(
+        staff.evolve,
+        given=ann,
+        when=lambda s: staff.rename_staff(s, " Ann Married ", "Annie", "married", ctx),
+        then=[
+            history.next(
+                StaffRenamed,
+                ANN,
+                old_name="Ann Appraisee",
+                new_name="Ann Married",
+                preferred_name="Annie",
+                reason="married",
+            )
+        ],
+    )
+    assert (state.name, state.preferred_name) == ("Ann Married", "Annie")
+
+
+def test_renaming_to_the_same_name_is_refused(ctx: Context, ann: list[DomainEvent]) -> None:
+    rejected(
+        staff.evolve,
+        given=ann,
+        when=lambda s: staff.rename_staff(s, "Ann Appraisee", "Ann Appraisee", "typo", ctx),
+        rule="name-changed",
+    )
+
+
+def test_a_new_job_title_records_the_old_one(
+    ctx: Context, history: History, ann: list[DomainEvent]
+) -> None:
+    state = accepted(
+        staff.evolve,
+        given=ann,
+        when=lambda s: staff.change_job_title(s, "Phase Leader", "promotion", ctx),
+        then=[
+            history.next(
+                JobTitleChanged,
+                ANN,
+                old_job_title="Class Teacher",
+                new_job_title="Phase Leader",
+                reason="promotion",
+            )
+        ],
+    )
+    assert state.job_title == "Phase Leader"
+
+
+def test_the_same_job_title_again_is_refused(ctx: Context, ann: list[DomainEvent]) -> None:
+    rejected(
+        staff.evolve,
+        given=ann,
+        when=lambda s: staff.change_job_title(s, "Class Teacher", "again", ctx),
+        rule="job-title-changed",
+    )

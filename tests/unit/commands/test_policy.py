@@ -69,6 +69,8 @@ ALLOWED: dict[type[m.Command], set[str]] = {
     m.RegisterStaff: ORGANISATION,
     m.TransferStaff: TRUST_MANAGEMENT,
     m.ChangeLineManager: SCHOOL_MANAGEMENT,
+    m.RenameStaff: SCHOOL_MANAGEMENT,
+    m.ChangeJobTitle: SCHOOL_MANAGEMENT,
     m.RecordStaffLeaving: TRUST_MANAGEMENT,
     m.ScheduleCycle: TRUST_MANAGEMENT,
     m.OpenCycle: TRUST_MANAGEMENT,

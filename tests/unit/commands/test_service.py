@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from aggregates.errors import Conflict, DomainError, Forbidden, NotFound, RuleBroken, StaleVersion
 from aggregates.objective import ObjectiveStatus
 from commands import messages as m
-from commands.handling import CYCLE, OBJECTIVE, REVIEW, TRUST, load
+from commands.handling import CYCLE, OBJECTIVE, REVIEW, STAFF, TRUST, load
 from commands.principal import Principal
 from commands.service import CommandResult, CommandService, IdempotencyKeyReused
 from commands.store import EventStoreApp
@@ -674,3 +674,57 @@ def test_text_with_a_nul_character_is_refused_before_anything_is_decided() -> No
 
     with _pytest.raises(ValidationError, match="NUL"):
         _m.RecordProgress(objective_id=_uuid.uuid4(), percent=10, note="half\x00way")
+
+
+# Many commands as one -----------------------------------------------------------------------------
+
+
+def test_commands_run_together_see_each_others_states_and_are_saved_at_once(
+    service: CommandService, event_store: EventStoreApp, org: Org
+) -> None:
+    new_id = uuid.uuid4()
+    before = log_length(event_store)
+    results = service.execute_all(
+        [
+            m.RegisterStaff(
+                trust_id=org.trust_id,
+                name="Cara New",
+                email="cara@oak.example",
+                job_title="Teacher",
+                school_id=org.school_id,
+                start_date=date(2025, 9, 1),
+                staff_id=new_id,
+            ),
+            # Needs the person registered by the command before it, not yet stored.
+            m.ChangeLineManager(
+                staff_id=new_id, line_manager_id=org.appraiser_id, reason="phase leader"
+            ),
+            m.ChangeJobTitle(staff_id=new_id, job_title="Year 2 Teacher", reason="timetable"),
+        ],
+        org.admin,
+    )
+    assert [r.aggregate_id for r in results] == [new_id] * 3
+    assert [r.version for r in results] == [2, 3, 4]
+    assert log_length(event_store) == before + 4
+
+
+def test_one_broken_rule_among_many_commands_records_none_of_them(
+    service: CommandService, event_store: EventStoreApp, org: Org
+) -> None:
+    new_id = uuid.uuid4()
+    register = m.RegisterStaff(
+        trust_id=org.trust_id,
+        name="Dev New",
+        email="dev@oak.example",
+        job_title="Teacher",
+        school_id=org.school_id,
+        start_date=date(2025, 9, 1),
+        staff_id=new_id,
+    )
+    same_title = m.ChangeJobTitle(staff_id=new_id, job_title="Teacher", reason="again")
+    broken = rejected_and_nothing_recorded(
+        event_store, RuleBroken, lambda: service.execute_all([register, same_title], org.admin)
+    )
+    assert broken.rule == "job-title-changed"
+    with pytest.raises(NotFound):
+        load(event_store, STAFF, new_id)

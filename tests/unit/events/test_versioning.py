@@ -48,6 +48,8 @@ STABLE_TOPICS = {
     "StaffRegistered",
     "AssignedToSchool",
     "LineManagerChanged",
+    "StaffRenamed",
+    "JobTitleChanged",
     "StaffLeft",
     "CycleScheduled",
     "CycleOpened",
