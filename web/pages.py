@@ -11,10 +11,11 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
+from aggregates.errors import NotFound
 from api.audit import VERIFIERS
 from api.audit import verify_log as verify_audit_log
 from api.auth import InvalidToken
-from api.cycles import unfinished_report
+from api.cycles import UnfinishedReport, unfinished_report
 from api.deps import client_address, get_container
 from api.params import MAX_POSITION, Day
 from api.problems import RateLimited
@@ -228,8 +229,17 @@ def trust_cycle(
         past=past,
         as_of_available=features.summary_as_of() is not None,
         may_pick_date=may_pick_date,
-        closing=unfinished_report(get_container(request).store, principal, cycle_id),
+        closing=_closing(request, principal, cycle_id),
     )
+
+
+def _closing(request: Request, principal: Principal, cycle_id: UUID) -> UnfinishedReport | None:
+    """The cycle's latest close and the reviews it left, for those who may read them (not
+    analysts: it names people)."""
+    try:
+        return unfinished_report(get_container(request).store, principal, cycle_id)
+    except NotFound:
+        return None
 
 
 @router.get("/schools/{school_id}/cycles/{cycle_id}", response_class=HTMLResponse)
