@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID, uuid5
 
 from aggregates.base import Context, first_event, next_event, require, require_text
 from events.base import DomainEvent
-from events.cycle import CycleClosed, CycleOpened, CycleReopened, CycleScheduled, PolicyChanged
+from events.cycle import (
+    CycleClosed,
+    CycleOpened,
+    CycleReopened,
+    CycleScheduled,
+    PolicyChanged,
+    UnfinishedReview,
+)
 from events.values import CyclePolicy
 
 MAX_CYCLE_DAYS = 400
@@ -32,6 +40,15 @@ class CycleDates:
 
 
 @dataclass(frozen=True, slots=True)
+class Closing:
+    """The cycle's latest close: when, why, and the reviews it left unfinished."""
+
+    closed_at: datetime
+    reason: str | None
+    unfinished: tuple[UnfinishedReview, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class AppraisalCycle:
     id: UUID
     version: int
@@ -40,6 +57,7 @@ class AppraisalCycle:
     dates: CycleDates
     policy: CyclePolicy
     status: CycleStatus = CycleStatus.SCHEDULED
+    last_closing: Closing | None = None
 
     @property
     def is_open(self) -> bool:
@@ -100,11 +118,34 @@ def open_cycle(cycle: AppraisalCycle, ctx: Context) -> list[DomainEvent]:
     return [next_event(CycleOpened, cycle, ctx)]
 
 
-def close_cycle(cycle: AppraisalCycle, ctx: Context) -> list[DomainEvent]:
+def close_cycle(
+    cycle: AppraisalCycle,
+    *,
+    unfinished: Sequence[UnfinishedReview],
+    reason: str | None,
+    ctx: Context,
+) -> list[DomainEvent]:
+    """Close the cycle; with reviews unfinished only for a reason, recorded with the reviews."""
     require(
         cycle.is_open, "cycle-open", f"only an open cycle can be closed; this one is {cycle.status}"
     )
-    return [next_event(CycleClosed, cycle, ctx)]
+    names = ", ".join(u.appraisee_name for u in unfinished[:5])
+    more = f" and {len(unfinished) - 5} more" if len(unfinished) > 5 else ""
+    require(
+        not unfinished or bool(reason and reason.strip()),
+        "unfinished-reviews-need-reason",
+        f"{len(unfinished)} review(s) of {cycle.name} are unfinished ({names}{more}): "
+        "closing the cycle regardless needs a reason",
+    )
+    return [
+        next_event(
+            CycleClosed,
+            cycle,
+            ctx,
+            reason=reason.strip() if reason and reason.strip() else None,
+            unfinished=tuple(unfinished),
+        )
+    ]
 
 
 def reopen_cycle(cycle: AppraisalCycle, reason: str, ctx: Context) -> list[DomainEvent]:
@@ -173,7 +214,8 @@ def evolve(state: AppraisalCycle | None, event: DomainEvent) -> AppraisalCycle:
         case CycleOpened() | CycleReopened():
             return replace(state, version=v, status=CycleStatus.OPEN)
         case CycleClosed():
-            return replace(state, version=v, status=CycleStatus.CLOSED)
+            closing = Closing(event.timestamp, event.reason, event.unfinished)
+            return replace(state, version=v, status=CycleStatus.CLOSED, last_closing=closing)
         case PolicyChanged():
             return replace(state, version=v, policy=event.new_policy)
     return replace(state, version=v)

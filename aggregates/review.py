@@ -7,6 +7,7 @@ module decides what the review's state allows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -15,18 +16,23 @@ from uuid import UUID, uuid5
 from aggregates.base import Context, first_event, next_event, require, require_text
 from aggregates.cycle import AppraisalCycle, require_open
 from aggregates.staff import StaffMember
+from aggregates.trust import Governor
 from events.base import DomainEvent
 from events.reminders import Milestone, ReviewChased
 from events.review import (
+    AdviserConsulted,
     AppealDecided,
     AppealLodged,
     AppraiseeCommented,
     AppraiserChanged,
     AssessmentWritten,
+    ExternalAdviser,
     MeetingRecorded,
     Moderated,
     ObjectiveLinked,
     ObjectiveUnlinked,
+    PanelAppointed,
+    PanelMember,
     ReportIssued,
     ReviewReopened,
     ReviewStarted,
@@ -41,6 +47,7 @@ from events.values import (
     ObjectiveNote,
     OverallJudgement,
     Signatory,
+    StaffCategory,
 )
 
 
@@ -73,6 +80,14 @@ class Review:
     reopened: bool = False
     # When each milestone was last chased by a leader (reminders are rate-limited).
     chased_at: dict[Milestone, datetime] = field(default_factory=dict)
+    # A headteacher's review: the governors' panel (the first its chair) and external adviser.
+    panel: tuple[PanelMember, ...] = ()
+    adviser: ExternalAdviser | None = None
+    adviser_consulted_on: date | None = None
+
+    @property
+    def panel_ids(self) -> frozenset[UUID]:
+        return frozenset(m.governor_id for m in self.panel)
 
     @property
     def report_open(self) -> bool:
@@ -84,6 +99,32 @@ class Review:
         """An issued report that has not been reopened."""
         return self.report_issued_on is not None and not self.reopened
 
+    @property
+    def finished(self) -> bool:
+        """The current report is issued, signed by both and not under appeal."""
+        return (
+            self.report_current
+            and self.signed_by == {Signatory.APPRAISEE, Signatory.APPRAISER}
+            and self.appeal is not AppealState.LODGED
+        )
+
+    @property
+    def left_at(self) -> str:
+        """Where an unfinished review stands, in words (for the record of a cycle's close)."""
+        if self.appeal is AppealState.LODGED:
+            return "an appeal is pending"
+        if self.report_current:
+            missing = [s.value for s in (Signatory.APPRAISEE, Signatory.APPRAISER)]
+            unsigned = [s for s in missing if Signatory(s) not in self.signed_by]
+            return "report issued, not signed by the " + " or the ".join(unsigned)
+        if self.reopened:
+            return "reopened, report not issued again"
+        if self.assessment is not None:
+            return "assessed, report not issued"
+        if not self.active_objectives:
+            return "no objectives"
+        return "report not issued"
+
 
 def review_id_for(cycle_id: UUID, appraisee_id: UUID) -> UUID:
     return uuid5(cycle_id, str(appraisee_id))
@@ -93,6 +134,7 @@ def start_review(
     cycle: AppraisalCycle, appraisee: StaffMember, appraiser: StaffMember, ctx: Context
 ) -> list[DomainEvent]:
     require_open(cycle)
+    _require_not_headteacher(appraisee)
     _require_appraiser_fits(cycle, appraisee, appraiser)
     require(
         appraisee.trust_id == cycle.trust_id,
@@ -127,6 +169,7 @@ def change_appraiser(
     ctx: Context,
 ) -> list[DomainEvent]:
     require_open(cycle)
+    _require_not_headteacher(appraisee)
     _require_appraiser_fits(cycle, appraisee, appraiser)
     require(
         appraiser.id != review.appraiser_id, "appraiser-changed", "this is already the appraiser"
@@ -145,6 +188,98 @@ def change_appraiser(
             reason=reason.strip(),
         )
     ]
+
+
+MIN_PANEL, MAX_PANEL = 2, 5
+
+
+def _require_not_headteacher(appraisee: StaffMember) -> None:
+    require(
+        appraisee.category is not StaffCategory.HEADTEACHER,
+        "headteacher-appraised-by-panel",
+        f"{appraisee.name} is a headteacher: a headteacher is appraised by a governors' panel "
+        "advised by an external adviser, not by a member of staff",
+    )
+
+
+def start_headteacher_review(
+    cycle: AppraisalCycle,
+    appraisee: StaffMember,
+    *,
+    panel: Sequence[Governor],
+    adviser: ExternalAdviser,
+    ctx: Context,
+) -> list[DomainEvent]:
+    """A headteacher's review, run by governors of the school's board or the trust board (the
+    first named chairs it and stands as appraiser), advised by an external adviser."""
+    require_open(cycle)
+    require(
+        appraisee.category is StaffCategory.HEADTEACHER,
+        "panel-for-headteachers",
+        f"{appraisee.name} is not a headteacher: only a headteacher's review has a panel",
+    )
+    require(not appraisee.has_left, "staff-employed", f"{appraisee.name} has left the trust")
+    require(
+        appraisee.trust_id == cycle.trust_id,
+        "same-trust",
+        "the appraisee does not work for the trust that runs this cycle",
+    )
+    school_id = appraisee.school_id
+    require(
+        school_id is not None, "staff-assigned", f"{appraisee.name} is not assigned to a school"
+    )
+    assert school_id is not None
+    ids = [g.id for g in panel]
+    require(
+        MIN_PANEL <= len(set(ids)) == len(ids) <= MAX_PANEL,
+        "panel-size",
+        f"a headteacher's panel is {MIN_PANEL} to {MAX_PANEL} different governors",
+    )
+    for g in panel:
+        require(
+            g.governs(school_id),
+            "governor-on-board",
+            f"{g.name} is not a governor of {appraisee.name}'s school or of the trust board",
+        )
+    require_text(adviser.name, "adviser name", rule="adviser-named")
+    require_text(adviser.organisation, "adviser organisation", rule="adviser-named")
+    review_id = review_id_for(cycle.id, appraisee.id)
+    started = first_event(
+        ReviewStarted,
+        review_id,
+        ctx,
+        cycle_id=cycle.id,
+        trust_id=cycle.trust_id,
+        school_id=school_id,
+        appraisee_id=appraisee.id,
+        appraiser_id=panel[0].id,
+    )
+    members = tuple(PanelMember(governor_id=g.id, name=g.name) for g in panel)
+    clean = ExternalAdviser(name=adviser.name.strip(), organisation=adviser.organisation.strip())
+    appointed = PanelAppointed(
+        originator_id=review_id,
+        originator_version=2,
+        timestamp=ctx.now,
+        actor_id=ctx.actor_id,
+        actor_role=ctx.actor_role,
+        panel=members,
+        adviser=clean,
+    )
+    return [started, appointed]
+
+
+def consult_adviser(
+    review: Review, cycle: AppraisalCycle, held_on: date, summary: str, ctx: Context
+) -> list[DomainEvent]:
+    """The panel records consulting its external adviser; objectives may be set after."""
+    require(
+        review.adviser is not None,
+        "panel-review",
+        "only a headteacher's review has an external adviser to consult",
+    )
+    require_open(cycle)
+    require_text(summary, "summary", rule="consultation-summary-required")
+    return [next_event(AdviserConsulted, review, ctx, held_on=held_on, summary=summary.strip())]
 
 
 def _require_appraiser_fits(
@@ -169,6 +304,12 @@ def link_objective(
 ) -> list[DomainEvent]:
     require_open(cycle)
     require(review.report_open, "report-not-issued", "objectives cannot be added after the report")
+    require(
+        review.adviser is None or review.adviser_consulted_on is not None,
+        "adviser-consulted",
+        "a headteacher's objectives are set by the panel after consulting the external adviser: "
+        "record the consultation first",
+    )
     limit = cycle.policy.max_objectives
     require(
         len(review.active_objectives) < limit,
@@ -448,6 +589,10 @@ def evolve(state: Review | None, event: DomainEvent) -> Review:
         raise ValueError(f"{type(event).__name__} before ReviewStarted")
     s = replace(state, version=event.originator_version)
     match event:
+        case PanelAppointed():
+            return replace(s, panel=event.panel, adviser=event.adviser)
+        case AdviserConsulted():
+            return replace(s, adviser_consulted_on=event.held_on)
         case AppraiserChanged():
             return replace(s, appraiser_id=event.appraiser_id)
         case ObjectiveLinked():

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from aggregates.base import Context, first_event, next_event, require, require_text
 from events.base import DomainEvent
 from events.reminders import DEFAULT_POLICY, ReminderPolicy, ReminderPolicyChanged
 from events.trust import (
+    CycleAdded,
+    GovernorAppointed,
     PriorityAdded,
     PriorityRetired,
     SchoolAdded,
@@ -27,6 +29,31 @@ class Priority:
 
 
 @dataclass(frozen=True, slots=True)
+class Governor:
+    """A governor of a school's board, or of the trust board (``school_id`` None)."""
+
+    id: UUID
+    name: str
+    school_id: UUID | None
+
+    def governs(self, school_id: UUID | None) -> bool:
+        return self.school_id is None or self.school_id == school_id
+
+
+@dataclass(frozen=True, slots=True)
+class CycleSpan:
+    """A cycle of the trust and the days it runs (both inclusive)."""
+
+    id: UUID
+    name: str
+    start_date: date
+    end_date: date
+
+    def overlaps(self, start_date: date, end_date: date) -> bool:
+        return self.start_date <= end_date and start_date <= self.end_date
+
+
+@dataclass(frozen=True, slots=True)
 class Trust:
     id: UUID
     version: int
@@ -35,6 +62,8 @@ class Trust:
     schools: dict[UUID, str] = field(default_factory=dict)
     priorities: dict[UUID, Priority] = field(default_factory=dict)
     reminder_policy: ReminderPolicy = DEFAULT_POLICY
+    cycles: dict[UUID, CycleSpan] = field(default_factory=dict)
+    governors: dict[UUID, Governor] = field(default_factory=dict)
 
     def has_school(self, school_id: UUID) -> bool:
         return school_id in self.schools
@@ -129,6 +158,64 @@ def retire_priority(
     return [next_event(PriorityRetired, trust, ctx, priority_id=priority_id, reason=reason.strip())]
 
 
+def add_cycle(
+    trust: Trust,
+    *,
+    cycle_id: UUID,
+    name: str,
+    start_date: date,
+    end_date: date,
+    ctx: Context,
+) -> list[DomainEvent]:
+    """Record a newly scheduled cycle on its trust. The trust holds every cycle's dates, so two
+    cycles scheduled at once both write here and the second is decided again on fresh state."""
+    overlapping = sorted(
+        (c for c in trust.cycles.values() if c.id != cycle_id and c.overlaps(start_date, end_date)),
+        key=lambda c: c.start_date,
+    )
+    first = overlapping[0] if overlapping else None
+    require(
+        first is None,
+        "cycles-do-not-overlap",
+        f"the cycle {name.strip()} ({start_date} to {end_date}) overlaps the cycle "
+        f"{first.name} ({first.start_date} to {first.end_date}); cycles of one trust "
+        "do not overlap"
+        if first is not None
+        else "",
+    )
+    return [
+        next_event(
+            CycleAdded,
+            trust,
+            ctx,
+            cycle_id=cycle_id,
+            name=name.strip(),
+            start_date=start_date,
+            end_date=end_date,
+        )
+    ]
+
+
+def appoint_governor(
+    trust: Trust, *, governor_id: UUID, name: str, school_id: UUID | None, ctx: Context
+) -> list[DomainEvent]:
+    """A governor of a school's governing board, or of the trust board (no school)."""
+    require_text(name, "name", rule="governor-name-required")
+    require(governor_id not in trust.governors, "governor-exists", "this governor is appointed")
+    if school_id is not None:
+        require(trust.has_school(school_id), "school-in-trust", "the school is not in this trust")
+    return [
+        next_event(
+            GovernorAppointed,
+            trust,
+            ctx,
+            governor_id=governor_id,
+            name=name.strip(),
+            school_id=school_id,
+        )
+    ]
+
+
 def _name_free(trust: Trust, name: str, *, except_school: UUID | None = None) -> bool:
     # A school may be renamed to another capitalisation of its own name.
     wanted = name.strip().casefold()
@@ -171,6 +258,18 @@ def evolve(state: Trust | None, event: DomainEvent) -> Trust:
                 state,
                 version=event.originator_version,
                 priorities={**state.priorities, p.id: p},
+            )
+        case CycleAdded():
+            span = CycleSpan(event.cycle_id, event.name, event.start_date, event.end_date)
+            return replace(
+                state,
+                version=event.originator_version,
+                cycles={**state.cycles, span.id: span},
+            )
+        case GovernorAppointed():
+            g = Governor(event.governor_id, event.name, event.school_id)
+            return replace(
+                state, version=event.originator_version, governors={**state.governors, g.id: g}
             )
         case PriorityRetired():
             p = replace(state.priorities[event.priority_id], active=False)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel
 
 from aggregates.errors import NotFound
 from api.commanding import CommandRoute, add_routes
@@ -27,8 +29,10 @@ from api.reading import (
 )
 from api.schemas import PROBLEM_RESPONSES
 from commands import messages as m
+from commands.principal import Principal
 from commands.read_policy import TRUST_WIDE_READERS
-from commands.states import CYCLE, load
+from commands.states import CYCLE, TRUST, load
+from commands.store import EventStoreApp
 from events.base import Role
 from projections import objective_revisions
 from projections.objective_revisions import Revision
@@ -55,7 +59,12 @@ ROUTES = [
         created=True,
     ),
     CommandRoute("/{cycle_id}/opening", m.OpenCycle, "Open a scheduled cycle", {}),
-    CommandRoute("/{cycle_id}/closing", m.CloseCycle, "Close an open cycle", {}),
+    CommandRoute(
+        "/{cycle_id}/closing",
+        m.CloseCycle,
+        "Close an open cycle (with reviews unfinished: only with a reason, recording them)",
+        {"reason": "Two reviews await long-term sick staff; the board closes the year"},
+    ),
     CommandRoute(
         "/{cycle_id}/reopening",
         m.ReopenCycle,
@@ -126,6 +135,74 @@ def list_objective_changes(
         next_cursor=encode_cursor(f"{last.position}.{last.seq}") if last else None,
         names=names_for(db, rows),
     )
+
+
+class UnfinishedReviewItem(BaseModel):
+    review_id: UUID
+    school_id: UUID
+    school_name: str
+    appraisee_id: UUID
+    appraisee_name: str
+    left_at: str
+
+
+class UnfinishedReport(BaseModel):
+    """The reviews a cycle's latest close left unfinished, and why it closed regardless."""
+
+    cycle_id: UUID
+    cycle_name: str
+    status: str
+    closed_at: datetime | None
+    reason: str | None
+    unfinished: list[UnfinishedReviewItem]
+
+
+def unfinished_report(
+    store: EventStoreApp, principal: Principal, cycle_id: UUID
+) -> UnfinishedReport:
+    """Read from the cycle itself (its close event is the record); a school leader sees the
+    reviews of the schools they lead, trust-wide readers all of them."""
+    try:
+        cycle = load(store, CYCLE, cycle_id)
+        trust = load(store, TRUST, cycle.trust_id)
+    except NotFound:
+        raise hidden("cycle") from None
+    trust_wide = principal.role in TRUST_WIDE_READERS and principal.in_trust(cycle.trust_id)
+    leader = principal.role is Role.SCHOOL_LEADER and principal.in_trust(cycle.trust_id)
+    if not (trust_wide or leader):
+        raise hidden("cycle")
+    closing = cycle.last_closing
+    items = [
+        UnfinishedReviewItem(
+            review_id=u.review_id,
+            school_id=u.school_id,
+            school_name=trust.schools.get(u.school_id, "a former school"),
+            appraisee_id=u.appraisee_id,
+            appraisee_name=u.appraisee_name,
+            left_at=u.left_at,
+        )
+        for u in (closing.unfinished if closing else ())
+        if trust_wide or u.school_id in principal.school_ids
+    ]
+    return UnfinishedReport(
+        cycle_id=cycle.id,
+        cycle_name=cycle.name,
+        status=cycle.status.value,
+        closed_at=closing.closed_at if closing else None,
+        reason=closing.reason if closing else None,
+        unfinished=items,
+    )
+
+
+@router.get(
+    "/{cycle_id}/unfinished-reviews",
+    summary="The reviews the cycle's latest close left unfinished, where each was left, and why",
+    responses=PROBLEM_RESPONSES,
+)
+def list_unfinished_reviews(
+    cycle_id: UUID, container: AppContainer, principal: CurrentPrincipal
+) -> UnfinishedReport:
+    return unfinished_report(container.store, principal, cycle_id)
 
 
 def _after(cursor: str | None) -> tuple[int, int] | None:

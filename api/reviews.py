@@ -36,6 +36,28 @@ ROUTES = [
         created=True,
     ),
     CommandRoute(
+        "/headteacher",
+        m.StartHeadteacherReview,
+        "Start a headteacher's review, run by a governors' panel advised by an external adviser",
+        {
+            "cycle_id": "1a2b3c4d-5e6f-4a0b-9c8d-7e6f5a4b3c2d",
+            "appraisee_id": "6c5b4a39-2817-4f6e-9d5c-4b3a29180f7e",
+            "panel": [
+                "7b6a5948-3726-4150-9f8e-7d6c5b4a3928",
+                "8c7b6a59-4837-4261-a09f-8e7d6c5b4a39",
+            ],
+            "adviser_name": "Dr Morag Finch",
+            "adviser_organisation": "Northern School Improvement Partners",
+        },
+        created=True,
+    ),
+    CommandRoute(
+        "/{review_id}/adviser-consultations",
+        m.RecordAdviserConsultation,
+        "Record the panel's consultation of the external adviser (before setting objectives)",
+        {"held_on": "2026-09-20", "summary": "Adviser reviewed the school's data with the panel"},
+    ),
+    CommandRoute(
         "/{review_id}/appraiser",
         m.ChangeAppraiser,
         "Change the appraiser",
@@ -119,7 +141,7 @@ def review_scope(view: ReviewView) -> ReadScope:
     return ReadScope(
         trust_id=view.trust_id,
         school_ids=frozenset({view.school_id, view.current_school_id}),
-        people=frozenset({view.appraisee_id, view.appraiser_id}),
+        people=frozenset({view.appraisee_id, view.appraiser_id, *view.panel_ids}),
     )
 
 

@@ -47,6 +47,13 @@ ROUTES = [
         {"new_name": "Oak Primary School", "reason": "Renamed on joining the federation"},
     ),
     CommandRoute(
+        "/{trust_id}/governors",
+        m.AppointGovernor,
+        "Appoint a governor of a school's board or the trust board (appraises headteachers)",
+        {"name": "Priya Shah", "school_id": "2b3c4d5e-6f70-4a1b-8c2d-3e4f5a6b7c8d"},
+        created=True,
+    ),
+    CommandRoute(
         "/{trust_id}/priorities",
         m.AddPriority,
         "Add a development priority (trust-wide, or for one school)",

@@ -108,6 +108,7 @@ def review_scope(h: Handling, rv: review.Review) -> Scope:
         school_id=school_id,
         appraisee_id=rv.appraisee_id,
         appraiser_id=rv.appraiser_id,
+        panel_ids=rv.panel_ids,
     )
 
 

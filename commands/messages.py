@@ -104,6 +104,15 @@ class AddPriority(Command):
     priority_id: NewId = None
 
 
+class AppointGovernor(Command):
+    trust_id: UUID
+    name: Name
+    school_id: UUID | None = Field(
+        default=None, description="the school whose board they sit on; None for the trust board"
+    )
+    governor_id: UUID | None = None
+
+
 class RetirePriority(Command):
     trust_id: UUID
     priority_id: UUID
@@ -184,6 +193,10 @@ class OpenCycle(Command):
 
 class CloseCycle(Command):
     cycle_id: UUID
+    reason: Reason | None = Field(
+        default=None,
+        description="why the cycle closes with reviews unfinished (required if any are)",
+    )
 
 
 class ReopenCycle(Command):
@@ -212,6 +225,22 @@ class StartReview(Command):
     cycle_id: UUID
     appraisee_id: UUID
     appraiser_id: UUID
+
+
+class StartHeadteacherReview(Command):
+    cycle_id: UUID
+    appraisee_id: UUID = Field(description="the headteacher")
+    panel: list[UUID] = Field(
+        min_length=1, max_length=10, description="the governors on the panel; the first chairs it"
+    )
+    adviser_name: Name
+    adviser_organisation: Name
+
+
+class RecordAdviserConsultation(Command):
+    review_id: UUID
+    held_on: date
+    summary: Text
 
 
 class ChangeAppraiser(Command):

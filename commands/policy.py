@@ -25,6 +25,14 @@ class Scope:
     school_id: UUID | None = None
     appraisee_id: UUID | None = None
     appraiser_id: UUID | None = None
+    # A headteacher's review: the governors on its panel act as the appraiser.
+    panel_ids: frozenset[UUID] = frozenset()
+
+    def is_appraiser(self, p: Principal) -> bool:
+        """The appraiser; on a headteacher's review, only a governor of its panel."""
+        if self.panel_ids:
+            return p.role is Role.GOVERNOR and p.id in self.panel_ids
+        return p.id == self.appraiser_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,22 +113,24 @@ def appraisee(p: Principal, s: Scope) -> Decision:
 def appraiser(p: Principal, s: Scope) -> Decision:
     if (d := _in_trust(p, s)) is not None:
         return d
-    if p.id == s.appraiser_id:
+    if s.is_appraiser(p):
         return ALLOW
+    if s.panel_ids:
+        return deny("on a headteacher's review only the governors of its panel may do this")
     return deny("only the appraiser may do this")
 
 
 def appraisee_or_appraiser(p: Principal, s: Scope) -> Decision:
     if (d := _in_trust(p, s)) is not None:
         return d
-    if p.id in (s.appraisee_id, s.appraiser_id):
+    if p.id == s.appraisee_id or s.is_appraiser(p):
         return ALLOW
     return deny("only the appraisee or their appraiser may do this")
 
 
 def independent_leader(p: Principal, s: Scope) -> Decision:
     """A school or trust leader who is neither the appraisee nor the appraiser."""
-    if p.id in (s.appraisee_id, s.appraiser_id):
+    if p.id in (s.appraisee_id, s.appraiser_id) or p.id in s.panel_ids:
         return deny("moderation and appeals are decided by someone outside the review")
     return school_management(p, s)
 
@@ -181,6 +191,7 @@ POLICIES: dict[type[m.Command], Rule] = {
     m.RenameSchool: trust_admin,
     m.AddPriority: school_management,
     m.RetirePriority: school_management,
+    m.AppointGovernor: trust_admin,
     m.RegisterStaff: trust_admin,
     m.TransferStaff: trust_management,
     m.ChangeLineManager: school_management,
@@ -193,6 +204,8 @@ POLICIES: dict[type[m.Command], Rule] = {
     m.ReopenCycle: trust_management,
     m.ChangeCyclePolicy: trust_management,
     m.StartReview: school_management,
+    m.StartHeadteacherReview: trust_management,
+    m.RecordAdviserConsultation: appraiser,
     m.ChangeAppraiser: school_management,
     m.RecordMeeting: appraiser,
     m.SubmitSelfAssessment: appraisee,

@@ -127,6 +127,26 @@ def replay(
     return result, last_hash
 
 
+def reviews_started_in(store: EventStoreApp, cycle_id: UUID, *, page: int = 5_000) -> list[UUID]:
+    """The ids of every review started in a cycle, read from the log itself (not a read model,
+    which may lag): closing a cycle needs all of them. A scan of one topic; a cycle closes
+    once a year."""
+    found: list[UUID] = []
+    start: int | None = None
+    topics = [ReviewStarted.topic]
+    while True:
+        batch = store.recorder.select_notifications(
+            start, page, topics=topics, inclusive_of_start=start is None
+        )
+        for n in batch:
+            event = store.mapper.to_domain_event(n)
+            if isinstance(event, ReviewStarted) and event.cycle_id == cycle_id:
+                found.append(event.originator_id)
+        if len(batch) < page:
+            return found
+        start = batch[-1].id
+
+
 def load(store: EventStoreApp, kind: Kind[S], aggregate_id: UUID) -> S:
     """The current state of an aggregate of the given kind, read from the store, or NotFound."""
     return replay(store, kind, aggregate_id)[0]

@@ -28,6 +28,8 @@ class Role(StrEnum):
     SCHOOL_LEADER = "school_leader"
     TRUST_LEADER = "trust_leader"
     AUDITOR = "auditor"
+    # A member of a school's governing board (or of the trust board): appraises headteachers.
+    GOVERNOR = "governor"
     ANALYST = "analyst"
     ADMIN = "admin"
     # Decides pay progression; reads pay recommendations and nothing else of a review.

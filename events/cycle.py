@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, ClassVar
 from uuid import UUID
 
-from events.base import DomainEvent, register
+from pydantic import BaseModel, ConfigDict
+
+from events.base import DomainEvent, Upcaster, register
 from events.values import CyclePolicy
 
 
@@ -27,9 +30,31 @@ class CycleOpened(DomainEvent):
     pass
 
 
+class UnfinishedReview(BaseModel):
+    """A review left unfinished when its cycle closed, and where it was left."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    review_id: UUID
+    school_id: UUID
+    appraisee_id: UUID
+    appraisee_name: str
+    left_at: str
+
+
+def _closed_v1_to_v2(state: dict[str, Any]) -> dict[str, Any]:
+    return {**state, "reason": None, "unfinished": []}
+
+
 @register("CycleClosed")
 class CycleClosed(DomainEvent):
-    pass
+    """Closed; with the reviews left unfinished and the reason for closing regardless."""
+
+    class_version: ClassVar[int] = 2
+    upcasters: ClassVar[dict[int, Upcaster]] = {1: _closed_v1_to_v2}
+
+    reason: str | None = None
+    unfinished: tuple[UnfinishedReview, ...] = ()
 
 
 @register("CycleReopened")

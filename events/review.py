@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
+from pydantic import BaseModel, ConfigDict
+
 from events.base import DomainEvent, register
 from events.values import (
     AppealOutcome,
@@ -107,3 +109,37 @@ class AppealDecided(DomainEvent):
 @register("ReviewReopened")
 class ReviewReopened(DomainEvent):
     reason: str
+
+
+class PanelMember(BaseModel):
+    """A governor on a headteacher's appraisal panel (the first is its chair)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    governor_id: UUID
+    name: str
+
+
+class ExternalAdviser(BaseModel):
+    """The external adviser to a headteacher's panel: a person, not a user of the trust."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    organisation: str
+
+
+@register("PanelAppointed")
+class PanelAppointed(DomainEvent):
+    """A headteacher's review is run by a governors' panel, advised by an external adviser."""
+
+    panel: tuple[PanelMember, ...]
+    adviser: ExternalAdviser
+
+
+@register("AdviserConsulted")
+class AdviserConsulted(DomainEvent):
+    """The panel consulted its external adviser (before setting objectives)."""
+
+    held_on: date
+    summary: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 from events.base import DomainEvent, register
@@ -41,3 +42,22 @@ class PriorityAdded(DomainEvent):
 class PriorityRetired(DomainEvent):
     priority_id: UUID
     reason: str
+
+
+@register("CycleAdded")
+class CycleAdded(DomainEvent):
+    """A cycle the trust scheduled, with its dates: the trust keeps them so cycles never overlap."""
+
+    cycle_id: UUID
+    name: str
+    start_date: date
+    end_date: date
+
+
+@register("GovernorAppointed")
+class GovernorAppointed(DomainEvent):
+    """A governor of a school's governing board, or of the trust board (``school_id`` None)."""
+
+    governor_id: UUID
+    name: str
+    school_id: UUID | None = None

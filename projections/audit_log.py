@@ -87,6 +87,7 @@ _SUMMARIES = {
     "CycleScheduled": "Cycle {name} scheduled, {start_date} to {end_date}",
     "CycleOpened": "Cycle opened",
     "CycleClosed": "Cycle closed",
+    "CycleAdded": "Cycle {name} added to the trust, {start_date} to {end_date}",
     "CycleReopened": "Cycle reopened: {reason}",
     "PolicyChanged": "Policy changed: {reason}",
     "ReviewStarted": "Review started for {appraisee_id} with appraiser {appraiser_id}",

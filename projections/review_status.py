@@ -48,6 +48,10 @@ REVIEWS = Table(
         Column("appeal", "text"),
         Column("appeal_deadline", "date"),
         Column("reopened", "int", False),
+        # A headteacher's review: the governors' panel (chair first) and the external adviser.
+        Column("panel", "json"),
+        Column("adviser", "json"),
+        Column("adviser_consulted_on", "date"),
         Column("objective_setting_deadline", "date"),
         Column("mid_year_deadline", "date"),
         Column("end_year_deadline", "date"),
@@ -100,12 +104,19 @@ class ReviewView:
     appeal: str | None
     appeal_deadline: date | None
     reopened: int
+    panel: list[dict[str, str]] | None
+    adviser: dict[str, str] | None
+    adviser_consulted_on: date | None
     objective_setting_deadline: date | None
     mid_year_deadline: date | None
     end_year_deadline: date | None
     started_at: datetime
     updated_at: datetime
     version: int
+
+    @property
+    def panel_ids(self) -> frozenset[UUID]:
+        return frozenset(UUID(str(m["governor_id"])) for m in self.panel or ())
 
     def overdue(self, today: date) -> dict[str, bool]:
         """Which milestones are late on ``today``."""
@@ -128,7 +139,8 @@ def stage(r: Row) -> str:
 class ReviewStatus(Projection):
     name = "review_status"
     # 2: progress from the shared fold; every way of reopening shows as reopened.
-    schema_version = 2
+    # 3: a headteacher's governors' panel and external adviser.
+    schema_version = 3
     tables = (REVIEWS, CYCLES)
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
@@ -138,6 +150,12 @@ class ReviewStatus(Projection):
             staff.AssignedToSchool: self._assigned,
             rv.ReviewStarted: self._started,
             rv.AppraiserChanged: lambda b, e: self._set(b, e, appraiser_id=e.data["appraiser_id"]),
+            rv.PanelAppointed: lambda b, e: self._set(
+                b, e, panel=e.data["panel"], adviser=e.data["adviser"]
+            ),
+            rv.AdviserConsulted: lambda b, e: self._set(
+                b, e, adviser_consulted_on=e.data["held_on"]
+            ),
             rv.ObjectiveLinked: lambda b, e: self._count(b, e, 1),
             rv.ObjectiveUnlinked: lambda b, e: self._count(b, e, -1),
             # A chase changes nothing shown here but is the review's next version.
@@ -218,6 +236,9 @@ class ReviewStatus(Projection):
             "appeal": None,
             "appeal_deadline": None,
             "reopened": 0,
+            "panel": None,
+            "adviser": None,
+            "adviser_consulted_on": None,
             "objective_setting_deadline": cycle.get("objective_setting_deadline"),
             "mid_year_deadline": cycle.get("mid_year_deadline"),
             "end_year_deadline": cycle.get("end_year_deadline"),

@@ -261,6 +261,9 @@ def expected_reviews(truth: Truth) -> dict[str, dict[str, Any]]:
             "appeal": None if r.appeal is AppealState.NONE else r.appeal,
             "appeal_deadline": t.appeal_deadline if current else None,
             "reopened": t.reopened,
+            "panel": [{"governor_id": m.governor_id, "name": m.name} for m in r.panel] or None,
+            "adviser": r.adviser.model_dump() if r.adviser else None,
+            "adviser_consulted_on": r.adviser_consulted_on,
             "objective_setting_deadline": c.dates.objective_setting_deadline,
             "mid_year_deadline": c.dates.mid_year_window_end,
             "end_year_deadline": c.dates.end_year_deadline,
@@ -434,6 +437,8 @@ def _norm(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, (list, tuple)):
         return [_norm(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _norm(v) for k, v in value.items()}
     return value
 
 

@@ -11,8 +11,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
+from aggregates.errors import NotFound
 from api.audit import VERIFIERS
 from api.audit import verify_log as verify_audit_log
+from api.cycles import UnfinishedReport, unfinished_report
 from api.deps import get_container
 from api.params import MAX_POSITION, Day
 from commands.principal import Principal
@@ -52,6 +54,7 @@ def home(request: Request, principal: SignedIn, db: Db) -> Response:
         school_cycles=reads.school_cycles(db, principal),
         mine=mine,
         appraising=appraising,
+        panels=reads.panel_reviews(db, principal),
         audit=principal.trust_id is not None and principal.role in VERIFIERS,
         **reminders.home_context(request, principal),
     )
@@ -132,7 +135,17 @@ def trust_cycle(
         past=past,
         as_of_available=features.summary_as_of() is not None,
         may_pick_date=may_pick_date,
+        closing=_closing(request, principal, cycle_id),
     )
+
+
+def _closing(request: Request, principal: Principal, cycle_id: UUID) -> UnfinishedReport | None:
+    """The cycle's latest close and the reviews it left, for those who may read them (not
+    analysts: it names people)."""
+    try:
+        return unfinished_report(get_container(request).store, principal, cycle_id)
+    except NotFound:
+        return None
 
 
 @router.get("/schools/{school_id}/cycles/{cycle_id}", response_class=HTMLResponse)

@@ -85,6 +85,21 @@ def own_reviews(db: Database, principal: Principal) -> tuple[list[ReviewView], l
     return mine, appraising
 
 
+def panel_reviews(db: Database, principal: Principal) -> list[ReviewView]:
+    """A governor's headteachers' reviews: those whose panel they sit on."""
+    if principal.role is not Role.GOVERNOR or principal.trust_id is None:
+        return []
+    rows = select(
+        db,
+        review_status.REVIEWS,
+        "trust_id = ? AND panel IS NOT NULL",
+        [("id", principal.trust_id)],
+        "ORDER BY started_at DESC",
+    )
+    views = [ReviewView(**r) for r in rows]
+    return [v for v in views if principal.id in v.panel_ids]
+
+
 def trust_summary(
     db: Database, principal: Principal, trust_id: UUID, cycle_id: UUID
 ) -> TrustCycleSummaryView:

@@ -27,6 +27,7 @@ ROLE_NAMES = {
     Role.TRUST_LEADER: "Trust leader",
     Role.AUDITOR: "Auditor",
     Role.ANALYST: "Analyst",
+    Role.GOVERNOR: "Governor",
     Role.ADMIN: "Administrator",
     Role.PAY_COMMITTEE: "Pay committee",
 }

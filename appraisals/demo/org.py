@@ -147,6 +147,12 @@ def run_org(plan: OrgPlan) -> OrgRun:
     run(m.RegisterTrust(name=plan.trust_name, trust_id=plan.trust_id), plan.platform_admin)
     for s in plan.schools:
         run(m.AddSchool(trust_id=plan.trust_id, name=s.name, phase=s.phase, school_id=s.id), admin)
+    for s in plan.schools:
+        for g in s.governors(plan.trust_id):
+            appoint = m.AppointGovernor(
+                trust_id=plan.trust_id, name=g.name, school_id=s.id, governor_id=g.id
+            )
+            run(appoint, admin)
     when(tl.leaders_registered)
     heads = [s.head for s in plan.schools if s.head is not None]
     leaders = [plan.ceo, *plan.directors, *heads]
@@ -253,11 +259,11 @@ def run_org(plan: OrgPlan) -> OrgRun:
         elif priority.school is None and priority.in_b and not priority.in_a:
             add_priority(priority)
     when(tl.a_closed)
-    run(m.CloseCycle(cycle_id=cycle_a), ceo)
+    run(m.CloseCycle(cycle_id=cycle_a, reason=texts.CYCLE_CLOSE_REASON), ceo)
     when(tl.a_reopened)
     run(m.ReopenCycle(cycle_id=cycle_a, reason=texts.CYCLE_REOPEN_REASON), ceo)
     when(tl.a_closed_again)
-    run(m.CloseCycle(cycle_id=cycle_a), ceo)
+    run(m.CloseCycle(cycle_id=cycle_a, reason=texts.CYCLE_CLOSE_REASON), ceo)
     when(tl.b_opened)
     run(m.OpenCycle(cycle_id=cycle_b), ceo)
     when(tl.b_priorities_added)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from random import Random
 from typing import Protocol
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from appraisals.demo import texts
 from appraisals.demo.calendar import Timeline
@@ -52,6 +52,7 @@ class Kind(StrEnum):
     TEACHER = "teacher"
     ECT = "ect"
     SUPPORT = "support"
+    GOVERNOR = "governor"  # not staff: appointed to the school's board, appraises the head
 
 
 # People who line-manage others: never chosen to leave or move in the story.
@@ -111,6 +112,33 @@ class School:
     director: Person | None = None
     # Who line-manages (and appraises) each family of staff: "teacher", "classroom", ...
     managers: dict[str, list[Person]] = field(default_factory=dict)
+
+    def governors(self, trust_id: UUID) -> list[Person]:
+        """The head's appraisal panel: the chair and vice-chair of the school's governors.
+
+        Derived from the school (no random draws), so adding them leaves the rest of the
+        seeded story as it was."""
+        out = []
+        for i, title in enumerate(("Chair of governors", "Vice-chair of governors")):
+            gid = uuid5(self.id, f"governor:{i}")
+            first = texts.FIRST_NAMES[(self.index * 7 + i * 3) % len(texts.FIRST_NAMES)]
+            last = texts.SURNAMES[(self.index * 11 + i * 5 + 3) % len(texts.SURNAMES)]
+            principal = Principal(
+                gid, Role.GOVERNOR, trust_id=trust_id, school_ids=frozenset({self.id})
+            )
+            out.append(
+                Person(
+                    gid,
+                    f"{first} {last}",
+                    "",
+                    title,
+                    StaffCategory.TEACHER,
+                    Kind.GOVERNOR,
+                    self,
+                    principal,
+                )
+            )
+        return out
 
     @property
     def pupils(self) -> str:

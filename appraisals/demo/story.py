@@ -232,6 +232,26 @@ class ChunkStory:
         cycle_id = self.org.cycle_a if cycle == "a" else self.org.cycle_b
         starter = p.school.director if p.kind is Kind.HEAD else p.school.head
         assert starter is not None
+        if p.kind is Kind.HEAD:
+            # A headteacher: the school's governors' panel, advised by an external adviser.
+            chair, vice = p.school.governors(self.plan.trust_id)
+            start = m.StartHeadteacherReview(
+                cycle_id=cycle_id,
+                appraisee_id=p.id,
+                panel=[chair.id, vice.id],
+                adviser_name=texts.EXTERNAL_ADVISER[0],
+                adviser_organisation=texts.EXTERNAL_ADVISER[1],
+            )
+            review_id = self.act(start, starter.principal).aggregate_id
+            consult = m.RecordAdviserConsultation(
+                review_id=review_id,
+                held_on=self.clock.now.date(),
+                summary=texts.ADVISER_CONSULTATION,
+            )
+            self.act(consult, chair.principal)
+            self.reviews[p.id, cycle] = ReviewRun(cycle, review_id, chair)
+            self.counts["reviews"] += 1
+            return
         command = m.StartReview(cycle_id=cycle_id, appraisee_id=p.id, appraiser_id=p.appraiser.id)
         review_id = self.act(command, starter.principal).aggregate_id
         self.reviews[p.id, cycle] = ReviewRun(cycle, review_id, p.appraiser)

@@ -824,6 +824,14 @@ POLICY_CHANGE_REASON = (
 CYCLE_REOPEN_REASON = (
     "Reopened to complete moderation of the reviews signed in the last week of term."
 )
+CYCLE_CLOSE_REASON = (
+    "The year ends: reviews of staff on long-term leave or who left are closed unfinished."
+)
+EXTERNAL_ADVISER = ("Dr Morag Finch", "Northern School Improvement Partners")
+ADVISER_CONSULTATION = (
+    "The adviser went through the school's results and the trust's priorities with the panel "
+    "and recommended objectives on curriculum, outcomes and staff development."
+)
 
 # Role grants: why the trust's administrator gave each leader their access.
 LEADER_GRANT = "Member of the trust's executive team: sees every school's appraisals."

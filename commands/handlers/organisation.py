@@ -8,8 +8,10 @@ from aggregates import cycle, staff, trust
 from aggregates.base import require
 from aggregates.framework import framework_id_for
 from commands import messages as m
-from commands.handling import CYCLE, FRAMEWORK, STAFF, TRUST, Handling, Outcome
+from commands.handling import CYCLE, FRAMEWORK, REVIEW, STAFF, TRUST, Handling, Outcome
 from commands.policy import Scope
+from commands.states import reviews_started_in
+from events.cycle import UnfinishedReview
 from events.values import CyclePolicy
 
 
@@ -38,6 +40,16 @@ def add_priority(cmd: m.AddPriority, h: Handling) -> Outcome:
     priority_id = cmd.priority_id or h.new_id()
     events = trust.add_priority(t, priority_id, cmd.title, cmd.description, cmd.school_id, h.ctx)
     return Outcome(t.id, events, priority_id)
+
+
+def appoint_governor(cmd: m.AppointGovernor, h: Handling) -> Outcome:
+    t = h.target(TRUST, cmd.trust_id)
+    h.authorise(cmd, Scope(trust_id=t.id, school_id=cmd.school_id))
+    governor_id = cmd.governor_id or h.new_id()
+    events = trust.appoint_governor(
+        t, governor_id=governor_id, name=cmd.name, school_id=cmd.school_id, ctx=h.ctx
+    )
+    return Outcome(t.id, events, governor_id)
 
 
 def retire_priority(cmd: m.RetirePriority, h: Handling) -> Outcome:
@@ -129,7 +141,18 @@ def schedule_cycle(cmd: m.ScheduleCycle, h: Handling) -> Outcome:
         meetings_outside_window=cmd.meetings_outside_window,
     )
     events = cycle.schedule_cycle(t.id, cmd.name, dates, policy, h.ctx)
-    return Outcome(events[0].originator_id, events)
+    cycle_id = events[0].originator_id
+    # The trust keeps its cycles' dates: a concurrent schedule conflicts on the trust and is
+    # decided again on fresh state, so overlapping cycles cannot slip in side by side.
+    added = trust.add_cycle(
+        t,
+        cycle_id=cycle_id,
+        name=cmd.name,
+        start_date=dates.start_date,
+        end_date=dates.end_date,
+        ctx=h.ctx,
+    )
+    return Outcome(cycle_id, [*events, *added])
 
 
 def open_cycle(cmd: m.OpenCycle, h: Handling) -> Outcome:
@@ -141,7 +164,23 @@ def open_cycle(cmd: m.OpenCycle, h: Handling) -> Outcome:
 def close_cycle(cmd: m.CloseCycle, h: Handling) -> Outcome:
     c = h.target(CYCLE, cmd.cycle_id)
     h.authorise(cmd, Scope(trust_id=c.trust_id))
-    return Outcome(c.id, cycle.close_cycle(c, h.ctx))
+    unfinished = []
+    for review_id in reviews_started_in(h.states.store, c.id):
+        rv = h.load(REVIEW, review_id)
+        if not rv.finished:
+            appraisee = h.load(STAFF, rv.appraisee_id)
+            unfinished.append(
+                UnfinishedReview(
+                    review_id=rv.id,
+                    school_id=rv.school_id,
+                    appraisee_id=rv.appraisee_id,
+                    appraisee_name=appraisee.name,
+                    left_at=rv.left_at,
+                )
+            )
+    unfinished.sort(key=lambda u: (u.appraisee_name.casefold(), str(u.review_id)))
+    events = cycle.close_cycle(c, unfinished=unfinished, reason=cmd.reason, ctx=h.ctx)
+    return Outcome(c.id, events)
 
 
 def reopen_cycle(cmd: m.ReopenCycle, h: Handling) -> Outcome:

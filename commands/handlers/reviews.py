@@ -5,6 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from aggregates import framework, review
+from aggregates.base import require
 from aggregates.errors import AlreadyExists, Forbidden, NotFound
 from aggregates.objective import IN_FORCE, ObjectiveStatus
 from aggregates.review import Review
@@ -15,11 +16,13 @@ from commands.handling import (
     OBJECTIVE,
     REVIEW,
     STAFF,
+    TRUST,
     Handling,
     Outcome,
     review_scope,
 )
 from commands.policy import Scope
+from events.review import ExternalAdviser
 from events.values import ObjectiveNote, Signatory
 
 
@@ -35,6 +38,34 @@ def start_review(cmd: m.StartReview, h: Handling) -> Outcome:
     except NotFound:
         return Outcome(review_id, events)
     raise AlreadyExists(f"{appraisee.name} already has a review in {c.name}", existing_id=review_id)
+
+
+def start_headteacher_review(cmd: m.StartHeadteacherReview, h: Handling) -> Outcome:
+    c = h.load(CYCLE, cmd.cycle_id)
+    appraisee = h.load(STAFF, cmd.appraisee_id)
+    h.authorise(cmd, Scope(trust_id=appraisee.trust_id, school_id=appraisee.school_id))
+    t = h.load(TRUST, appraisee.trust_id)
+    unknown = [g for g in cmd.panel if g not in t.governors]
+    require(
+        not unknown,
+        "governor-appointed",
+        f"{len(unknown)} of the panel are not governors appointed in this trust",
+    )
+    adviser = ExternalAdviser(name=cmd.adviser_name, organisation=cmd.adviser_organisation)
+    panel = [t.governors[g] for g in cmd.panel]
+    events = review.start_headteacher_review(c, appraisee, panel=panel, adviser=adviser, ctx=h.ctx)
+    review_id = events[0].originator_id
+    try:
+        h.load(REVIEW, review_id)
+    except NotFound:
+        return Outcome(review_id, events)
+    raise AlreadyExists(f"{appraisee.name} already has a review in {c.name}", existing_id=review_id)
+
+
+def record_adviser_consultation(cmd: m.RecordAdviserConsultation, h: Handling) -> Outcome:
+    rv = _authorised_review(cmd, cmd.review_id, h)
+    c = h.load(CYCLE, rv.cycle_id)
+    return Outcome(rv.id, review.consult_adviser(rv, c, cmd.held_on, cmd.summary, h.ctx))
 
 
 def change_appraiser(cmd: m.ChangeAppraiser, h: Handling) -> Outcome:
@@ -123,7 +154,7 @@ def signatory(h: Handling, rv: Review) -> Signatory:
     """Whether the actor signs or agrees as the appraisee or as the appraiser."""
     if h.principal.id == rv.appraisee_id:
         return Signatory.APPRAISEE
-    if h.principal.id == rv.appraiser_id:
+    if h.principal.id == rv.appraiser_id or h.principal.id in rv.panel_ids:
         return Signatory.APPRAISER
     raise Forbidden("only the appraisee or their appraiser may do this")
 

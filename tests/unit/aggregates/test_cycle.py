@@ -11,10 +11,17 @@ from pydantic import ValidationError
 
 from aggregates import cycle
 from aggregates.base import Context
-from aggregates.cycle import AppraisalCycle, CycleDates, CycleStatus, cycle_id_for
+from aggregates.cycle import AppraisalCycle, Closing, CycleDates, CycleStatus, cycle_id_for
 from aggregates.errors import RuleBroken
 from events.base import DomainEvent
-from events.cycle import CycleClosed, CycleOpened, CycleReopened, CycleScheduled, PolicyChanged
+from events.cycle import (
+    CycleClosed,
+    CycleOpened,
+    CycleReopened,
+    CycleScheduled,
+    PolicyChanged,
+    UnfinishedReview,
+)
 from events.values import CyclePolicy
 from tests.unit.aggregates.gwt import History, accepted, fold, rejected, stamp
 
@@ -211,17 +218,75 @@ def test_closing_an_open_cycle(ctx: Context, history: History, opened: list[Doma
     state = accepted(
         cycle.evolve,
         given=opened,
-        when=lambda c: cycle.close_cycle(c, ctx),
+        when=lambda c: cycle.close_cycle(c, unfinished=(), reason=None, ctx=ctx),
         then=[history.next(CycleClosed, CYCLE)],
     )
     assert state.status is CycleStatus.CLOSED
+
+
+UNFINISHED = (
+    UnfinishedReview(
+        review_id=UUID("30000000-0000-4000-8000-0000000000e1"),
+        school_id=UUID("30000000-0000-4000-8000-0000000000a1"),
+        appraisee_id=UUID("30000000-0000-4000-8000-0000000000b1"),
+        appraisee_name="Ada Lovelace",
+        left_at="report not issued",
+    ),
+)
+
+
+def test_closing_with_every_review_finished_needs_no_reason(
+    ctx: Context, history: History, opened: list[DomainEvent]
+) -> None:
+    state = accepted(
+        cycle.evolve,
+        given=opened,
+        when=lambda c: cycle.close_cycle(c, unfinished=(), reason=None, ctx=ctx),
+        then=[history.next(CycleClosed, CYCLE, reason=None, unfinished=())],
+    )
+    assert state.last_closing is not None and state.last_closing.unfinished == ()
+
+
+def test_closing_with_reviews_unfinished_and_no_reason_is_refused_naming_them(
+    ctx: Context, opened: list[DomainEvent]
+) -> None:
+    for blank in (None, "   "):
+        err = rejected(
+            cycle.evolve,
+            given=opened,
+            when=lambda c, r=blank: cycle.close_cycle(c, unfinished=UNFINISHED, reason=r, ctx=ctx),
+            rule="unfinished-reviews-need-reason",
+        )
+        assert "Ada Lovelace" in str(err)
+
+
+def test_closing_with_reviews_unfinished_records_them_and_the_reason(
+    ctx: Context, history: History, opened: list[DomainEvent]
+) -> None:
+    state = accepted(
+        cycle.evolve,
+        given=opened,
+        when=lambda c: cycle.close_cycle(
+            c, unfinished=UNFINISHED, reason=" long-term absence ", ctx=ctx
+        ),
+        then=[history.next(CycleClosed, CYCLE, reason="long-term absence", unfinished=UNFINISHED)],
+    )
+    assert state.status is CycleStatus.CLOSED
+    assert state.last_closing is not None
+    assert state.last_closing.reason == "long-term absence"
+    assert state.last_closing.unfinished == UNFINISHED
+
+
+def test_a_closed_event_stored_before_version_2_reads_as_closed_with_nothing_left() -> None:
+    old = {"reason_missing": True}
+    assert CycleClosed.upcasters[1](old) == {**old, "reason": None, "unfinished": []}
 
 
 def test_only_an_open_cycle_can_be_closed(ctx: Context, scheduled: list[DomainEvent]) -> None:
     rejected(
         cycle.evolve,
         given=scheduled,
-        when=lambda c: cycle.close_cycle(c, ctx),
+        when=lambda c: cycle.close_cycle(c, unfinished=(), reason=None, ctx=ctx),
         rule="cycle-open",
     )
 
@@ -340,7 +405,7 @@ def test_replaying_the_decided_events_rebuilds_the_cycle(ctx: Context) -> None:
         lambda _: cycle.schedule_cycle(TRUST, "2025-26", DATES, POLICY, ctx),
         lambda c: cycle.change_policy(c, wider, "consultation", ctx),
         lambda c: cycle.open_cycle(c, ctx),
-        lambda c: cycle.close_cycle(c, ctx),
+        lambda c: cycle.close_cycle(c, unfinished=(), reason=None, ctx=ctx),
         lambda c: cycle.reopen_cycle(c, "late appeal", ctx),
     ]
     state: AppraisalCycle | None = None
@@ -354,7 +419,16 @@ def test_replaying_the_decided_events_rebuilds_the_cycle(ctx: Context) -> None:
     assert (
         fold(cycle.evolve, decided)
         == state
-        == AppraisalCycle(CYCLE, 5, TRUST, "2025-26", DATES, wider, CycleStatus.OPEN)
+        == AppraisalCycle(
+            CYCLE,
+            5,
+            TRUST,
+            "2025-26",
+            DATES,
+            wider,
+            CycleStatus.OPEN,
+            last_closing=Closing(ctx.now, None, ()),
+        )
     )
 
 

@@ -123,7 +123,10 @@ class ReviewMachine(RuleBasedStateMachine):
 
     @rule(actor=parties, index=indexes)
     def nothing_is_done_while_the_cycle_is_closed(self, actor: str, index: int) -> None:
-        if self.run(m.CloseCycle(cycle_id=self.org.cycle_id), "admin") is None:
+        if (
+            self.run(m.CloseCycle(cycle_id=self.org.cycle_id, reason="The year ends"), "admin")
+            is None
+        ):
             return
         attempts: list[m.Command] = [
             m.SignOffReview(review_id=self.org.review_id),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 import pytest
@@ -11,6 +12,7 @@ from aggregates.base import Context
 from aggregates.trust import Priority, Trust
 from events.base import DomainEvent
 from events.trust import (
+    CycleAdded,
     PriorityAdded,
     PriorityRetired,
     SchoolAdded,
@@ -370,3 +372,76 @@ def test_a_history_that_does_not_start_with_registration_is_refused(
 ) -> None:
     with pytest.raises(ValueError, match="before TrustRegistered"):
         fold(trust.evolve, [history(SchoolAdded, TRUST, school_id=OAK, name="Oak")])
+
+
+# Cycles ----------------------------------------------------------------------------------------
+
+CYCLE_A = UUID("10000000-0000-4000-8000-0000000000c1")
+CYCLE_B = UUID("10000000-0000-4000-8000-0000000000c2")
+
+
+@pytest.fixture
+def with_a_cycle(history: History, oak_trust: list[DomainEvent]) -> list[DomainEvent]:
+    """The trust with its 2025-26 cycle, 1 September 2025 to 31 August 2026."""
+    return [
+        *oak_trust,
+        history(
+            CycleAdded,
+            TRUST,
+            cycle_id=CYCLE_A,
+            name="2025-26",
+            start_date=date(2025, 9, 1),
+            end_date=date(2026, 8, 31),
+        ),
+    ]
+
+
+def test_a_cycle_after_the_last_one_is_added_with_its_dates(
+    ctx: Context, history: History, with_a_cycle: list[DomainEvent]
+) -> None:
+    state = accepted(
+        trust.evolve,
+        given=with_a_cycle,
+        when=lambda t: trust.add_cycle(
+            t,
+            cycle_id=CYCLE_B,
+            name=" 2026-27 ",
+            start_date=date(2026, 9, 1),
+            end_date=date(2027, 8, 31),
+            ctx=ctx,
+        ),
+        then=[
+            history.next(
+                CycleAdded,
+                TRUST,
+                cycle_id=CYCLE_B,
+                name="2026-27",
+                start_date=date(2026, 9, 1),
+                end_date=date(2027, 8, 31),
+            )
+        ],
+    )
+    assert set(state.cycles) == {CYCLE_A, CYCLE_B}
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (date(2026, 8, 31), date(2027, 8, 30)),  # shares the last day
+        (date(2025, 1, 1), date(2025, 9, 1)),  # shares the first day
+        (date(2025, 10, 1), date(2026, 3, 1)),  # inside
+        (date(2025, 1, 1), date(2026, 12, 31)),  # around
+    ],
+)
+def test_a_cycle_overlapping_another_is_refused_naming_it(
+    ctx: Context, with_a_cycle: list[DomainEvent], start: date, end: date
+) -> None:
+    err = rejected(
+        trust.evolve,
+        given=with_a_cycle,
+        when=lambda t: trust.add_cycle(
+            t, cycle_id=CYCLE_B, name="Overlap", start_date=start, end_date=end, ctx=ctx
+        ),
+        rule="cycles-do-not-overlap",
+    )
+    assert "2025-26" in str(err) and "Overlap" in str(err)

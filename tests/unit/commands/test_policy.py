@@ -46,6 +46,8 @@ ACTORS: dict[str, Principal] = {
     "auditor": Principal(UUID(int=11), Role.AUDITOR, trust_id=TRUST),
     "analyst": Principal(UUID(int=12), Role.ANALYST, trust_id=TRUST),
     "pay committee": Principal(UUID(int=13), Role.PAY_COMMITTEE, trust_id=TRUST),
+    # A governor on no panel of this review: appraises only the headteachers they are panel of.
+    "governor": Principal(UUID(int=14), Role.GOVERNOR, trust_id=TRUST, school_ids=frozenset({OAK})),
 }
 OUTSIDERS = {"other trust leader", "other trust admin"}
 READ_ONLY = {"auditor", "analyst"}
@@ -65,6 +67,7 @@ ALLOWED: dict[type[m.Command], set[str]] = {
     m.RenameSchool: ORGANISATION,
     m.AddPriority: SCHOOL_MANAGEMENT,
     m.RetirePriority: SCHOOL_MANAGEMENT,
+    m.AppointGovernor: ORGANISATION,
     m.RegisterStaff: ORGANISATION,
     m.TransferStaff: TRUST_MANAGEMENT,
     m.ChangeLineManager: SCHOOL_MANAGEMENT,
@@ -77,6 +80,8 @@ ALLOWED: dict[type[m.Command], set[str]] = {
     m.ReopenCycle: TRUST_MANAGEMENT,
     m.ChangeCyclePolicy: TRUST_MANAGEMENT,
     m.StartReview: SCHOOL_MANAGEMENT,
+    m.StartHeadteacherReview: TRUST_MANAGEMENT,
+    m.RecordAdviserConsultation: APPRAISER,
     m.ChangeAppraiser: SCHOOL_MANAGEMENT,
     m.RecordMeeting: APPRAISER,
     m.SubmitSelfAssessment: APPRAISEE,
@@ -218,3 +223,51 @@ def test_a_command_without_a_policy_is_denied() -> None:
     decision = decide(ACTORS["platform admin"], Unlisted(), SCOPE)
     assert not decision.allowed
     assert "Unlisted" in decision.reason
+
+
+# A headteacher's review: Hana the headteacher, appraised by a panel of two governors (the
+# chair stands as appraiser). Ordinary staff, leaders and governors off the panel are not.
+HANA = UUID("60000000-0000-4000-8000-0000000000d1")
+CHAIR = UUID("60000000-0000-4000-8000-0000000000e1")
+SECOND = UUID("60000000-0000-4000-8000-0000000000e2")
+PANEL_SCOPE = Scope(
+    trust_id=TRUST,
+    school_id=OAK,
+    appraisee_id=HANA,
+    appraiser_id=CHAIR,
+    panel_ids=frozenset({CHAIR, SECOND}),
+)
+PANEL_ACTORS: dict[str, Principal] = {
+    "headteacher": Principal(HANA, Role.SCHOOL_LEADER, trust_id=TRUST, school_ids=frozenset({OAK})),
+    "chair": Principal(CHAIR, Role.GOVERNOR, trust_id=TRUST, school_ids=frozenset({OAK})),
+    "second governor": Principal(SECOND, Role.GOVERNOR, trust_id=TRUST),
+    "governor off the panel": ACTORS["governor"],
+    # A member of staff whose id is the chair's cannot act as the panel: only governors can.
+    "staff with the chair's id": Principal(CHAIR, Role.STAFF, trust_id=TRUST),
+    "deputy head": ACTORS["appraiser"],
+    "trust leader": ACTORS["trust leader"],
+}
+PANEL = {"chair", "second governor"}
+PANEL_ALLOWED: dict[type[m.Command], set[str]] = {
+    m.RecordAdviserConsultation: PANEL,
+    m.RecordMeeting: PANEL,
+    m.WriteAssessment: PANEL,
+    m.IssueReport: PANEL,
+    m.SetObjectiveWithoutAgreement: PANEL,
+    m.AssessObjective: PANEL,
+    m.AgreeObjective: {*PANEL, "headteacher"},
+    m.SignOffReview: {*PANEL, "headteacher"},
+    m.CommentOnReport: {"headteacher"},
+    m.ModerateReview: {"trust leader"},
+}
+PANEL_MATRIX = [(c, a) for c in PANEL_ALLOWED for a in PANEL_ACTORS]
+
+
+@pytest.mark.parametrize(
+    ("command_type", "actor"), PANEL_MATRIX, ids=[f"{c.__name__}-{a}" for c, a in PANEL_MATRIX]
+)
+def test_a_headteachers_review_is_run_by_its_governors_panel_not_by_staff(
+    command_type: type[m.Command], actor: str
+) -> None:
+    decision = decide(PANEL_ACTORS[actor], command_of(command_type), PANEL_SCOPE)
+    assert decision.allowed is (actor in PANEL_ALLOWED[command_type]), decision.reason

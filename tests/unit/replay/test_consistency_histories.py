@@ -370,12 +370,12 @@ class HistoryMachine(RuleBasedStateMachine):
         )
         self.run(cmd)
 
-    @rule(reopen=st.booleans())
-    def close_or_reopen_cycle(self, reopen: bool) -> None:
+    @rule(reopen=st.booleans(), with_reason=st.booleans())
+    def close_or_reopen_cycle(self, reopen: bool, with_reason: bool) -> None:
         if reopen:
             self.run(m.ReopenCycle(cycle_id=self.cycle_id, reason="More to do"), self.leader)
         else:
-            self.run(close_cycle(self.cycle_id), self.leader)
+            self.run(close_cycle(self.cycle_id, with_reason=with_reason), self.leader)
 
     # ----------------------------------------------------------------- the check
 
@@ -385,8 +385,9 @@ class HistoryMachine(RuleBasedStateMachine):
         assert not found, "\n".join(str(x) for x in found[:20])
 
 
-def close_cycle(cycle_id: UUID) -> m.Command:
-    return m.CloseCycle(cycle_id=cycle_id)
+def close_cycle(cycle_id: UUID, *, with_reason: bool = True) -> m.Command:
+    # Without a reason the close is refused while any review is unfinished.
+    return m.CloseCycle(cycle_id=cycle_id, reason="The year ends" if with_reason else None)
 
 
 HistoryMachine.TestCase.settings = settings(
