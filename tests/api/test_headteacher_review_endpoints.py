@@ -111,7 +111,13 @@ def test_a_headteachers_review_is_run_by_a_governors_panel_with_an_external_advi
         assert review["adviser_consulted_on"] == "2025-09-20"
         assert review["objectives_active"] == 1
 
-    client.cookies.set(WEB_COOKIE, auth(trustee)["Authorization"].split()[1])
+    # The dashboard's development sign-in: a session whose cookie holds an opaque id.
+    token = auth(trustee)["Authorization"].split()[1]
+    signed_in = client.post(
+        "/session", data={"token": token}, headers={"Origin": "http://testserver"}
+    )
+    assert signed_in.status_code in (200, 303), signed_in.text
+    assert WEB_COOKIE in client.cookies
     try:
         page = client.get(f"/reviews/{started['aggregate_id']}?min_position={position}")
         home = client.get("/home")
