@@ -7,12 +7,12 @@ from collections.abc import Callable, Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.auth import mint_token
-from appraisals.settings import Settings
+from appraisals.app import create_app
 from appraisals.wiring import Container, build
 from commands.principal import Principal
-from tests.scenario import Org, build_org
+from config.settings import Settings
+from testkit.scenario import Org, build_org
 
 Auth = Callable[[Principal], dict[str, str]]
 
