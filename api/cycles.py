@@ -103,6 +103,7 @@ def list_objective_changes(
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> Page[Revision]:
+    after = _after(cursor)  # bad input is a 400 before anything is looked up
     fresh(container, min_position, "objective_revisions")
     cycle = directory.get_cycle(db, cycle_id)
     if cycle is None:
@@ -123,7 +124,7 @@ def list_objective_changes(
         priority_id=priority_id,
         since=since,
         until=until,
-        after=_after(cursor),
+        after=after,
         limit=limit,
     )
     last = rows[-1] if len(rows) == limit else None

@@ -41,7 +41,11 @@ def client(api_container: Container) -> Iterator[TestClient]:
 
 @pytest.fixture
 def org(api_container: Container) -> Org:
-    return build_org(api_container.commands)
+    built = build_org(api_container.commands)
+    # Queries read read models: start each test with them current, as a client passing the
+    # last command's position as ``min_position`` would.
+    api_container.projections.wait_for(api_container.projections.head(), timeout=30)
+    return built
 
 
 @pytest.fixture(scope="module")
