@@ -6,10 +6,14 @@ import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
 import redis
+
+if TYPE_CHECKING:
+    from tests.integration.replica_postgres import Replica
 
 PG_ADMIN_URL = os.environ.get(
     "APPRAISALS_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -97,3 +101,14 @@ def s3_endpoint() -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def pg_replica(pg_url: str) -> Iterator[Replica]:
+    """A hot standby of the shared cluster (pg_basebackup -R, streaming replication) on a
+    free port, with this session's database replayed on it. Stopped and removed after."""
+    from tests.integration.replica_postgres import streaming_replica
+
+    with streaming_replica(PG_ADMIN_URL) as replica:
+        replica.wait_for_database(pg_url.rsplit("/", 1)[1])
+        yield replica
