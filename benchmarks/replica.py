@@ -2,8 +2,8 @@
 and how far a streaming replica trails the primary's read models under write load.
 
 Run: ``.venv/bin/python benchmarks/replica.py [--seconds 4 --rounds 3 --clients 8]``. It
-starts a hot standby of the cluster behind ``--pg-admin-url`` (``pg_basebackup -R``, as the
-tests do), fills a fresh database through the command layer, then:
+starts a private PostgreSQL primary and a hot standby of it (``pg_basebackup -R``, as the
+tests do), fills the database through the command layer, then:
 
   * queries/s: ``--clients`` threads run the objective and review queries the API serves,
     either all on the primary or routed as the service routes them (reads without
@@ -39,7 +39,7 @@ from commands import messages as m
 from projections import objective_current, review_status
 from projections.db import Database
 from projections.replica import POSITIONS
-from tests.integration.replica_postgres import streaming_replica
+from tests.integration.replica_postgres import replicated_pair
 from tests.scenario import build_org
 
 
@@ -177,67 +177,52 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--objectives", type=int, default=300)
-    parser.add_argument(
-        "--pg-admin-url",
-        default=os.environ.get(
-            "APPRAISALS_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-        ),
-    )
     args = parser.parse_args()
-    name = f"appraisals_bench_replica_{uuid.uuid4().hex[:8]}"
-    base = args.pg_admin_url.rsplit("/", 1)[0]
-    with psycopg.connect(args.pg_admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        with streaming_replica(args.pg_admin_url) as replica:
-            replica.wait_for_database(name)
-            settings = Settings(
-                database_url=f"{base}/{name}",
-                read_database_url=replica.url(name),
-                pool_size=args.clients,
+    with replicated_pair("appraisals") as pair:
+        settings = Settings(
+            database_url=pair.primary.url("appraisals"),
+            read_database_url=pair.replica.url("appraisals"),
+            pool_size=args.clients,
+        )
+        c = build(settings, run_projections=False)
+        try:
+            targets = fill(c, args.objectives)
+            c.projections.catch_up()
+            assert c.replica is not None
+            while not c.replica.reached(c.store.recorder.max_notification_id() or 0):
+                time.sleep(0.05)
+            primary = c.projections.db
+            routed = {"primary only": lambda: primary, "primary + replica": c.read_db}
+            rates: dict[str, list[float]] = {k: [] for k in routed}
+            for _ in range(args.rounds):
+                for label, pick in routed.items():
+                    rates[label].append(query_rate(pick, targets, args.clients, args.seconds))
+            served = dict(c.replica.served)
+        finally:
+            c.close()
+        # Projections in-process, as `appraisals serve` runs them without Redis.
+        c = build(settings)
+        c.start()
+        try:
+            delays = replica_delays(
+                c, pair.replica.url("appraisals"), args.writers, args.seconds * 2
             )
-            c = build(settings, run_projections=False)
-            try:
-                targets = fill(c, args.objectives)
-                c.projections.catch_up()
-                assert c.replica is not None
-                while not c.replica.reached(c.store.recorder.max_notification_id() or 0):
-                    time.sleep(0.05)
-                primary = c.projections.db
-                routed = {"primary only": lambda: primary, "primary + replica": c.read_db}
-                rates: dict[str, list[float]] = {k: [] for k in routed}
-                for _ in range(args.rounds):
-                    for label, pick in routed.items():
-                        rates[label].append(query_rate(pick, targets, args.clients, args.seconds))
-                served = dict(c.replica.served)
-            finally:
-                c.close()
-            # Projections in-process, as `appraisals serve` runs them without Redis.
-            c = build(settings)
-            c.start()
-            try:
-                delays = replica_delays(c, replica.url(name), args.writers, args.seconds * 2)
-                events = len(delays)
-            finally:
-                c.close()
-    finally:
-        with psycopg.connect(args.pg_admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            c.close()
     print(f"load average at the end: {os.getloadavg()[0]:.2f} (2 shared cores)")
     print(f"queries/s, {args.clients} clients, median of {args.rounds} interleaved rounds:")
     medians = {k: statistics.median(v) for k, v in rates.items()}
     for label, values in rates.items():
-        print(
-            f"  {label:18} {medians[label]:8.0f}   rounds: {', '.join(f'{v:.0f}' for v in values)}"
-        )
+        rounds = ", ".join(f"{v:.0f}" for v in values)
+        print(f"  {label:18} {medians[label]:8.0f}   rounds: {rounds}")
     ratio = medians["primary + replica"] / medians["primary only"]
     print(f"  ratio primary+replica / primary only: {ratio:.2f}x")
-    print(f"  transactions served: {served}")
+    print(f"  read transactions served: {served}")
     if delays:
         print(
-            f"replica behind the primary's read models, {events} events from {args.writers} "
-            f"writers: p50 {pct(delays, 0.5):.1f} ms, p99 {pct(delays, 0.99):.1f} ms, "
-            f"max {max(delays):.1f} ms"
+            f"replica behind the primary's read models, {len(delays)} events from "
+            f"{args.writers} writers: p50 {pct(delays, 0.5):.1f} ms, "
+            f"p99 {pct(delays, 0.99):.1f} ms, max {max(delays):.1f} ms"
         )
         within = sum(1 for d in delays if d <= 500) / len(delays)
         print(f"  a min_position read served by the replica within the 0.5 s wait: {within:.1%}")

@@ -149,7 +149,7 @@ class ReadReplica:
     def mark_down(self, error: BaseException) -> None:
         if self._clock() >= self._down_until:
             log.warning(
-                "read replica not answering (%s); queries read the primary for %.0f s",
+                "read replica not answering (%s); queries read the primary for %g s",
                 type(error).__name__,
                 self.retry_seconds,
             )

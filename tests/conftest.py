@@ -13,7 +13,7 @@ import pytest
 import redis
 
 if TYPE_CHECKING:
-    from tests.integration.replica_postgres import Replica
+    from tests.integration.replica_postgres import ReplicatedPair
 
 PG_ADMIN_URL = os.environ.get(
     "APPRAISALS_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -104,11 +104,10 @@ def s3_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def pg_replica(pg_url: str) -> Iterator[Replica]:
-    """A hot standby of the shared cluster (pg_basebackup -R, streaming replication) on a
-    free port, with this session's database replayed on it. Stopped and removed after."""
-    from tests.integration.replica_postgres import streaming_replica
+def pg_replication() -> Iterator[ReplicatedPair]:
+    """A private PostgreSQL primary with an ``appraisals`` database and a hot standby that
+    streams it (pg_basebackup -R), each on a free port. Stopped and removed after."""
+    from tests.integration.replica_postgres import replicated_pair
 
-    with streaming_replica(PG_ADMIN_URL) as replica:
-        replica.wait_for_database(pg_url.rsplit("/", 1)[1])
-        yield replica
+    with replicated_pair("appraisals") as pair:
+        yield pair

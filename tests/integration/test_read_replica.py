@@ -1,4 +1,4 @@
-"""Read-model queries on a real streaming replica (pg_basebackup -R of the shared cluster).
+"""Read-model queries on a real streaming replica (pg_basebackup -R of a private primary).
 
 Replay on the replica is paused with ``pg_wal_replay_pause()`` to make it stale on purpose:
 reads without ``?min_position=`` then show the replica's older data (so they were served
@@ -24,7 +24,7 @@ from appraisals.settings import Settings
 from appraisals.wiring import Container, build
 from commands.principal import Principal
 from projections.replica import ReadReplica, RoutedReads
-from tests.integration.replica_postgres import Replica
+from tests.integration.replica_postgres import ReplicatedPair
 from tests.scenario import Org, build_org
 
 pytestmark = pytest.mark.integration
@@ -32,15 +32,11 @@ pytestmark = pytest.mark.integration
 Auth = Callable[[Principal], dict[str, str]]
 
 
-def _dbname(url: str) -> str:
-    return url.rsplit("/", 1)[1]
-
-
 @pytest.fixture(scope="module")
-def settings(pg_url: str, pg_replica: Replica) -> Settings:
+def settings(pg_replication: ReplicatedPair) -> Settings:
     return Settings(
-        database_url=pg_url,
-        read_database_url=pg_replica.url(_dbname(pg_url)),
+        database_url=pg_replication.primary.url("appraisals"),
+        read_database_url=pg_replication.replica.url("appraisals"),
         context_cache_ttl=0,
         read_replica_wait_seconds=0.3,
         read_replica_retry_seconds=0.5,
@@ -218,12 +214,12 @@ def test_writes_idempotency_and_locks_go_to_the_primary_whatever_the_request(
 def test_with_the_replica_down_reads_go_to_the_primary_and_come_back_when_it_returns(
     client: TestClient,
     container: Container,
-    pg_replica: Replica,
+    pg_replication: ReplicatedPair,
     auth: Auth,
     world: tuple[Org, str],
 ) -> None:
     org, objective = world
-    pg_replica.stop()
+    pg_replication.replica.stop()
     try:
         position = _revise(client, auth, org, objective, "Reading while the replica is down")
         assert container.projections.wait_for(position, timeout=10)
@@ -241,17 +237,25 @@ def test_with_the_replica_down_reads_go_to_the_primary_and_come_back_when_it_ret
         assert ready.status_code == 200
         assert ready.json()["replica"]["state"] == "unavailable"
     finally:
-        pg_replica.start()
+        pg_replication.replica.start()
+    # Back: once its pool has reconnected, plain reads are served by the replica again.
     _replica_level(container, position)
-    before = _served(container)
-    back = client.get(f"/v1/objectives/{objective}", headers=auth(org.appraisee))
-    assert back.json()["title"] == "Reading while the replica is down"
-    assert _served(container)["replica"] > before["replica"]
+    deadline = time.monotonic() + 30
+    while True:
+        before = _served(container)
+        back = client.get(f"/v1/objectives/{objective}", headers=auth(org.appraisee))
+        assert back.json()["title"] == "Reading while the replica is down"
+        if _served(container)["replica"] > before["replica"]:
+            break
+        assert time.monotonic() < deadline, "reads did not return to the replica"
+        time.sleep(0.2)
 
 
-def test_a_url_that_is_not_a_replica_is_never_read(container: Container, pg_url: str) -> None:
+def test_a_url_that_is_not_a_replica_is_never_read(
+    container: Container, settings: Settings
+) -> None:
     # The primary itself, named as the replica: not in recovery, so not trusted.
-    wrong = ReadReplica(container.projections.db, pg_url, check_seconds=0.0)
+    wrong = ReadReplica(container.projections.db, settings.database_url, check_seconds=0.0)
     try:
         assert wrong.status(fresh=True).state == "not_a_replica"
         routed = wrong.for_request(None)
