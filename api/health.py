@@ -2,8 +2,10 @@
 
 Readiness is honest: not ready when the store does not answer, when projections cannot be
 woken (Redis mode with Redis down: read models would freeze), or when a read model is behind
-the log by more than ``MAX_READY_LAG`` events or ``ready_max_lag_seconds`` seconds. Nothing
-here shows a URL or a secret: failures are named by their kind only.
+the log by more than ``MAX_READY_LAG`` events or ``ready_max_lag_seconds`` seconds. A read
+replica is reported (state, lag, reads served) but never makes the service unready: queries
+fall back to the primary. Nothing here shows a URL or a secret: failures are named by their
+kind only.
 """
 
 from __future__ import annotations

@@ -10,8 +10,9 @@ tests do), fills the database through the command layer, then:
     ``min_position`` on the replica); rounds interleaved, the median of each printed with
     the same-run ratio;
   * replica delay: commands from ``--writers`` threads while projections run in-process; a
-    poller notes when each log position reached the primary's read models and when it
-    reached the replica's; the difference is how long a ``min_position`` read would wait.
+    poller notes when each log position reached the primary's ``objective_current`` and
+    when it reached the replica's; the difference is how long a ``min_position`` read
+    waits for the replica after the primary has its write.
 
 Both servers share this machine's cores, so the throughput ratio shows the routing's cost
 and nothing of a second machine's capacity: see docs/deployment.md.
@@ -89,18 +90,22 @@ def query_rate(
     return sum(counts) / (time.monotonic() - started)
 
 
+# The read model a progress read needs; each side's position of it is polled.
+WATCHED = "objective_current"
+
+
 def replica_delays(c: Container, replica_url: str, writers: int, seconds: float) -> list[float]:
     """Milliseconds between a position reaching the primary's read models and the replica's."""
     primary_seen: dict[int, float] = {}
     replica_seen: dict[int, float] = {}
-    stop = threading.Event()
+    stop, writing = threading.Event(), threading.Event()
 
     def poll(url: str, seen: dict[int, float]) -> None:
         with psycopg.connect(url, autocommit=True) as conn:
             last = 0
             while not stop.is_set():
                 rows = conn.execute(POSITIONS).fetchall()
-                low = min(int(p) for _n, p in rows)
+                low = min(int(p) for n, p in rows if n == WATCHED)
                 now = time.monotonic()
                 for p in range(last + 1, low + 1):
                     seen[p] = now
@@ -110,7 +115,7 @@ def replica_delays(c: Container, replica_url: str, writers: int, seconds: float)
     def write(k: int, made: list[tuple[uuid.UUID, uuid.UUID]]) -> None:
         org_principal = principals[k]
         i = 0
-        while not stop.is_set():
+        while not writing.is_set():
             objective = made[i % len(made)][0]
             c.commands.execute(
                 m.RecordProgress(objective_id=objective, percent=i % 100, note="bench"),
@@ -145,14 +150,12 @@ def replica_delays(c: Container, replica_url: str, writers: int, seconds: float)
     for t in pollers + threads:
         t.start()
     time.sleep(seconds)
-    stop.set()
+    writing.set()
     for t in threads:
         t.join()
     # Let both sides settle before the pollers end.
     end = c.store.recorder.max_notification_id() or 0
-    c.projections.catch_up()
-    deadline = time.monotonic() + 30
-    stop.clear()
+    deadline = time.monotonic() + 60
     while (end not in replica_seen or end not in primary_seen) and time.monotonic() < deadline:
         time.sleep(0.05)
     stop.set()
@@ -194,6 +197,8 @@ def main() -> None:
             primary = c.projections.db
             routed = {"primary only": lambda: primary, "primary + replica": c.read_db}
             rates: dict[str, list[float]] = {k: [] for k in routed}
+            for pick in routed.values():  # warm both pools up to the clients' number
+                query_rate(pick, targets, args.clients, 1.0)
             for _ in range(args.rounds):
                 for label, pick in routed.items():
                     rates[label].append(query_rate(pick, targets, args.clients, args.seconds))
