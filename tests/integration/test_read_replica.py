@@ -184,6 +184,27 @@ def test_readiness_reports_the_replica_its_lag_and_where_reads_went(
     assert 'appraisals_read_transactions{source="replica"}' in metrics
 
 
+def test_the_dashboard_reads_the_replica_and_a_page_after_a_form_shows_the_write(
+    container: Container, settings: Settings, auth: Auth, world: tuple[Org, str]
+) -> None:
+    org, objective = world
+    assert settings.read_database_url
+    token = auth(org.appraisee)["Authorization"].removeprefix("Bearer ")
+    site = "http://testserver"
+    with TestClient(create_app(container=container), base_url=site) as browser:
+        signed_in = browser.post("/session", data={"token": token}, headers={"Origin": site})
+        assert signed_in.status_code in (200, 303), signed_in.text
+        with replay_paused(settings.read_database_url):
+            api = TestClient(create_app(container=container))
+            position = _revise(api, auth, org, objective, "Reading journals in Year 4")
+            assert container.projections.wait_for(position, timeout=10)
+            plain = browser.get(f"/objectives/{objective}")
+            # As a form's redirect leads: the page names the write it must show.
+            after = browser.get(f"/objectives/{objective}?min_position={position}")
+        assert plain.status_code == 200 and "Reading journals in Year 4" not in plain.text
+        assert after.status_code == 200 and "Reading journals in Year 4" in after.text
+
+
 def test_writes_idempotency_and_locks_go_to_the_primary_whatever_the_request(
     client: TestClient, container: Container, settings: Settings, auth: Auth, world: tuple[Org, str]
 ) -> None:
