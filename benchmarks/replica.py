@@ -34,14 +34,14 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from appraisals.settings import Settings
 from appraisals.wiring import Container, build
 from commands import messages as m
+from config.settings import Settings
 from projections import objective_current, review_status
-from projections.db import Database
-from projections.replica import POSITIONS
-from tests.integration.replica_postgres import replicated_pair
-from tests.scenario import build_org
+from projections.engine.db import Database
+from projections.engine.replica import POSITIONS
+from testkit.replication import replicated_pair
+from testkit.scenario import build_org
 
 
 def fill(c: Container, objectives: int) -> list[tuple[uuid.UUID, uuid.UUID]]:

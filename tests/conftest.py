@@ -13,7 +13,7 @@ import pytest
 import redis
 
 if TYPE_CHECKING:
-    from tests.integration.replica_postgres import ReplicatedPair
+    from testkit.replication import ReplicatedPair
 
 PG_ADMIN_URL = os.environ.get(
     "APPRAISALS_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -107,7 +107,7 @@ def s3_endpoint() -> Iterator[str]:
 def pg_replication() -> Iterator[ReplicatedPair]:
     """A private PostgreSQL primary with an ``appraisals`` database and a hot standby that
     streams it (pg_basebackup -R), each on a free port. Stopped and removed after."""
-    from tests.integration.replica_postgres import replicated_pair
+    from testkit.replication import replicated_pair
 
     with replicated_pair("appraisals") as pair:
         yield pair

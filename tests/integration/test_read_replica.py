@@ -18,14 +18,14 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.auth import mint_token
-from appraisals.settings import Settings
+from appraisals.app import create_app
 from appraisals.wiring import Container, build
 from commands.principal import Principal
-from projections.replica import ReadReplica, RoutedReads
-from tests.integration.replica_postgres import ReplicatedPair
-from tests.scenario import Org, build_org
+from config.settings import Settings
+from projections.engine.replica import ReadReplica, RoutedReads
+from testkit.replication import ReplicatedPair
+from testkit.scenario import Org, build_org
 
 pytestmark = pytest.mark.integration
 

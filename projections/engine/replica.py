@@ -27,10 +27,10 @@ from typing import Any, Literal
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from projections import registry
-from projections.db import Database, Dialect, Tx
-from projections.db_postgres import PostgresDatabase, _configure, libpq_params
-from projections.engine import REGISTRY
+from projections.engine import registry
+from projections.engine.core import REGISTRY
+from projections.engine.db import Database, Dialect, Tx
+from projections.engine.db_postgres import PostgresDatabase, _configure, libpq_params
 
 log = logging.getLogger(__name__)
 

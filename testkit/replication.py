@@ -13,17 +13,39 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from glob import glob
 from pathlib import Path
 
 import psycopg
 
-from tests.integration.tls_postgres import _as_server_user, free_port, pg_bin
+
+def pg_bin(name: str) -> str | None:
+    """A PostgreSQL server binary (Debian keeps them off the PATH)."""
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return candidates[-1] if candidates else None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def as_server_user(argv: list[str]) -> list[str]:
+    """``argv`` run as ``postgres`` when we are root: initdb and postgres refuse root."""
+    if os.geteuid() == 0:
+        return ["runuser", "-u", "postgres", "--", *argv]
+    return argv
 
 
 @dataclass
@@ -41,7 +63,7 @@ class Cluster:
         pg_ctl = pg_bin("pg_ctl")
         assert pg_ctl
         subprocess.run(
-            _as_server_user([pg_ctl, "-D", str(self.data), *args]),
+            as_server_user([pg_ctl, "-D", str(self.data), *args]),
             check=True,
             capture_output=True,
             timeout=120,
@@ -57,7 +79,7 @@ class Cluster:
         pg_ctl = pg_bin("pg_ctl")
         assert pg_ctl
         subprocess.run(
-            _as_server_user([pg_ctl, "-D", str(self.data), "-m", "immediate", "stop"]),
+            as_server_user([pg_ctl, "-D", str(self.data), "-m", "immediate", "stop"]),
             check=False,
             capture_output=True,
         )
@@ -101,7 +123,7 @@ def replicated_pair(dbname: str = "appraisals") -> Iterator[ReplicatedPair]:
         shutil.chown(root, "postgres")
     primary = Cluster(free_port(), root / "primary", root / "primary.log")
     subprocess.run(
-        _as_server_user(
+        as_server_user(
             [initdb, "-D", str(primary.data), "-U", "postgres", "-A", "trust", "--no-sync"]
         ),
         check=True,
@@ -119,7 +141,7 @@ def replicated_pair(dbname: str = "appraisals") -> Iterator[ReplicatedPair]:
         with psycopg.connect(primary.url(), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{dbname}"')
         subprocess.run(
-            _as_server_user(
+            as_server_user(
                 [
                     basebackup,
                     *("-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres"),
