@@ -119,7 +119,7 @@ def _revise(client: TestClient, auth: Auth, org: Org, objective: str, title: str
 
 def _served(container: Container) -> dict[str, int]:
     assert container.replica is not None
-    return dict(container.replica.served)
+    return {str(k): v for k, v in container.replica.served.items()}
 
 
 def test_a_read_naming_its_write_gets_it_while_replay_on_the_replica_is_paused(
