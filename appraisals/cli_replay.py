@@ -39,7 +39,7 @@ def _settings() -> Settings:
 def _database() -> Iterator[Database]:
     """The store's database (its event tables created if it is new)."""
     from appraisals.wiring import build_store
-    from projections.engine.db import connect
+    from projections.engine.connection import connect
 
     settings = _settings()
     build_store(settings).close()

@@ -27,7 +27,8 @@ from commands.states import StateCache
 from commands.store import EventStoreApp
 from config.settings import Settings, sqlite_path
 from projections.catalogue import read_models
-from projections.engine.db import Database, connect
+from projections.engine.connection import connect
+from projections.engine.db import Database
 from projections.engine.db_postgres import libpq_conninfo, libpq_params
 from projections.engine.replica import ReadReplica
 from projections.engine.service import Projections

@@ -39,7 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from projections.catalogue import read_models
 from projections.engine.common import as_model, select
-from projections.engine.db import Database, Tx, connect
+from projections.engine.connection import connect
+from projections.engine.db import Database, Tx
 from projections.review_status import REVIEWS, ReviewView
 from reminders.ledger import Ledger
 from reminders.people import ReadModelPeople

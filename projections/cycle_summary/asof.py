@@ -24,8 +24,9 @@ import orjson
 
 from projections.cycle_summary.school import FACTS, SUBJECTS, SchoolCycleSummary
 from projections.engine import registry
+from projections.engine.connection import connect
 from projections.engine.core import EVENTS_TABLE, Event, Projection, decode
-from projections.engine.db import SQLITE_CHUNK, Database, Tx, chunks, connect
+from projections.engine.db import SQLITE_CHUNK, Database, Tx, chunks
 from projections.engine.workset import Batch
 
 SUMMARY = SchoolCycleSummary.name

@@ -257,19 +257,6 @@ class Database(ABC):
         return _DDL[self.dialect][type_]
 
 
-def connect(url: str, *, pool_size: int = 8) -> Database:
-    """The database named by a settings URL: ``sqlite:///path`` or ``postgresql://...``."""
-    if url.startswith(("postgresql://", "postgres://")):
-        from projections.engine.db_postgres import PostgresDatabase
-
-        return PostgresDatabase(url, pool_size=pool_size)
-    if url.startswith("sqlite://"):
-        from projections.engine.db_sqlite import SQLiteDatabase
-
-        return SQLiteDatabase(url)
-    raise ValueError(f"unsupported database URL {url!r}")
-
-
 def lock_id(key: str) -> int:
     """A stable signed 64-bit number for an advisory lock name."""
     return int.from_bytes(blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
@@ -281,7 +268,6 @@ __all__ = [
     "Table",
     "Tx",
     "canonical",
-    "connect",
     "lock_id",
     "normalize_ts",
     "typed",

@@ -8,7 +8,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from projections.engine.service import Projections, ProjectionStatus, RebuildProgress
+from projections.engine.rebuild import RebuildProgress
+from projections.engine.service import Projections, ProjectionStatus
 
 
 def rebuild_with_progress(

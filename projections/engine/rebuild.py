@@ -20,13 +20,15 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
 from projections.engine import registry
-from projections.engine.core import Member, Projection
+from projections.engine.connection import connect
+from projections.engine.core import Engine, EventLog, Member, Projection
 
 if TYPE_CHECKING:
-    from projections.engine.service import Progress, Projections
+    from projections.engine.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -40,22 +42,61 @@ _REPORT_EVERY = 0.25
 _SQL_CHUNK = 200_000
 
 
+@dataclass(frozen=True, slots=True)
+class RebuildProgress:
+    """Where a rebuild is: ``phase`` is building, indexing, switching or done."""
+
+    names: tuple[str, ...]
+    phase: str
+    start: int
+    position: int
+    head: int
+    elapsed: float
+
+    @property
+    def processed(self) -> int:
+        return self.position - self.start
+
+    @property
+    def events_per_second(self) -> float:
+        return self.processed / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def eta_seconds(self) -> float | None:
+        rate = self.events_per_second
+        return (self.head - self.position) / rate if rate > 0 else None
+
+
+Progress = Callable[[RebuildProgress], None]
+
+
+class Host(Protocol):
+    """What a rebuild needs of the service that runs it: its database and engine."""
+
+    db: Database
+    engine: Engine
+
+
+@dataclass
+class _LaneHost:
+    db: Database
+    engine: Engine
+
+
 class RebuildRunning(RuntimeError):
     """Another process holds the locks of the generations this rebuild would build."""
 
 
 def run_rebuild(
-    service: Projections, chosen: Sequence[Projection], progress: Progress | None
+    service: Host, chosen: Sequence[Projection], progress: Progress | None
 ) -> dict[str, int]:
-    from projections.engine.service import RebuildProgress, _lock_key
-
     db, engine = service.db, service.engine
     members = [
         Member(m.projection, m.generation, bulk=True)
         for m in _building_generations(service, chosen)
     ]
     names = tuple(m.projection.name for m in members)
-    keys = [_lock_key(m.projection.name, m.generation) for m in members]
+    keys = [registry.lock_key(m.projection.name, m.generation) for m in members]
     started = time.monotonic()
     start = min(engine.positions(members))
 
@@ -115,7 +156,7 @@ def run_rebuild(
     return {m.projection.name: m.generation for m in members}
 
 
-def _bulk_lane(service: Projections, lane: Sequence[Member], report: Callable[[str], None]) -> None:
+def _bulk_lane(service: Host, lane: Sequence[Member], report: Callable[[str], None]) -> None:
     copies = _twins(service, lane)
     own = [m for m in lane if m not in copies]
     engine = service.engine
@@ -126,7 +167,7 @@ def _bulk_lane(service: Projections, lane: Sequence[Member], report: Callable[[s
     _log_lane(lane, started, built)
 
 
-def _sql_lane(service: Projections, lane: Sequence[Member], report: Callable[[str], None]) -> None:
+def _sql_lane(service: Host, lane: Sequence[Member], report: Callable[[str], None]) -> None:
     """The bulk phase of ``sql_bulk`` projections: chunks of the log applied by PostgreSQL."""
     engine = service.engine
     started = time.monotonic()
@@ -154,7 +195,7 @@ def _log_lane(lane: Sequence[Member], started: float, built: float, how: str = "
     )
 
 
-def _twins(service: Projections, lane: Sequence[Member]) -> dict[Member, Member]:
+def _twins(service: Host, lane: Sequence[Member]) -> dict[Member, Member]:
     """The members that will copy a twin's bulk-built tables, each with its twin: those
     sharing a ``bulk_twin`` key and a position with an earlier member of the lane."""
     positions = dict(zip(lane, service.engine.positions(lane), strict=True))
@@ -170,9 +211,7 @@ def _twins(service: Projections, lane: Sequence[Member]) -> dict[Member, Member]
     return copies
 
 
-def _finish_bulk(
-    service: Projections, own: Sequence[Member], copies: Mapping[Member, Member]
-) -> None:
+def _finish_bulk(service: Host, own: Sequence[Member], copies: Mapping[Member, Member]) -> None:
     """Deferred work, indexes and what needs them; then the twins copy what was built."""
     for m in own:
         with service.db.transaction() as tx:
@@ -203,7 +242,7 @@ def _lanes(members: Sequence[Member]) -> list[list[Member]]:
 
 
 def _in_processes(
-    service: Projections, lanes: Sequence[Sequence[Member]], report: Callable[[str], None]
+    service: Host, lanes: Sequence[Sequence[Member]], report: Callable[[str], None]
 ) -> None:
     """Each lane in a child process (``python -m projections.engine.rebuild``): own connections, own
     interpreter, the same projections by class."""
@@ -244,32 +283,27 @@ def _in_processes(
 def _lane_process(
     url: str, events_table: str, page_size: int, bulk_page_size: int, spec: Sequence[Sequence[Any]]
 ) -> None:
-    from projections.engine.service import Projections
-
     # A lane allocates millions of short-lived dicts and holds no cycles worth chasing: the
     # collector's default thresholds would spend a quarter of its time scanning survivors.
     gc.freeze()
     gc.set_threshold(200_000, 50, 1000)
     chosen = [getattr(importlib.import_module(module), name)() for module, name, _ in spec]
-    service = Projections(
-        url,
-        projections=chosen,
-        page_size=page_size,
-        rebuild_page_size=bulk_page_size,
-        events_table=events_table,
+    db = connect(url)
+    engine = Engine(
+        db, log=EventLog(events_table), page_size=page_size, bulk_page_size=bulk_page_size
     )
     try:
         lane = [Member(p, int(g), bulk=True) for p, (_, _, g) in zip(chosen, spec, strict=True)]
-        _bulk_lane(service, lane, _ignore)
+        _bulk_lane(_LaneHost(db, engine), lane, _ignore)
     finally:
-        service.close()
+        db.close()
 
 
 def _ignore(phase: str) -> None:
     del phase
 
 
-def _building_generations(service: Projections, chosen: Sequence[Projection]) -> list[Member]:
+def _building_generations(service: Host, chosen: Sequence[Projection]) -> list[Member]:
     """The generation being built for each projection: resumed if one exists, else new."""
     members: list[Member] = []
     with service.db.transaction() as tx:
@@ -285,7 +319,7 @@ def _building_generations(service: Projections, chosen: Sequence[Projection]) ->
 
 
 def _catch_up(
-    service: Projections,
+    service: Host,
     members: Sequence[Member],
     report: Callable[[str], None],
     *,

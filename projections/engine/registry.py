@@ -169,3 +169,8 @@ def drop_generation(tx: Tx, projection: Projection, generation: int) -> None:
         f"DELETE FROM {REGISTRY} WHERE name = ? AND generation = ?",
         [projection.name, generation],
     )
+
+
+def lock_key(name: str, generation: int) -> str:
+    """The advisory lock a projection generation is advanced (or built) under."""
+    return f"appraisals:projection:{name}:v{generation}"

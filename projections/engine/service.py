@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from hashlib import blake2b
 
 from projections.engine import registry
+from projections.engine.connection import connect
 from projections.engine.core import (
     EVENTS_TABLE,
     Engine,
@@ -21,7 +22,8 @@ from projections.engine.core import (
     PositionConflict,
     Projection,
 )
-from projections.engine.db import Database, canonical, connect
+from projections.engine.db import Database, canonical
+from projections.engine.rebuild import Progress, run_rebuild
 
 log = logging.getLogger(__name__)
 
@@ -34,34 +36,6 @@ class ProjectionStatus:
     head: int
     lag: int
     state: str
-
-
-@dataclass(frozen=True, slots=True)
-class RebuildProgress:
-    """Where a rebuild is: ``phase`` is building, indexing, switching or done."""
-
-    names: tuple[str, ...]
-    phase: str
-    start: int
-    position: int
-    head: int
-    elapsed: float
-
-    @property
-    def processed(self) -> int:
-        return self.position - self.start
-
-    @property
-    def events_per_second(self) -> float:
-        return self.processed / self.elapsed if self.elapsed > 0 else 0.0
-
-    @property
-    def eta_seconds(self) -> float | None:
-        rate = self.events_per_second
-        return (self.head - self.position) / rate if rate > 0 else None
-
-
-Progress = Callable[[RebuildProgress], None]
 
 
 class Projections:
@@ -168,7 +142,7 @@ class Projections:
         gen = live.generation
         member = Member(projection, gen)
         moved = 0
-        with self.db.locked(_lock_key(name, gen)) as got:
+        with self.db.locked(registry.lock_key(name, gen)) as got:
             if not got:
                 return None
             batches = 0
@@ -274,15 +248,9 @@ class Projections:
         Several projections rebuilt together share one pass over the log. A rebuild that was
         interrupted is resumed. Returns the new live generation of each projection.
         """
-        from projections.engine.rebuild import run_rebuild
-
         if isinstance(names, str):
             names = [names]
         chosen = [self.projections[n] for n in (names or self.names)]
         if not self._ensured:
             self.ensure()
         return run_rebuild(self, chosen, progress)
-
-
-def _lock_key(name: str, generation: int) -> str:
-    return f"appraisals:projection:{name}:v{generation}"

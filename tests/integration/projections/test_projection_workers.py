@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[3]
 CRASHING_WORKER = """
 import sys, time
 from pathlib import Path
-from projections.engine.service import Projections
+from projections.catalogue import read_models
 
 url, marker = sys.argv[1], Path(sys.argv[2])
 batches = []
@@ -43,9 +43,13 @@ read_models(url, page_size=97, before_commit=stall_in_the_fifth_batch).catch_up(
 
 WORKER = """
 import logging, sys
+from projections.catalogue import all_projections
 from projections.engine.workers import run_worker
 logging.basicConfig(level=logging.INFO)
-run_worker(sys.argv[1], sys.argv[2], sys.argv[3], threads=2, tick_seconds=0.5, page_size=40)
+run_worker(
+    sys.argv[1], sys.argv[2], sys.argv[3],
+    projections=all_projections(), threads=2, tick_seconds=0.5, page_size=40,
+)
 """
 
 

@@ -14,7 +14,8 @@ import pytest
 from appraisals.wiring import build
 from commands import messages as m
 from config.settings import Settings
-from projections.engine.db import Database, connect
+from projections.engine.connection import connect
+from projections.engine.db import Database
 from replay.chain import read_records, seal
 from replay.keys import PublicKeys, SigningKey
 from replay.verify import verify

@@ -13,8 +13,9 @@ from events import review as rv
 from projections.catalogue import read_models
 from projections.engine import registry
 from projections.engine.core import Member, PositionConflict
+from projections.engine.rebuild import RebuildProgress
 from projections.engine.runner import InProcessRunner
-from projections.engine.service import Projections, RebuildProgress
+from projections.engine.service import Projections
 from projections.event_index import EventIndex
 from projections.objective_current import ObjectiveCurrent
 from projections.review_status import ReviewStatus, get_review
