@@ -27,8 +27,10 @@ from events.values import (
     OverallJudgement,
 )
 
-# "person": a select of the school's staff, filled in when the form is offered.
-Kind = Literal["text", "textarea", "date", "number", "select", "lines", "person"]
+# "person": a select of the school's staff; "review": of the appraisee's reviews in other
+# cycles (carrying an objective forward). Both are filled in when the form is offered.
+Kind = Literal["text", "textarea", "date", "number", "select", "lines", "person", "review"]
+CHOICES: frozenset[str] = frozenset({"person", "review"})
 On = Literal["review", "objective"]
 
 
@@ -51,6 +53,10 @@ class Probe:
     today: date
     # Someone at the school who could take over as appraiser (None: nobody could).
     someone: UUID | None = None
+    # The appraisee's review in another cycle an objective could be carried into, and a
+    # due date that cycle accepts.
+    next_review: UUID | None = None
+    next_due: date | None = None
 
     @property
     def due(self) -> date:
@@ -75,6 +81,12 @@ class Action:
     help: str = ""
     # An objective's button names the objective for screen readers.
     aria: str = "{button} “{title}”"
+    # What the page says once it is recorded.
+    done: str = ""
+
+    @property
+    def recorded(self) -> str:
+        return self.done or self.label
 
 
 def _options(enum: Any) -> tuple[tuple[str, str], ...]:
@@ -105,12 +117,14 @@ def _meeting(kind: str, label: str, window: str) -> Action:
         ),
         probe=lambda p: {"held_on": p.today, "notes": TEXT, "outside_window_reason": TEXT},
         button="Record the meeting",
+        done=f"The {label} is recorded",
     )
 
 
 REVIEW_ACTIONS: tuple[Action, ...] = (
     Action(
         key="draft",
+        done="Objective drafted",
         label="Draft an objective",
         command=m.DraftObjective,
         on="review",
@@ -129,6 +143,7 @@ REVIEW_ACTIONS: tuple[Action, ...] = (
     _meeting("end_year", "end-of-year review", "between the mid-year window and the deadline"),
     Action(
         key="self-assessment",
+        done="Self-assessment submitted",
         label="Write your self-assessment",
         command=m.SubmitSelfAssessment,
         on="review",
@@ -139,6 +154,7 @@ REVIEW_ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         key="assessment",
+        done="Assessment written",
         label="Write the assessment",
         command=m.WriteAssessment,
         on="review",
@@ -161,6 +177,7 @@ REVIEW_ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         key="issue-report",
+        done="Report issued",
         label="Issue the report",
         command=m.IssueReport,
         on="review",
@@ -170,6 +187,7 @@ REVIEW_ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         key="comment",
+        done="Comment added to the report",
         label="Comment on the report",
         command=m.CommentOnReport,
         on="review",
@@ -181,6 +199,7 @@ REVIEW_ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         key="sign-off",
+        done="Report signed",
         label="Sign the report",
         command=m.SignOffReview,
         on="review",
@@ -189,6 +208,7 @@ REVIEW_ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         key="appeal",
+        done="Appeal lodged",
         label="Appeal against the report",
         command=m.LodgeAppeal,
         on="review",
@@ -199,6 +219,7 @@ REVIEW_ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         key="change-appraiser",
+        done="Appraiser changed",
         label="Change the appraiser",
         command=m.ChangeAppraiser,
         on="review",
@@ -212,6 +233,7 @@ REVIEW_ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         key="moderate",
+        done="Moderation recorded",
         label="Moderate the report",
         command=m.ModerateReview,
         on="review",
@@ -231,6 +253,7 @@ REVIEW_ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         key="decide-appeal",
+        done="Appeal decided",
         label="Decide the appeal",
         command=m.DecideAppeal,
         on="review",
@@ -244,6 +267,7 @@ REVIEW_ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         key="reopen",
+        done="Review reopened",
         label="Reopen the review",
         command=m.ReopenReview,
         on="review",
@@ -258,6 +282,7 @@ REVIEW_ACTIONS: tuple[Action, ...] = (
 OBJECTIVE_ACTIONS: tuple[Action, ...] = (
     Action(
         key="agree",
+        done="Agreed",
         label="Agree",
         command=m.AgreeObjective,
         on="objective",
@@ -266,6 +291,7 @@ OBJECTIVE_ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         key="revise",
+        done="Objective revised",
         label="Revise",
         command=m.ReviseObjective,
         on="objective",
@@ -287,6 +313,7 @@ OBJECTIVE_ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         key="set-without-agreement",
+        done="Objective set without agreement",
         label="Set without agreement",
         command=m.SetObjectiveWithoutAgreement,
         on="objective",
@@ -297,6 +324,7 @@ OBJECTIVE_ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         key="disagree",
+        done="Disagreement recorded",
         label="Record your disagreement",
         command=m.RecordDisagreement,
         on="objective",
@@ -307,6 +335,7 @@ OBJECTIVE_ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         key="progress",
+        done="Progress recorded",
         label="Record progress",
         command=m.RecordProgress,
         on="objective",
@@ -326,6 +355,7 @@ OBJECTIVE_ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         key="assess",
+        done="Objective assessed",
         label="Assess",
         command=m.AssessObjective,
         on="objective",
@@ -339,6 +369,7 @@ OBJECTIVE_ACTIONS: tuple[Action, ...] = (
     ),
     Action(
         key="withdraw",
+        done="Objective withdrawn",
         label="Withdraw",
         command=m.WithdrawObjective,
         on="objective",
@@ -348,6 +379,24 @@ OBJECTIVE_ACTIONS: tuple[Action, ...] = (
         button="Withdraw the objective",
     ),
 )
+
+CARRY_FORWARD = Action(
+    key="carry-forward",
+    label="Carry forward",
+    command=m.CarryForwardObjective,
+    on="objective",
+    part="appraiser",
+    done="Objective carried forward",
+    fields=(
+        Field("to_review_id", "Into the review in", "review"),
+        Field("due_date", "Due date there", "date"),
+    ),
+    probe=lambda p: (
+        {"to_review_id": p.next_review, "due_date": p.next_due} if p.next_review else {}
+    ),
+    button="Carry it forward",
+)
+OBJECTIVE_ACTIONS = (*OBJECTIVE_ACTIONS, CARRY_FORWARD)
 
 BY_KEY: dict[tuple[On, str], Action] = {(a.on, a.key): a for a in REVIEW_ACTIONS} | {
     (a.on, a.key): a for a in OBJECTIVE_ACTIONS

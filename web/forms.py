@@ -10,7 +10,7 @@ on this record answers 404, as if the record did not exist.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 from uuid import UUID, uuid4
@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from aggregates.errors import DomainError, Forbidden, NotFound
 from api.deps import get_container
 from commands.principal import Principal
-from projections import directory, framework_view
+from projections import directory, framework_view, review_status
 from projections.db import Database
 from projections.objective_current import ObjectiveView
 from projections.review_status import ReviewView
@@ -98,11 +98,28 @@ def offers_for(
         if p.staff_id not in (view.appraisee_id, view.appraiser_id)
     )
     someone = UUID(colleagues[0][0]) if colleagues else None
-    probe = actions.Probe(cycle.start_date, cycle.end_date, date.today(), someone)
+    db = container.projections.db
+    later = []  # the appraisee's reviews in the cycles after this one
+    for other in review_status.reviews_for_appraisee(db, view.appraisee_id):
+        other_cycle = directory.get_cycle(db, other.cycle_id)
+        if other_cycle is not None and other_cycle.start_date > cycle.start_date:
+            later.append((other, other_cycle))
+    later.sort(key=lambda pair: pair[1].start_date)
+    reviews = tuple((str(r.review_id), f"Cycle {c.name}") for r, c in later)
+    next_review = later[0][0].review_id if later else None
+    next_due = None
+    if later:
+        first = later[0][1]
+        next_due = min(first.start_date + timedelta(days=60), first.end_date)
+    today = date.today()
+    probe = actions.Probe(cycle.start_date, cycle.end_date, today, someone, next_review, next_due)
     key = str(uuid4())
+    choices_of = {"person": colleagues, "review": reviews}
 
     def offer(action: Action, target: UUID, values: dict[str, str], subject: str) -> Offer | None:
-        choices = colleagues if any(f.kind == "person" for f in action.fields) else ()
+        choices: tuple[tuple[str, str], ...] = ()
+        for f in action.fields:
+            choices = choices_of.get(f.kind, choices)
         if refused is not None and (refused.action, refused.target) == (action, target):
             refused.choices = choices
             return refused

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from appraisals.wiring import Container
+from commands import messages as m
 from commands.principal import Principal
 from tests.api.conftest import Auth
 from tests.scenario import Org
@@ -111,7 +112,7 @@ def test_a_form_posted_twice_records_once_and_then_is_not_offered(
     assert again.status_code == 303 and head(api_container) == at
     assert again.headers["location"] == first.headers["location"]
     page = client.get(first.headers["location"])
-    assert "Recorded: write your self-assessment." in page.text
+    assert "Self-assessment submitted." in page.text
 
 
 def test_a_form_from_another_site_is_refused(
@@ -152,3 +153,49 @@ def test_starting_reviews_in_bulk_names_who_was_not_started(
     assert other.status_code == 404
     assert client.get(f"/schools/{org.school_id}/cycles/{org.cycle_id}").status_code == 404
     assert head(api_container) == before
+
+
+def test_the_appraiser_carries_an_objective_forward_into_the_next_cycle(
+    client: TestClient, org: Org, signed_in: SignIn, api_container: Container
+) -> None:
+    svc = api_container.commands
+    draft = m.DraftObjective(
+        review_id=org.review_id,
+        title="Lead phonics",
+        success_criteria=["All staff trained"],
+        due_date=date(2026, 6, 30),
+    )
+    objective_id = svc.execute(draft, org.appraisee).aggregate_id
+    next_cycle = svc.execute(
+        m.ScheduleCycle(
+            trust_id=org.trust_id,
+            name="2026-27",
+            start_date=date(2026, 9, 1),
+            end_date=date(2027, 8, 31),
+            objective_setting_deadline=date(2026, 10, 31),
+            mid_year_window_start=date(2027, 2, 1),
+            mid_year_window_end=date(2027, 3, 31),
+            end_year_deadline=date(2027, 7, 15),
+        ),
+        org.admin,
+    ).aggregate_id
+    svc.execute(m.OpenCycle(cycle_id=next_cycle), org.admin)
+    start = m.StartReview(
+        cycle_id=next_cycle, appraisee_id=org.appraisee_id, appraiser_id=org.appraiser_id
+    )
+    next_review = svc.execute(start, org.school_leader).aggregate_id
+    signed_in(org.appraiser)
+    page = client.get(f"/reviews/{org.review_id}")
+    assert "Carry forward" in page.text and "Cycle 2026-27" in page.text
+    url = f"/objectives/{objective_id}/actions/carry-forward"
+    before = head(api_container)
+    outside = post(client, url, to_review_id=str(next_review), due_date="2030-01-01")
+    assert outside.status_code == 422 and head(api_container) == before
+    assert "due date must fall within the cycle" in outside.text
+    done = post(client, url, to_review_id=str(next_review), due_date="2027-06-30")
+    assert done.status_code == 303
+    api_container.projections.catch_up()
+    carried = client.get(f"/reviews/{next_review}")
+    assert "Lead phonics" in carried.text
+    # Carried once: the form is no longer offered.
+    assert "Carry forward" not in client.get(f"/reviews/{org.review_id}").text

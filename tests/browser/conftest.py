@@ -170,6 +170,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             assert time.monotonic() < deadline, "the dashboard did not start"
             time.sleep(0.05)
         emails = {login: str(a["email"]) for login, a in accounts.items()}
+        with urllib.request.urlopen(url + "/", timeout=60) as first:  # warm up, as serving()
+            assert first.status == 200
         yield Site(url, container, demo, settings, provider, emails)
         server.should_exit = True
         thread.join(timeout=10)
@@ -227,8 +229,12 @@ def serving(container: Container) -> Iterator[str]:
     while not server.started:
         assert time.monotonic() < deadline, "the dashboard did not start"
         time.sleep(0.05)
+    url = f"http://127.0.0.1:{port}"
     try:
-        yield f"http://127.0.0.1:{port}"
+        # The first page compiles templates and warms caches (seconds on a loaded machine).
+        with urllib.request.urlopen(url + "/", timeout=60) as first:
+            assert first.status == 200
+        yield url
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -333,9 +339,6 @@ def fresh_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FreshSite]:
     head = container.store.recorder.max_notification_id() or 0
     assert container.projections.wait_for(head, timeout=60)
     with serving(container) as url:
-        # The first page compiles templates and warms caches (seconds on a loaded machine).
-        with urllib.request.urlopen(url + "/", timeout=60) as first:
-            assert first.status == 200
         yield replace(fresh, url=url)
     container.close()
 

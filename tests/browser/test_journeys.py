@@ -74,7 +74,7 @@ def open_part(page: Page, title: str, summary: str) -> Locator:
 
 
 def recorded(page: Page, what: str) -> None:
-    expect(page.locator("#done")).to_contain_text(f"Recorded: {what}")
+    expect(page.locator("#done")).to_have_text(f"{what}.")
 
 
 def test_one_review_goes_from_its_start_to_an_upheld_appeal(
@@ -113,7 +113,7 @@ def test_one_review_goes_from_its_start_to_an_upheld_appeal(
         {"New appraiser": names["appraiser"], "Reason": "Priya leads Year 4 this year"},
         "Change the appraiser",
     )
-    recorded(head, "change the appraiser")
+    recorded(head, "Appraiser changed")
     expect(head.locator("dl.facts")).to_contain_text(names["appraiser"])
     look(head, "head-review-appraiser-changed")
 
@@ -135,7 +135,7 @@ def test_one_review_goes_from_its_start_to_an_upheld_appeal(
         },
         "Draft objective",
     )
-    recorded(teacher, "draft an objective")
+    recorded(teacher, "Objective drafted")
     act(teacher, objective(teacher, OBJECTIVE_1), {}, f"Agree to “{OBJECTIVE_1}”")
     expect(objective(teacher, OBJECTIVE_1)).to_contain_text("Status: awaiting agreement")
     look(teacher, "appraisee-objective-drafted")
@@ -157,7 +157,7 @@ def test_one_review_goes_from_its_start_to_an_upheld_appeal(
         },
         "Record the meeting",
     )
-    recorded(appraiser, "record the planning meeting")
+    recorded(appraiser, "The planning meeting is recorded")
     act(
         appraiser,
         card(appraiser, "Draft an objective"),
@@ -223,23 +223,23 @@ def test_one_review_goes_from_its_start_to_an_upheld_appeal(
         {"Your self-assessment": "Reading went well; maths had no time."},
         "Submit self-assessment",
     )
-    recorded(teacher, "write your self-assessment")
+    recorded(teacher, "Self-assessment submitted")
     look(teacher, "appraisee-self-assessment-submitted")
 
     # The appraiser: mid-year and end-of-year meetings, each objective assessed, the written
     # assessment, and the report issued.
     appraiser.reload()
-    for heading, day, notes in (
-        ("Record the mid-year review", start_day + timedelta(days=150), "On track for reading"),
-        ("Record the end-of-year review", today - timedelta(days=1), "Reading met; maths part"),
+    for meeting, day, notes in (
+        ("mid-year review", start_day + timedelta(days=150), "On track for reading"),
+        ("end-of-year review", today - timedelta(days=1), "Reading met; maths part"),
     ):
         act(
             appraiser,
-            card(appraiser, heading),
+            card(appraiser, f"Record the {meeting}"),
             {"Held on": day.isoformat(), "Notes of the meeting": notes},
             "Record the meeting",
         )
-        recorded(appraiser, heading.lower())
+        recorded(appraiser, f"The {meeting} is recorded")
     for title, outcome, comment in (
         (OBJECTIVE_1, "Met", "85% reached by June"),
         (OBJECTIVE_2, "Partially met", "Two meetings held; policy drafted"),
@@ -263,7 +263,7 @@ def test_one_review_goes_from_its_start_to_an_upheld_appeal(
         },
         "Save the assessment",
     )
-    recorded(appraiser, "write the assessment")
+    recorded(appraiser, "Assessment written")
     act(appraiser, card(appraiser, "Issue the report"), {}, "Issue the report")
     expect(appraiser.locator("#report-state")).to_contain_text(f"issued {today.isoformat()}")
     # Once issued, nothing more is drafted or assessed.
