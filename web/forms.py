@@ -24,7 +24,7 @@ from aggregates.errors import DomainError, Forbidden, NotFound
 from api.deps import get_container
 from commands.principal import Principal
 from projections import directory, framework_view, review_status
-from projections.db import Database
+from projections.engine.db import Database
 from projections.objective_current import ObjectiveView
 from projections.review_status import ReviewView
 from web import actions, reads, reminders, school_reviews

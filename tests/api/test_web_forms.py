@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from appraisals.wiring import Container
 from commands import messages as m
 from commands.principal import Principal
+from testkit.scenario import Org
 from tests.api.conftest import Auth
-from tests.scenario import Org
 
 ORIGIN = {"Origin": "http://testserver"}
 SignIn = Callable[[Principal], None]
