@@ -9,7 +9,7 @@ RUNTIME := $(VENV)/.runtime-installed
 TESTSET := $(VENV)/.test-installed
 EXPORT := export --frozen --no-header --no-emit-project --no-dev --format requirements-txt
 
-.PHONY: run test lint typecheck lock lock-check demo clean bench chromium oidc-provider
+.PHONY: run test lint typecheck lock lock-check demo clean bench chromium oidc-provider axe
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,7 +67,16 @@ $(OIDC)/node_modules/.installed: $(OIDC)/package.json $(OIDC)/package-lock.json
 
 oidc-provider: $(OIDC)/node_modules/.installed
 
-test: lock-check lint typecheck chromium oidc-provider
+# The browser journeys check every page with axe-core (pinned in tests/browser/axe/package-lock.json).
+AXE := tests/browser/axe
+$(AXE)/node_modules/.installed: $(AXE)/package.json $(AXE)/package-lock.json
+	command -v npm >/dev/null || (apt-get update && apt-get install -y nodejs npm)
+	cd $(AXE) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+axe: $(AXE)/node_modules/.installed
+
+test: lock-check lint typecheck chromium oidc-provider axe
 	$(BIN)/pytest
 
 bench: $(TESTSET)

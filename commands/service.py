@@ -153,6 +153,22 @@ class CommandService:
             return CommandResult(outcome.target_id, version, position, outcome.created_id)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def check(self, command: Command, principal: Principal) -> DomainError | None:
+        """Would ``command`` be accepted now? Runs the handler (policy and every rule) on the
+        current states and saves nothing: None if it would, else the refusal. The dashboard
+        asks this to offer only the forms that can succeed now."""
+        handling = Handling(
+            states=self.states,
+            principal=principal,
+            ctx=Context(actor_id=principal.id, actor_role=principal.role, now=self.clock()),
+            new_id=self.new_id,
+        )
+        try:
+            COMMAND_HANDLERS[type(command)](command, handling)
+        except DomainError as e:
+            return e
+        return None
+
     def execute_all(
         self,
         commands: Sequence[Command],

@@ -4,11 +4,13 @@ an objective's timeline, and the audit page."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
-from uuid import UUID, uuid4
+from typing import Annotated, Any
+from urllib.parse import urlencode
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from aggregates.errors import NotFound
@@ -24,8 +26,8 @@ from projections import framework_view
 from projections.cycle_summary.views import SchoolCycleSummaryView
 from projections.engine.db import Database
 from replay.timeline import objective_progress
-from web import charts, features, reads, reminders
-from web.forms import review_forms
+from web import actions, charts, features, reads, reminders, school_reviews
+from web.forms import review_context
 from web.render import PageNotFound, caught_up, page
 from web.session import check_same_origin, current_principal
 
@@ -155,32 +157,113 @@ def school_cycle(
     school_id: UUID,
     cycle_id: UUID,
     principal: SignedIn,
-    db: Db,
     min_position: MinPosition = None,
     as_of: Annotated[Day, Query()] = None,
+    stage: Annotated[str | None, Query(max_length=40, pattern="^[a-z_]*$")] = None,
+    overdue: Annotated[bool, Query()] = False,
+    appraiser: Annotated[UUID | None, Query()] = None,
+    started: Annotated[int | None, Query(ge=0, le=5000)] = None,
 ) -> Response:
+    filters = school_reviews.Filters(stage or None, overdue, appraiser)
+    return school_cycle_page(
+        request,
+        principal,
+        school_id,
+        cycle_id,
+        min_position=min_position,
+        as_of=as_of,
+        filters=filters,
+        started=started,
+    )
+
+
+def school_cycle_page(
+    request: Request,
+    principal: Principal,
+    school_id: UUID,
+    cycle_id: UUID,
+    *,
+    min_position: int | None = None,
+    as_of: date | None = None,
+    filters: school_reviews.Filters | None = None,
+    started: int | None = None,
+    refused: school_reviews.Starting | None = None,
+) -> Response:
+    """A school in a cycle: its summary, its staff's reviews (filtered), and for its leaders
+    the bulk start of reviews; ``refused`` re-shows a bulk start that was partly refused."""
+    db = read_db(request)
     fresh = caught_up(request, min_position, "school_cycle_summary", "review_status")
-    view = reads.school_summary(db, principal, school_id, cycle_id)
+    place = reads.school_cycle(db, principal, school_id, cycle_id)
+    view = place.summary
     reviews = reads.school_reviews(db, principal, school_id, cycle_id)
-    may_pick_date = principal.role in PICK_DATE
+    may_pick_date = principal.role in PICK_DATE and view is not None
     past = None
     if as_of is not None and may_pick_date:
         past = features.school_summary_on(db, school_id, cycle_id, as_of)
     shown = past.view if past is not None and past.view is not None else view
     today = as_of if shown is not view and as_of is not None else date.today()
+    filters = filters or school_reviews.Filters()
+    rows = [(r, reads.overdue_of(r)) for r in reviews]
+    start = refused or school_reviews.starting(
+        request, principal, place.trust_id, school_id, cycle_id, reviews
+    )
     return page(
         request,
         "school_cycle.html",
         principal,
+        status_code=422 if refused is not None else 200,
+        place=place,
         summary=shown,
-        overdue=shown.overdue(today),
-        reviews=[(r, reads.overdue_of(r)) for r in reviews],
+        overdue=shown.overdue(today) if shown is not None else {},
+        reviews=[(r, late) for r, late in rows if filters.keep(r, late)],
+        all_reviews=len(rows),
+        stages=sorted({r.stage for r in reviews}),
+        appraisers=sorted({r.appraiser_id for r in reviews}, key=str),
+        filters=filters,
+        starting=start,
+        started=started,
         fresh=fresh,
-        charts=_summary_charts([shown], today),
+        charts=_summary_charts([shown], today) if shown is not None else [],
         as_of=as_of,
         past=past,
         as_of_available=features.summary_as_of() is not None,
         may_pick_date=may_pick_date,
+    )
+
+
+@router.post("/schools/{school_id}/cycles/{cycle_id}/reviews")
+async def start_reviews(
+    request: Request, school_id: UUID, cycle_id: UUID, principal: SignedIn
+) -> Response:
+    check_same_origin(request)
+    form = await request.form(max_files=0, max_fields=school_reviews.MAX_FIELDS)
+    return await run_in_threadpool(_start_reviews, request, principal, school_id, cycle_id, form)
+
+
+def _start_reviews(
+    request: Request, principal: Principal, school_id: UUID, cycle_id: UUID, form: Any
+) -> Response:
+    db = read_db(request)
+    place = reads.school_cycle(db, principal, school_id, cycle_id)  # 404 unless theirs
+    done = school_reviews.start_all(request, principal, cycle_id, form)
+    again = None
+    if done.errors:
+        reviews = reads.school_reviews(db, principal, school_id, cycle_id)
+        again = school_reviews.starting(
+            request, principal, place.trust_id, school_id, cycle_id, reviews
+        )
+    if again is None:
+        query = urlencode({"min_position": done.position, "started": done.started})
+        return RedirectResponse(f"/schools/{school_id}/cycles/{cycle_id}?{query}", 303)
+    again.chosen, again.errors, again.messages = done.chosen, done.errors, done.messages
+    return school_cycle_page(
+        request,
+        principal,
+        school_id,
+        cycle_id,
+        min_position=done.position,
+        started=done.started,
+        refused=again,
     )
 
 
@@ -195,6 +278,9 @@ def review(
     chased: Annotated[str | None, Query(max_length=50)] = None,
     chase_error: Annotated[str | None, Query(alias="chase-error", max_length=300)] = None,
     template: Annotated[UUID | None, Query()] = None,
+    # After a form: which action was recorded, and on which objective (focus goes there).
+    done: Annotated[str | None, Query(max_length=40, pattern="^[a-z-]+$")] = None,
+    objective: Annotated[UUID | None, Query()] = None,
 ) -> Response:
     fresh = caught_up(request, min_position, "review_status", "objective_current")
     view = reads.review(db, principal, review_id)
@@ -203,28 +289,29 @@ def review(
     draft = None
     if chosen is not None:
         # The trust's template fills the draft form; the person then edits and submits it.
-        values = {
+        draft = {
             "title": chosen.title,
             "description": chosen.description,
             "success_criteria": "\n".join(chosen.success_criteria),
         }
-        draft = {"key": str(uuid4()), "values": values, "errors": {}, "error": None}
-    context = review_forms(view, reads.review_objectives(db, review_id), principal, draft=draft)
+    done_action = next(
+        (a for a in (*actions.REVIEW_ACTIONS, *actions.OBJECTIVE_ACTIONS) if a.key == done), None
+    )
     return page(
         request,
         "review.html",
         principal,
         fresh=fresh,
-        templates=templates,
-        **context,
-        **reminders.review_context(request, view, principal),
+        **review_context(request, principal, view, draft=draft),
         chased=chased,
         chase_error=chase_error,
+        done=done_action,
+        done_objective=objective,
     )
 
 
 @router.get("/objectives/{objective_id}", response_class=HTMLResponse)
-def objective(
+def objective_page(
     request: Request,
     objective_id: UUID,
     principal: SignedIn,

@@ -11,7 +11,7 @@ from api.reviews import review_scope
 from commands.principal import Principal
 from commands.read_policy import may_read_record, may_read_summary
 from events.base import Role
-from projections import objective_current, objective_revisions, review_status
+from projections import directory, objective_current, objective_revisions, review_status
 from projections.cycle_summary import school as school_cycle_summary
 from projections.cycle_summary import trust as trust_cycle_summary
 from projections.cycle_summary.views import SchoolCycleSummaryView, TrustCycleSummaryView
@@ -65,6 +65,17 @@ def school_cycles(db: Database, principal: Principal) -> list[CycleLink]:
             for r in rows
             if principal.trust_id is not None and r["trust_id"] == principal.trust_id
         ]
+    # An open cycle in which no review has started yet has no summary: the leader still
+    # opens the school's page there, to start the reviews.
+    if principal.trust_id is not None:
+        have = {(link.school_id, link.cycle_id) for link in links}
+        schools = {s.school_id: s.name for s in directory.schools(db, principal.trust_id)}
+        for c in directory.cycles(db, principal.trust_id):
+            if c.state != "open":
+                continue
+            for school_id in sorted(principal.school_ids, key=str):
+                if school_id in schools and (school_id, c.cycle_id) not in have:
+                    links.append(CycleLink(c.cycle_id, c.name, school_id, schools[school_id]))
     return links
 
 
@@ -76,7 +87,11 @@ def own_reviews(db: Database, principal: Principal) -> tuple[list[ReviewView], l
         if may_read_record(principal, review_scope(r))
     ]
     appraising: list[ReviewView] = []
-    for cycle_id in sorted({r.cycle_id for r in mine}, key=str):
+    # An appraiser need not have a review of their own in the cycle (a new head of year).
+    cycles = {r.cycle_id for r in mine}
+    if principal.trust_id is not None:
+        cycles |= {c.cycle_id for c in directory.cycles(db, principal.trust_id)}
+    for cycle_id in sorted(cycles, key=str):
         appraising += review_status.reviews_for_appraiser(db, principal.id, cycle_id)
     return mine, appraising
 
@@ -115,6 +130,40 @@ def school_summary(
     if view is None or not may_read_summary(principal, view.trust_id, school_id):
         raise PageNotFound
     return view
+
+
+@dataclass(frozen=True, slots=True)
+class SchoolCycle:
+    """A school in a cycle, whether or not it has a summary yet."""
+
+    trust_id: UUID
+    school_id: UUID
+    school_name: str
+    cycle_id: UUID
+    cycle_name: str
+    summary: SchoolCycleSummaryView | None
+
+
+def school_cycle(
+    db: Database, principal: Principal, school_id: UUID, cycle_id: UUID
+) -> SchoolCycle:
+    """The school's page in a cycle: its summary, or (no review started yet) just the names."""
+    view = school_cycle_summary.school_summary(db, school_id, cycle_id)
+    if view is not None:
+        if not may_read_summary(principal, view.trust_id, school_id):
+            raise PageNotFound
+        return SchoolCycle(
+            view.trust_id, school_id, view.school_name or "", cycle_id, view.cycle_name or "", view
+        )
+    cycle = directory.get_cycle(db, cycle_id)
+    if cycle is None or not may_read_summary(principal, cycle.trust_id, school_id):
+        raise PageNotFound
+    school = next(
+        (s for s in directory.schools(db, cycle.trust_id) if s.school_id == school_id), None
+    )
+    if school is None:
+        raise PageNotFound
+    return SchoolCycle(cycle.trust_id, school_id, school.name, cycle_id, cycle.name, None)
 
 
 def school_reviews(

@@ -7,8 +7,11 @@ import shutil
 import socket
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -24,11 +27,13 @@ from appraisals.app import create_app
 from appraisals.demo import generate
 from appraisals.demo.summary import DemoSummary
 from appraisals.wiring import Container, build
+from commands import messages as m
 from commands.principal import Principal
 from commands.states import STAFF
 from config.settings import OidcProviderSettings, Settings
 from events.base import Role
 from projections import access
+from tests.browser.a11y import screenshots_dir
 from tests.oidc.provider import API_AUDIENCE, Client, Provider, running_provider
 
 LEDGER = Client("ledger", "ledger-secret-0123456789abcdef", "")
@@ -44,7 +49,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             assert time.monotonic() < deadline, "the dashboard did not start"
             time.sleep(0.05)
         emails = {login: str(a["email"]) for login, a in accounts.items()}
+        with urllib.request.urlopen(url + "/", timeout=60) as first:  # warm up, as serving()
+            assert first.status == 200
         yield Site(url, container, demo, settings, provider, emails)
         server.should_exit = True
         thread.join(timeout=10)
@@ -199,5 +205,146 @@ def new_page(browser: Browser, site: Site) -> Iterator[Callable[[], Page]]:
 
 @pytest.fixture(scope="session")
 def artifacts() -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    return ARTIFACTS
+    """Where screenshots go (tests/browser/a11y.py: artifacts/screenshots, or
+    $APPRAISALS_SCREENSHOTS)."""
+    return screenshots_dir()
+
+
+@contextmanager
+def serving(container: Container) -> Iterator[str]:
+    """The real app for ``container`` on a loopback port; yields its base URL."""
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(container=container),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="on",
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "the dashboard did not start"
+        time.sleep(0.05)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        # The first page compiles templates and warms caches (seconds on a loaded machine).
+        with urllib.request.urlopen(url + "/", timeout=60) as first:
+            assert first.status == 200
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@dataclass(frozen=True)
+class FreshSite:
+    """A fresh store: one trust, its schools and people, and an open cycle in which no review
+    has started yet. Everyone signs in with the development sign-in's one click."""
+
+    url: str
+    container: Container
+    trust_id: UUID
+    school_id: UUID
+    cycle_id: UUID
+    cycle_name: str
+    cycle_start: date
+    # Names of the people, by part: head (school leader), appraiser, teacher (the appraisee),
+    # colleague (another teacher), ceo (trust leader), auditor, analyst.
+    names: dict[str, str]
+    ids: dict[str, UUID]
+
+
+FRESH_PEOPLE = {
+    "head": ("Helen Hart", "Headteacher", "school_leader"),
+    "appraiser": ("Priya Patel", "Phase Leader", None),
+    "teacher": ("Tom Turner", "Class Teacher", None),
+    "colleague": ("Cara Cole", "Class Teacher", None),
+    "ceo": ("Carl Chen", "Chief Executive", "trust_leader"),
+    "auditor": ("Ada Audit", "Trust Auditor", "auditor"),
+    "analyst": ("Nia Numbers", "Data Analyst", "analyst"),
+}
+
+
+def _fresh_store(container: Container, today: date) -> FreshSite:
+    svc = container.commands
+    root = Principal(uuid4(), Role.ADMIN)
+    trust_id = svc.execute(m.RegisterTrust(name="Willow Learning Trust"), root).aggregate_id
+    admin = Principal(uuid4(), Role.ADMIN, trust_id=trust_id)
+    school_id = uuid4()
+    svc.execute(m.AddSchool(trust_id=trust_id, name="Willow Primary", school_id=school_id), admin)
+    svc.execute(m.AddSchool(trust_id=trust_id, name="Birch Academy"), admin)
+    ids: dict[str, UUID] = {}
+    for key, (name, job, role) in FRESH_PEOPLE.items():
+        first = name.split()[0].lower()
+        ids[key] = svc.execute(
+            m.RegisterStaff(
+                trust_id=trust_id,
+                name=name,
+                email=f"{first}@willow.example",
+                job_title=job,
+                school_id=school_id,
+                start_date=date(2015, 9, 1),
+            ),
+            admin,
+        ).aggregate_id
+        if role is not None:
+            schools = [school_id] if role == "school_leader" else []
+            svc.execute(
+                m.GrantRole(
+                    person_id=ids[key], role=Role(role), school_ids=schools, reason="their post"
+                ),
+                admin,
+            )
+    # The cycle started about nine months ago: its planning and mid-year windows are behind
+    # us, the end-of-year window is open today.
+    start = today - timedelta(days=270)
+    name = f"{start.year}-{(start.year + 1) % 100:02d}"
+    cycle_id = svc.execute(
+        m.ScheduleCycle(
+            trust_id=trust_id,
+            name=name,
+            start_date=start,
+            end_date=today + timedelta(days=90),
+            objective_setting_deadline=start + timedelta(days=60),
+            mid_year_window_start=start + timedelta(days=120),
+            mid_year_window_end=start + timedelta(days=200),
+            end_year_deadline=today + timedelta(days=60),
+            max_objectives=3,
+        ),
+        admin,
+    ).aggregate_id
+    svc.execute(m.OpenCycle(cycle_id=cycle_id), admin)
+    names = {key: person[0] for key, person in FRESH_PEOPLE.items()}
+    return FreshSite("", container, trust_id, school_id, cycle_id, name, start, names, ids)
+
+
+@pytest.fixture(scope="session")
+def fresh_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FreshSite]:
+    """The journeys' store (see ``FreshSite``), served on loopback for the whole session."""
+    tmp = tmp_path_factory.mktemp("fresh")
+    settings = Settings(
+        database_url=f"sqlite:///{tmp / 'appraisals.db'}",
+        context_cache_ttl=0,
+        sign_in_rate_limit="1000/minute",
+        failed_auth_rate_limit="1000/minute",
+        blob_dir=str(tmp / "blobs"),
+    )
+    container = build(settings)
+    fresh = _fresh_store(container, date.today())
+    container.start()
+    head = container.store.recorder.max_notification_id() or 0
+    assert container.projections.wait_for(head, timeout=60)
+    with serving(container) as url:
+        yield replace(fresh, url=url)
+    container.close()
+
+
+def sign_in_as(page: Page, name: str) -> None:
+    """The development sign-in's one click: "Sign in as <name>" on the first page."""
+    page.goto("/")
+    page.get_by_role("button", name=f"Sign in as {name}", exact=True).click()
+    page.wait_for_url("**/home")

@@ -136,12 +136,13 @@ def test_staff_drafts_an_objective_records_progress_and_reads_its_history(
     # A refused draft shows its errors beside the fields.
     page.get_by_role("button", name="Draft objective").click()
     expect(page.locator("#draft-title-error")).to_be_visible()
-    expect(page.get_by_label("Title")).to_have_attribute("aria-invalid", "true")
+    draft = page.locator("#draft-form")
+    expect(draft.get_by_label("Title")).to_have_attribute("aria-invalid", "true")
 
-    page.get_by_label("Title").fill("Lead a Year 7 reading club")
-    page.get_by_label("Description").fill("Weekly club for reluctant readers")
-    page.get_by_label("Success criteria").fill("20 pupils attend\nReading ages rise by a year")
-    page.get_by_label("Due date").fill("2026-07-10")
+    draft.get_by_label("Title").fill("Lead a Year 7 reading club")
+    draft.get_by_label("Description").fill("Weekly club for reluctant readers")
+    draft.get_by_label("Success criteria").fill("20 pupils attend\nReading ages rise by a year")
+    draft.get_by_label("Due date").fill("2026-07-10")
     page.get_by_role("button", name="Draft objective").click()
     objective = page.get_by_role("heading", level=3, name="Lead a Year 7 reading club")
     expect(objective).to_be_visible()  # read-your-writes: the redirect waits for the read model
@@ -218,7 +219,7 @@ def test_a_form_posted_from_another_site_is_refused(new_page: NewPage, site: Sit
     page: Page = new_page()
     sign_in(page, site.token(site.demo.staff_member.principal))
     response = page.request.post(
-        f"/reviews/{site.demo.staff_member.review_id}/objectives",
+        f"/reviews/{site.demo.staff_member.review_id}/actions/draft",
         form={"idempotency_key": "x", "title": "Injected", "due_date": "2026-07-10"},
         headers={"Origin": "https://evil.example"},
     )

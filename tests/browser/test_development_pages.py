@@ -158,5 +158,6 @@ def test_a_trust_template_fills_the_draft_objective_form(new_page: NewPage, site
     sign_in(page, site.token(staff.principal))
     page.goto(f"/reviews/{staff.review_id}")
     page.get_by_role("link", name="Raise attainment in reading").click()
-    expect(page.get_by_label("Title")).to_have_value("Raise attainment in reading")
-    expect(page.get_by_label("Success criteria")).to_contain_text("85% at the expected standard")
+    draft = page.locator("#draft-form")
+    expect(draft.get_by_label("Title")).to_have_value("Raise attainment in reading")
+    expect(draft.get_by_label("Success criteria")).to_contain_text("85% at the expected standard")
