@@ -17,11 +17,13 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from api.audit import aggregate_scope
 from api.deps import get_container
+from api.naming import ids_in
 from api.params import Day
 from commands.principal import Principal
 from commands.read_policy import may_read_audit_log, may_read_pay, may_read_record
 from events.base import DomainEvent
-from projections import audit_log
+from projections import audit_log, objective_current
+from projections.directory import Names
 from replay.aggregates import UnknownAggregate, described, fold, history
 from replay.export import MEDIA_TYPES, Format, audit_export, named_entries
 from replay.timeline import review_timeline
@@ -175,6 +177,31 @@ def diff(label: str, before: dict[str, Any] | None, after: dict[str, Any] | None
     ]
 
 
+def _named(db: Db, values: list[Any]) -> dict[str, str]:
+    """Names for the ids held in state values: people, schools, cycles, priorities (the
+    directory) and objectives (their titles)."""
+    ids = {str(i) for i in ids_in(values)}
+    names = Names(db).now(ids)
+    for i in ids - names.keys():
+        found = objective_current.get_objective(db, UUID(i))
+        if found is not None:
+            names[i] = found.title
+    return names
+
+
+def _readable_value(value: Any, names: dict[str, str]) -> Any:
+    if isinstance(value, list):
+        return "; ".join(str(_readable_value(v, names)) for v in value) or None
+    if isinstance(value, str):
+        return names.get(value, value)
+    return value
+
+
+def _readable_state(db: Db, state: dict[str, Any]) -> dict[str, Any]:
+    names = _named(db, list(state.values()))
+    return {k: _readable_value(v, names) for k, v in state.items()}
+
+
 def _flat(state: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in state.items():
@@ -213,13 +240,18 @@ def review_timeline_page(
             old, new = _state_at(own, objective_id, a), _state_at(own, objective_id, b)
             title = ((new or old or {}).get("content") or {}).get("title", "objective")
             changes += diff(f"Objective: {title}", old, new)
+    names = _named(db, [[c.before, c.after] for c in changes])
+    changes = [
+        Change(c.record, c.field, _readable_value(c.before, names), _readable_value(c.after, names))
+        for c in changes
+    ]
     return page(
         request,
         "audit_review.html",
         principal,
         review=current.raw_state,
         timeline=timeline,
-        state=_flat(_state_at(entries, review_id, moment) or {}),
+        state=_readable_state(db, _flat(_state_at(entries, review_id, moment) or {})),
         as_of=as_of,
         from_=from_,
         to=to,
@@ -232,6 +264,7 @@ def record_page(
     request: Request,
     aggregate_id: UUID,
     principal: SignedIn,
+    db: Db,
     as_of: Annotated[Day, Query()] = None,
 ) -> Response:
     entries, current = _readable(request, principal, aggregate_id)
@@ -243,7 +276,7 @@ def record_page(
         principal,
         aggregate_id=aggregate_id,
         kind=current.kind,
-        state=_flat(_state_at(entries, aggregate_id, moment) or {}),
+        state=_readable_state(db, _flat(_state_at(entries, aggregate_id, moment) or {})),
         events=[described(e) for e in shown],
         as_of=as_of,
     )
