@@ -14,6 +14,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from pydantic import BeforeValidator
 
 from api.audit import aggregate_scope
 from api.deps import get_container
@@ -37,6 +38,8 @@ router = APIRouter(include_in_schema=False)
 SignedIn = Annotated[Principal, Depends(current_principal)]
 PAGE_SIZE = 50
 After = Annotated[int, Query(ge=0, le=2**62, description="Keyset: entries after this position")]
+# A date box left empty is sent as "": no date, not a malformed one.
+FormDay = Annotated[Day, BeforeValidator(lambda v: v or None)]
 EventType = Annotated[str | None, Query(alias="type", max_length=100, pattern=r"^[A-Za-z]*$")]
 
 
@@ -89,8 +92,8 @@ def _filters(
     event_type: EventType = None,
     actor: UUID | None = None,
     record: UUID | None = None,
-    since: Annotated[Day, Query()] = None,
-    until: Annotated[Day, Query()] = None,
+    since: Annotated[FormDay, Query()] = None,
+    until: Annotated[FormDay, Query()] = None,
 ) -> Filters:
     return Filters(event_type, actor, record, since, until)
 
@@ -219,9 +222,9 @@ def review_timeline_page(
     review_id: UUID,
     principal: SignedIn,
     db: Db,
-    as_of: Annotated[Day, Query()] = None,
-    from_: Annotated[Day, Query(alias="from")] = None,
-    to: Annotated[Day, Query()] = None,
+    as_of: Annotated[FormDay, Query()] = None,
+    from_: Annotated[FormDay, Query(alias="from")] = None,
+    to: Annotated[FormDay, Query()] = None,
 ) -> Response:
     entries, current = _readable(request, principal, review_id)
     if current.kind != "review":
@@ -265,7 +268,7 @@ def record_page(
     aggregate_id: UUID,
     principal: SignedIn,
     db: Db,
-    as_of: Annotated[Day, Query()] = None,
+    as_of: Annotated[FormDay, Query()] = None,
 ) -> Response:
     entries, current = _readable(request, principal, aggregate_id)
     moment = end_of(as_of) if as_of else None
