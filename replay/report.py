@@ -22,9 +22,9 @@ from uuid import UUID
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from projections.db import Database
 from projections.directory import Names
-from projections.engine import EventLog
+from projections.engine.core import EventLog
+from projections.engine.db import Database
 from replay.aggregates import Recorder, UnknownAggregate, fold, history
 from replay.timeline import TimelineEntry, review_timeline
 

@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse, Response
 from api.params import Day
 from commands.principal import Principal
 from projections import directory, objective_current
+from projections.cycle_summary.views import SchoolCycleSummaryView
 from projections.directory import Names
-from projections.summary_views import SchoolCycleSummaryView
 from web import features, reads
 from web.pages import PICK_DATE, Db
 from web.render import page

@@ -16,8 +16,8 @@ from pypdf import PdfReader
 from appraisals.wiring import Container
 from commands.principal import Principal
 from replay.report import build_report, render_report_pdf
+from testkit.scenario import Org
 from tests.api.conftest import Auth
-from tests.scenario import Org
 from web.session import principal_json
 
 WEB_COOKIE = "appraisals_session"
@@ -33,7 +33,7 @@ def _post(client: TestClient, auth: Auth, who: Principal, path: str, body: Any =
 @pytest.fixture(scope="module")
 def cycle(client: TestClient, auth: Auth, api_container: Container) -> tuple[Org, int]:
     """One review from its start to moderation, an appeal upheld and signed again."""
-    from tests.scenario import build_org
+    from testkit.scenario import build_org
 
     org = build_org(api_container.commands, name="Elm Report Trust")
     rv = f"/v1/reviews/{org.review_id}"
