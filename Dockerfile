@@ -28,6 +28,11 @@ RUN pip install --no-deps --no-build-isolation . \
 
 # ---- runtime: no compilers, no test toolchain, no source tree; a non-root user
 FROM python:3.11-slim-bookworm
+# WeasyPrint (the written report as a PDF) renders through Pango and HarfBuzz, with fonts.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+    libharfbuzz-subset0 fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 appraisals \
  && useradd --system --uid 10001 --gid appraisals --home-dir /srv/appraisals appraisals \
  && mkdir -p /srv/appraisals/var && chown -R appraisals:appraisals /srv/appraisals

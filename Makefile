@@ -9,7 +9,7 @@ RUNTIME := $(VENV)/.runtime-installed
 TESTSET := $(VENV)/.test-installed
 EXPORT := export --frozen --no-header --no-emit-project --no-dev --format requirements-txt
 
-.PHONY: run test lint typecheck lock lock-check demo clean bench chromium oidc-provider axe
+.PHONY: run test lint typecheck lock lock-check demo clean bench chromium oidc-provider axe pdf-libs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ $(TESTSET): $(RUNTIME) requirements/test.txt
 	$(PIP) -r requirements/test.txt
 	touch $(TESTSET)
 
-run: $(RUNTIME)
+run: $(RUNTIME) pdf-libs
 	mkdir -p var
 	$(BIN)/appraisals serve --demo-if-empty --host 127.0.0.1 --port 8000
 
@@ -57,6 +57,12 @@ typecheck: $(TESTSET)
 chromium:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
+# WeasyPrint renders the written report (web/report.py) through Pango and HarfBuzz, with fonts:
+# Debian's packages, as in the Dockerfile.
+PDF_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+pdf-libs:
+	dpkg -s $(PDF_LIBS) >/dev/null 2>&1 || (apt-get update && apt-get install -y $(PDF_LIBS))
+
 # The sign-in tests run a real OpenID Provider (panva/oidc-provider, pinned in
 # tests/oidc/package-lock.json) with the machine's Node.js.
 OIDC := tests/oidc
@@ -76,7 +82,7 @@ $(AXE)/node_modules/.installed: $(AXE)/package.json $(AXE)/package-lock.json
 
 axe: $(AXE)/node_modules/.installed
 
-test: lock-check lint typecheck chromium oidc-provider axe
+test: lock-check lint typecheck chromium oidc-provider axe pdf-libs
 	$(BIN)/pytest
 
 bench: $(TESTSET)

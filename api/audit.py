@@ -87,7 +87,7 @@ def get_aggregate(
             snapshot = fold(aggregate_id, entries, version=version, at=as_of_)
     except UnknownAggregate:
         raise not_found from None
-    scope = _scope(recorder, current)
+    scope = aggregate_scope(recorder, current)
     readable = (
         may_read_pay(principal, scope)
         if current.kind == "pay_recommendation"
@@ -119,7 +119,7 @@ def get_aggregate(
     return out
 
 
-def _scope(recorder: Any, current: AggregateAsOf) -> ReadScope:
+def aggregate_scope(recorder: Any, current: AggregateAsOf) -> ReadScope:
     """Whose record this is, from the aggregate's current state."""
     s = current.raw_state
     match current.kind:

@@ -29,7 +29,7 @@ from projections.engine.common import (
     when,
 )
 from projections.engine.core import Event, Handler, Projection
-from projections.engine.db import Column, Database, Table
+from projections.engine.db import Column, Database, Table, typed
 from projections.engine.workset import Batch, Row, Rows
 
 OBJECTIVES = Table(
@@ -365,3 +365,23 @@ def objectives_for_school(
         params.append(("text", status))
     rows = select(db, OBJECTIVES, where, params, "ORDER BY appraisee_id, created_at")
     return as_model(ObjectiveView, rows)
+
+
+def priority_coverage(
+    db: Database, school_ids: Sequence[UUID], cycle_id: UUID
+) -> dict[tuple[UUID, UUID], int]:
+    """How many objectives (not withdrawn) of the cycle each school links to each priority:
+    ``{(school_id, priority_id): count}``, one grouped query on the (school, cycle) index."""
+    if not school_ids:
+        return {}
+    marks = ",".join("?" * len(school_ids))
+    with db.transaction(write=False) as tx:
+        params = [tx.param("id", cycle_id), tx.param("bool", False)]
+        params += [tx.param("id", s) for s in school_ids]
+        rows = tx.query(
+            f"SELECT school_id, priority_id, COUNT(*) FROM {OBJECTIVES.view} "
+            f"WHERE cycle_id = ? AND withdrawn = ? AND priority_id IS NOT NULL "
+            f"AND school_id IN ({marks}) GROUP BY school_id, priority_id",
+            params,
+        )
+    return {(typed("id", s), typed("id", p)): int(n) for s, p, n in rows}

@@ -6,7 +6,19 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from web import access, account, development, forms, pages, pay, reminders, signin
+from web import (
+    access,
+    account,
+    audit_pages,
+    development,
+    forms,
+    pages,
+    pay,
+    reminders,
+    report,
+    signin,
+    trust_pages,
+)
 from web.render import HERE, PageNotFound, page
 from web.session import CrossSiteRequest, SignInRequired
 
@@ -20,6 +32,9 @@ def install(app: FastAPI) -> None:
     app.include_router(reminders.router)
     app.include_router(development.router)
     app.include_router(pay.router)
+    app.include_router(report.router)
+    app.include_router(trust_pages.router)
+    app.include_router(audit_pages.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     async def sign_in_required(_request: Request, _exc: Exception) -> Response:

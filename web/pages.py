@@ -35,8 +35,9 @@ router = APIRouter(include_in_schema=False)
 
 SignedIn = Annotated[Principal, Depends(current_principal)]
 MinPosition = Annotated[int | None, Query(ge=1, le=MAX_POSITION)]
-# Who may see a summary as it stood on a past date (issue 6's as-of replay).
-PICK_DATE = frozenset({Role.AUDITOR, Role.TRUST_LEADER, Role.ADMIN})
+# Who may see a summary as it stood on a past date (issue 6's as-of replay); analysts too:
+# a summary as it was is still a summary, never one person's record.
+PICK_DATE = frozenset({Role.AUDITOR, Role.TRUST_LEADER, Role.ADMIN, Role.ANALYST})
 
 
 def read_db(request: Request) -> Database:

@@ -53,7 +53,7 @@ def _walk(page: Page) -> list[tuple[str, str]]:
         assert response is not None and response.status == 200, path
         seen.append((path, page.inner_text("main")))
         for href in page.eval_on_selector_all(
-            "main a[href]", "els => els.map(e => e.getAttribute('href'))"
+            "main a[href]:not([download])", "els => els.map(e => e.getAttribute('href'))"
         ):
             if href and href.startswith("/") and not href.startswith(("/static", "/sign")):
                 todo.append(href.split("#")[0])
