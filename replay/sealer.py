@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import UTC, datetime
 
+from anchors import AnchorSinkError
 from projections.db import Database
+from replay.anchoring import Anchorer
 from replay.chain import seal
 from replay.keys import SigningKey
 
@@ -21,10 +24,18 @@ class ChainSealer:
     """Seals new events in a background thread when notified (coalesced), and on a poll."""
 
     def __init__(
-        self, db: Database, key: SigningKey, *, interval: float = 2.0, coalesce: float = 1.0
+        self,
+        db: Database,
+        key: SigningKey,
+        *,
+        interval: float = 2.0,
+        coalesce: float = 1.0,
+        anchorer: Anchorer | None = None,
     ) -> None:
         self.db = db
         self._key = key
+        # Copies each new checkpoint outside the database (replay/anchoring.py).
+        self.anchorer = anchorer
         self.interval = interval
         # A burst of commits is sealed under one checkpoint rather than one each.
         self.coalesce = coalesce
@@ -59,6 +70,18 @@ class ChainSealer:
         except Exception:
             self.failures += 1
             log.exception("could not extend the audit chain; retrying")
+        if self.anchorer is None:
+            return
+        try:
+            self.anchorer.anchor(self.db, datetime.now(UTC))
+        except AnchorSinkError as e:
+            # Checkpoints stay in the database; every one the sink lacks goes on the next try.
+            self.anchorer.failures += 1
+            log.error("could not anchor the audit chain (%s); retrying", e)
+        # The same supervisor loop as above, for the database side of anchoring.
+        except Exception:
+            self.anchorer.failures += 1
+            log.exception("could not anchor the audit chain; retrying")
 
     def _run(self) -> None:
         while not self._stopping.is_set():
