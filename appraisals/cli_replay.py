@@ -155,6 +155,7 @@ def audit_verify(
     else:
         key = public_keys(settings)
     anchored = None
+    sink = None
     if anchors is not None:
         try:
             sink = anchor_source(anchors, settings)
@@ -169,7 +170,7 @@ def audit_verify(
             key,
             progress=lambda at, upper: bar.update(task, completed=at, total=upper),
             anchors=anchored,
-            anchor_source=anchors or "",
+            anchor_source=sink.name if sink is not None else "",
         )
     if as_json:
         report = {

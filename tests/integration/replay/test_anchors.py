@@ -283,3 +283,41 @@ def test_a_forged_anchor_line_is_reported_and_ignored(ledger: Ledger) -> None:
     result = ledger.verify(anchored=True)
     assert _problems(result).count("anchor") == 2
     assert any("not validly signed" in f.detail for f in result.findings)
+
+
+# The command line is the same on both stores: once, on SQLite, is enough.
+@pytest.mark.parametrize("ledger", ["sqlite"], indirect=True)
+def test_the_cli_says_intact_alone_and_truncated_with_anchors(
+    ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from appraisals.cli import app
+    from appraisals.settings import get_settings
+
+    head = ledger.head()
+    ledger.seal_and_anchor(upto=head - 5)
+    ledger.seal_and_anchor()
+    for table, column in (("appraisals_events", "rowid"), ("audit_chain", "position")):
+        ledger.sql(f"DELETE FROM {table} WHERE {column} > {head - 5}")
+    ledger.sql(f"DELETE FROM audit_checkpoints WHERE position > {head - 5}")
+    key_file = tmp_path / "service-key.pem"
+    key_file.write_text(KEY.public.pem)
+    monkeypatch.setenv("APPRAISALS_DATABASE_URL", ledger.url)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        alone = runner.invoke(app, ["audit", "verify", "--public-key", str(key_file)])
+        assert alone.exit_code == 0 and "intact up to position" in alone.output
+        anchored = runner.invoke(
+            app,
+            ["audit", "verify", "--public-key", str(key_file), "--anchors", str(ledger.sink.path)],
+        )
+        assert anchored.exit_code == 1, anchored.output
+        assert "NOT intact" in anchored.output and "the log was cut short" in anchored.output
+        unreadable = runner.invoke(
+            app, ["audit", "verify", "--public-key", str(key_file), "--anchors", "s3://"]
+        )
+        assert unreadable.exit_code == 2 and "cannot read the anchors" in unreadable.output
+    finally:
+        get_settings.cache_clear()
