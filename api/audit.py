@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from aggregates.errors import Conflict, Forbidden, Hidden, NotFound
+from aggregates.errors import Forbidden, Hidden, NotFound
 from anchors import AnchorSinkError
 from api.deps import AppContainer, CurrentPrincipal
 from api.naming import NAMES_DESCRIPTION, names_for
@@ -294,7 +294,10 @@ def verify_log(
     if anchors:
         sink = anchor_sink(container.settings)
         if sink is None:
-            raise Conflict("anchoring is off on this service (APPRAISALS_AUDIT_ANCHOR_SINK=none)")
+            # A setting of the service, not of the request: it cannot answer this here.
+            raise HTTPException(
+                503, "this service anchors nowhere (APPRAISALS_AUDIT_ANCHOR_SINK=none)"
+            )
         source = sink.name
         try:
             anchored = sink.read()
@@ -432,7 +435,8 @@ def get_review_proof_pack(
             now=datetime.now(UTC),
         )
     except PackError as e:
-        raise Conflict(str(e)) from None
+        # The log around the review does not verify: no pack is made of it.
+        raise HTTPException(503, str(e)) from None
     return Response(
         pack.data,
         media_type="application/zip",
