@@ -34,8 +34,10 @@ class ChainSealer:
     ) -> None:
         self.db = db
         self._key = key
-        # Copies each new checkpoint outside the database (replay/anchoring.py).
+        # Copies each new checkpoint outside the database (replay/anchoring.py): after a
+        # run that sealed something, and until it succeeds (the first run catches up).
         self.anchorer = anchorer
+        self._unanchored = True
         self.interval = interval
         # A burst of commits is sealed under one checkpoint rather than one each.
         self.coalesce = coalesce
@@ -65,15 +67,19 @@ class ChainSealer:
 
     def seal_now(self) -> None:
         try:
-            seal(self.db, self._key)
+            sealed = seal(self.db, self._key)
         # A supervisor loop: a database outage is logged and retried on the next wake-up.
         except Exception:
             self.failures += 1
             log.exception("could not extend the audit chain; retrying")
-        if self.anchorer is None:
+            sealed = None
+        if sealed is not None and sealed.added:
+            self._unanchored = True
+        if self.anchorer is None or not self._unanchored:
             return
         try:
             self.anchorer.anchor(self.db, datetime.now(UTC))
+            self._unanchored = False
         except AnchorSinkError as e:
             # Checkpoints stay in the database; every one the sink lacks goes on the next try.
             self.anchorer.failures += 1

@@ -237,3 +237,36 @@ def test_settings_pick_the_sink_and_production_needs_an_explicit_one(tmp_path: P
         anchor_sink(Settings(audit_anchor_sink="http"))
     assert isinstance(anchor_source(str(tmp_path / "x.jsonl"), None), FileAnchorSink)
     assert isinstance(anchor_source("s3://bucket/anchors", None), S3AnchorSink)
+
+
+def test_sealing_goes_on_while_the_sink_is_down_and_anchoring_catches_up(tmp_path: Path) -> None:
+    from replay.anchoring import Anchorer
+    from replay.keys import PublicKeys
+    from replay.sealer import ChainSealer
+
+    url = f"sqlite:///{tmp_path / 'events.db'}"
+    container = build(Settings(database_url=url), run_projections=False)
+    try:
+        build_org(container.commands)
+    finally:
+        container.close()
+    volume = tmp_path / "volume"
+    volume.write_text("not mounted yet")  # the anchor volume is missing: appends fail
+    anchorer = Anchorer(FileAnchorSink(volume / "anchors.jsonl"), PublicKeys([KEY.public]))
+    db = connect(url)
+    try:
+        sealer = ChainSealer(db, KEY, anchorer=anchorer)
+        sealer.seal_now()
+        assert anchorer.failures == 1 and sealer.failures == 0
+        with db.transaction(write=False) as tx:
+            head = EventLog().head(tx)
+            sealed = tx.query("SELECT MAX(position) FROM audit_checkpoints")[0][0]
+        assert sealed == head  # the seal did not wait for the sink
+        volume.unlink()
+        sealer.seal_now()  # nothing new to seal; the pending anchor is written now
+        lines = FileAnchorSink(volume / "anchors.jsonl").read()
+        assert [line.record["position"] for line in lines if line.record] == [head]
+        sealer.seal_now()  # and only once
+        assert len(FileAnchorSink(volume / "anchors.jsonl").read()) == 1
+    finally:
+        db.close()
