@@ -24,11 +24,11 @@ def pack_command(
     segments that cover them, for an appeal panel to check offline with verify-pack."""
     from datetime import UTC, datetime
 
-    from appraisals.audit_keys import public_keys, signing_key
-    from appraisals.settings import get_settings
     from appraisals.wiring import build_store
-    from projections.db import connect
-    from projections.service import Projections
+    from config.settings import get_settings
+    from projections.catalogue import read_models
+    from projections.engine.db import connect
+    from replay.audit_keys import public_keys, signing_key
     from replay.chain import seal
     from replay.pack import PackError, build_pack, review_documents
 
@@ -40,7 +40,7 @@ def pack_command(
     db = connect(settings.database_url)
     try:
         # Names in the timeline come from the directory; every event must be sealed.
-        Projections(db).catch_up(["directory"])
+        read_models(db).catch_up(["directory"])
         seal(db, key)
         try:
             documents = review_documents(db, review)

@@ -27,8 +27,8 @@ from datetime import datetime
 from typing import Any
 
 from anchors import AnchorLine, AnchorSink
-from projections.db import Database
-from projections.engine import EVENTS_TABLE, EventLog
+from projections.engine.core import EVENTS_TABLE, EventLog
+from projections.engine.db import Database
 from replay.chain import GENESIS, Checkpoint, checkpoints, ensure, fetch_records, next_chain
 from replay.keys import PublicKeys
 

@@ -23,9 +23,9 @@ import orjson
 
 from events.codec import decode as decode_event
 from events.codec import record_hash
-from projections.asof import read_aggregates
-from projections.db import Database
-from projections.engine import EventLog, decode
+from projections.cycle_summary.asof import read_aggregates
+from projections.engine.core import EventLog, decode
+from projections.engine.db import Database
 from replay.aggregates import HistoryEntry, fold
 from replay.chain import GENESIS, Checkpoint, checkpoints, ensure, fetch_records, next_chain
 from replay.keys import PublicKeys, SigningKey

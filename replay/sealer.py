@@ -12,7 +12,7 @@ import threading
 from datetime import UTC, datetime
 
 from anchors import AnchorSinkError
-from projections.db import Database
+from projections.engine.db import Database
 from replay.anchoring import Anchorer
 from replay.chain import seal
 from replay.keys import SigningKey

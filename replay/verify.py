@@ -30,9 +30,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from anchors import AnchorLine
-from projections.db import Database
-from projections.db_postgres import PostgresDatabase
-from projections.engine import EVENTS_TABLE, EventLog
+from projections.engine.core import EVENTS_TABLE, EventLog
+from projections.engine.db import Database
+from projections.engine.db_postgres import PostgresDatabase
 from replay.anchoring import AnchorCheck, check_anchors
 from replay.chain import (
     CHAIN,

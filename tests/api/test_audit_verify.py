@@ -7,12 +7,12 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from appraisals.audit_keys import signing_key
 from appraisals.wiring import Container
+from replay.audit_keys import signing_key
 from replay.chain import seal
 from replay.keys import PublicKeys, SigningKey
+from testkit.scenario import Org, build_org
 from tests.api.conftest import Auth
-from tests.scenario import Org, build_org
 
 pytestmark = pytest.mark.integration
 
@@ -111,9 +111,9 @@ def test_an_auditor_checks_the_log_against_its_anchors(
 ) -> None:
     from datetime import UTC, datetime
 
-    from appraisals.audit_anchors import anchor_sink
-    from appraisals.audit_keys import public_keys
     from replay.anchoring import Anchorer
+    from replay.audit_anchors import anchor_sink
+    from replay.audit_keys import public_keys
 
     _seal_all(api_container)
     sink = anchor_sink(api_container.settings)
@@ -159,6 +159,6 @@ def test_a_reviews_proof_pack_downloads_and_verifies_offline(
 
 
 def _key_ring(container: Container) -> PublicKeys:
-    from appraisals.audit_keys import public_keys
+    from replay.audit_keys import public_keys
 
     return public_keys(container.settings)

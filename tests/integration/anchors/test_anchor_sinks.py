@@ -19,15 +19,15 @@ from botocore.exceptions import ClientError
 from anchors import AnchorSink, AnchorSinkError, FileAnchorSink
 from anchors.http import HttpAnchorSink
 from anchors.s3 import S3AnchorSink
-from appraisals.audit_anchors import anchor_sink, anchor_source
-from appraisals.settings import Settings
 from appraisals.wiring import build
-from projections.db import connect
-from projections.engine import EventLog
+from config.settings import Settings
+from projections.engine.core import EventLog
+from projections.engine.db import connect
 from replay.anchoring import FORMAT, anchor_record
+from replay.audit_anchors import anchor_sink, anchor_source
 from replay.chain import Checkpoint
 from replay.keys import SigningKey, checkpoint_message
-from tests.scenario import build_org
+from testkit.scenario import build_org
 
 pytestmark = pytest.mark.integration
 

@@ -14,16 +14,16 @@ from uuid import UUID
 import pytest
 
 from anchors import FileAnchorSink
-from appraisals.settings import Settings
 from appraisals.wiring import build
 from commands import messages as m
-from projections.db import Database, connect
+from config.settings import Settings
+from projections.engine.db import Database, connect
 from replay.anchoring import Anchorer
 from replay.chain import seal
 from replay.keys import PublicKeys, SigningKey
 from replay.verify import Verification, verify
+from testkit.scenario import Org, build_org
 from tests.conftest import create_database, drop_database
-from tests.scenario import Org, build_org
 
 pytestmark = pytest.mark.integration
 
@@ -293,7 +293,7 @@ def test_the_cli_says_intact_alone_and_truncated_with_anchors(
     from typer.testing import CliRunner
 
     from appraisals.cli import app
-    from appraisals.settings import get_settings
+    from config.settings import get_settings
 
     head = ledger.head()
     ledger.seal_and_anchor(upto=head - 5)

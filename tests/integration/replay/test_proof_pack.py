@@ -20,17 +20,17 @@ from typer.testing import CliRunner
 
 from anchors import FileAnchorSink
 from appraisals.cli import app
-from appraisals.settings import Settings, get_settings
 from appraisals.wiring import build
 from commands import messages as m
-from projections.db import connect
-from projections.service import Projections
+from config.settings import Settings, get_settings
+from projections.catalogue import read_models
+from projections.engine.db import connect
 from replay.anchoring import Anchorer
 from replay.chain import seal
 from replay.keys import PublicKeys, SigningKey
 from replay.pack import build_pack, review_documents
 from replay.proof import verify_pack
-from tests.scenario import build_org
+from testkit.scenario import build_org
 
 pytestmark = pytest.mark.integration
 
@@ -76,7 +76,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Made]:
         assert seal(db, KEY) is not None  # ...and another
         anchors = tmp / "anchors.jsonl"
         Anchorer(FileAnchorSink(anchors), KEYS).anchor(db, NOW)
-        Projections(db).catch_up(["directory"])
+        read_models(db).catch_up(["directory"])
         pack = build_pack(
             db,
             org.review_id,

@@ -13,7 +13,7 @@ import hashlib
 from pathlib import Path
 
 from anchors import AnchorSink, FileAnchorSink
-from appraisals.settings import Settings, redact_url
+from config.settings import Settings, redact_url
 
 DEV_ANCHOR_DIR = Path("var/audit-anchors")
 
