@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from aggregates.errors import Forbidden, Hidden, NotFound
+from anchors import AnchorSinkError
 from api.deps import AppContainer, CurrentPrincipal
 from api.naming import NAMES_DESCRIPTION, names_for
 from api.params import Moment
@@ -32,9 +33,12 @@ from events.base import Role
 from projections import audit_log
 from replay.aggregates import ENVELOPE, AggregateAsOf, UnknownAggregate, fold, history
 from replay.aggregates import as_of as replay_as_of
-from replay.audit_keys import public_keys, signing_key_path
+from replay.audit_anchors import anchor_sink
+from replay.audit_keys import public_keys, signing_key, signing_key_path
+from replay.chain import seal
 from replay.export import MEDIA_TYPES, Format, NamedAuditEntry, audit_export, named_entries
 from replay.keys import ALGORITHM, SigningKey
+from replay.pack import PackError, build_pack, review_documents
 from replay.timeline import TimelineEntry, review_timeline
 from replay.verify import verify
 
@@ -210,8 +214,19 @@ class FindingOut(BaseModel):
     position: int = Field(description="Log position of the affected event")
     aggregate_id: UUID | None = Field(description="Its aggregate (null: not yours to see)")
     version: int | None
-    problem: str = Field(description="edited, deleted, reordered, inserted, missing, checkpoint")
+    problem: str = Field(
+        description="edited, deleted, reordered, inserted, missing, checkpoint; against "
+        "anchors: truncated, rolled back, rewritten seal, unanchored, anchor"
+    )
     detail: str
+
+
+class AnchorsOut(BaseModel):
+    source: str = Field(description="The anchor sink read (APPRAISALS_AUDIT_ANCHOR_SINK)")
+    anchors: int = Field(description="Validly signed checkpoints anchored there")
+    anchored_through: int
+    confirmed_through: int = Field(description="The database matches its anchors up to here")
+    not_yet_anchored: int = Field(description="Newer database checkpoints (seconds old)")
 
 
 class VerificationOut(BaseModel):
@@ -225,6 +240,9 @@ class VerificationOut(BaseModel):
     message: str
     first_problem: FindingOut | None
     problems: int
+    anchors: AnchorsOut | None = Field(
+        default=None, description="The comparison with the anchors, with ?anchors=true"
+    )
 
 
 VERIFIERS = frozenset({Role.AUDITOR, Role.ADMIN})
@@ -257,10 +275,35 @@ def list_audit_keys(container: AppContainer) -> list[PublicKeyOut]:
     "/verify",
     summary="Verify the tamper-evident log: every aggregate's chain and the global chain",
 )
-def verify_log(container: AppContainer, db: ReadDb, principal: CurrentPrincipal) -> VerificationOut:
+def verify_log(
+    container: AppContainer,
+    db: ReadDb,
+    principal: CurrentPrincipal,
+    anchors: Annotated[
+        bool,
+        Query(
+            description="Also compare the log with the checkpoints anchored outside the "
+            "database (truncation, rollback, a rewritten seal): docs/audit.md"
+        ),
+    ] = False,
+) -> VerificationOut:
     if principal.role not in VERIFIERS:
         raise Forbidden("verifying the log is open to auditors and administrators")
-    result = verify(db, public_keys(container.settings))
+    anchored = None
+    source = ""
+    if anchors:
+        sink = anchor_sink(container.settings)
+        if sink is None:
+            # A setting of the service, not of the request: it cannot answer this here.
+            raise HTTPException(
+                503, "this service anchors nowhere (APPRAISALS_AUDIT_ANCHOR_SINK=none)"
+            )
+        source = sink.name
+        try:
+            anchored = sink.read()
+        except AnchorSinkError as e:
+            raise HTTPException(503, f"the anchors cannot be read just now: {e}") from None
+    result = verify(db, public_keys(container.settings), anchors=anchored, anchor_source=source)
     first = result.first
     out = None
     if first is not None:
@@ -287,6 +330,8 @@ def verify_log(container: AppContainer, db: ReadDb, principal: CurrentPrincipal)
         if out is None
         else f"not intact: the first affected event is at position {out.position} "
         f"({out.problem}); intact up to position {result.intact_up_to}"
+        if out.aggregate_id is not None or out.detail == "an event of another trust"
+        else f"not intact from position {out.position}: {out.problem} — {out.detail}"
     )
     return VerificationOut(
         intact=result.intact,
@@ -299,6 +344,15 @@ def verify_log(container: AppContainer, db: ReadDb, principal: CurrentPrincipal)
         message=message,
         first_problem=out,
         problems=len(result.findings),
+        anchors=None
+        if result.anchors is None
+        else AnchorsOut(
+            source=result.anchors.source,
+            anchors=result.anchors.anchors,
+            anchored_through=result.anchors.anchored_through,
+            confirmed_through=result.anchors.confirmed_through,
+            not_yet_anchored=result.anchors.not_yet_anchored,
+        ),
     )
 
 
@@ -347,6 +401,46 @@ def get_review_timeline(
     entries = review_timeline(db, review_id, until=as_of)
     return ReviewTimeline(
         review_id=review_id, as_of=as_of, entries=entries, names=names_for(db, entries)
+    )
+
+
+@router.get(
+    "/reviews/{review_id}/proof-pack",
+    summary="A review's proof pack: its events, report and timeline, and the signed chain "
+    "segments that cover them (a zip file, checked offline by `appraisals audit verify-pack`)",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}, "description": "The proof pack"}},
+)
+def get_review_proof_pack(
+    review_id: UUID, container: AppContainer, db: ReadDb, principal: CurrentPrincipal
+) -> Response:
+    recorder: Any = container.store.recorder
+    try:
+        current = replay_as_of(recorder, review_id)
+    except UnknownAggregate:
+        current = None
+    if current is None or current.kind != "review":
+        raise hidden("review")
+    if not may_read_record(principal, _review_scope(current.raw_state)):
+        raise hidden("review", denied=True)
+    key = signing_key(container.settings)
+    seal(db, key)  # normally a no-op: the server's sealer keeps up
+    try:
+        pack = build_pack(
+            db,
+            review_id,
+            key=key,
+            keys=public_keys(container.settings),
+            documents=review_documents(db, review_id),
+            now=datetime.now(UTC),
+        )
+    except PackError as e:
+        # The log around the review does not verify: no pack is made of it.
+        raise HTTPException(503, str(e)) from None
+    return Response(
+        pack.data,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="review-{review_id}-proof.zip"'},
     )
 
 

@@ -20,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
+from appraisals.cli_proof import pack_command, verify_pack_command
 from config.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -67,18 +68,54 @@ def _progress(what: str) -> Progress:
 
 @audit_app.command("seal")
 def audit_seal() -> None:
-    """Extend the chain over every event stored since the last signed checkpoint."""
+    """Extend the chain over every event stored since the last signed checkpoint, and anchor
+    every checkpoint the configured anchor sink lacks."""
     from replay.audit_keys import signing_key
     from replay.chain import seal
 
-    key = signing_key(_settings())
-    with _database() as db, _progress("sealing") as bar:
-        task = bar.add_task("seal", total=1)
-        sealed = seal(db, key, progress=lambda at, head: bar.update(task, completed=at, total=head))
-    if sealed is None:
-        console.print("another sealer is at work; nothing done")
-        raise typer.Exit(1)
-    typer.echo(f"sealed through position {sealed.position} ({sealed.added:,} events added)")
+    settings = _settings()
+    key = signing_key(settings)
+    with _database() as db:
+        with _progress("sealing") as bar:
+            task = bar.add_task("seal", total=1)
+            sealed = seal(
+                db, key, progress=lambda at, head: bar.update(task, completed=at, total=head)
+            )
+        if sealed is None:
+            console.print("another sealer is at work; nothing done")
+            raise typer.Exit(1)
+        typer.echo(f"sealed through position {sealed.position} ({sealed.added:,} events added)")
+        _anchor(db, settings)
+
+
+def _anchor(db: Database, settings: Settings) -> None:
+    from datetime import UTC
+    from datetime import datetime as moment
+
+    from anchors import AnchorSinkError
+    from replay.anchoring import Anchorer
+    from replay.audit_anchors import AnchorSettingsError, anchor_sink
+    from replay.audit_keys import public_keys
+
+    try:
+        sink = anchor_sink(settings)
+        if sink is None:
+            console.print("anchoring is off (APPRAISALS_AUDIT_ANCHOR_SINK=none)")
+            return
+        written = Anchorer(sink, public_keys(settings)).anchor(db, moment.now(UTC))
+    except (AnchorSinkError, AnchorSettingsError) as e:
+        console.print(f"[red]could not anchor: {e}[/red]")
+        raise typer.Exit(1) from None
+    typer.echo(f"anchored {written} checkpoint(s) in {sink.name}")
+
+
+@audit_app.command("anchor")
+def audit_anchor() -> None:
+    """Write every signed checkpoint the configured anchor sink lacks (the server does this
+    after each seal; use this after a sink outage, or to start anchoring an older log)."""
+    settings = _settings()
+    with _database() as db:
+        _anchor(db, settings)
 
 
 @audit_app.command("verify")
@@ -91,24 +128,50 @@ def audit_verify(
             help="A PEM file of trusted public keys (repeatable); default: the service's keyring",
         ),
     ] = None,
+    anchors: Annotated[
+        str | None,
+        typer.Option(
+            "--anchors",
+            metavar="SOURCE",
+            help="Also compare with the checkpoints anchored outside the database: an anchor "
+            "file, s3://bucket/prefix, an http(s):// URL, or 'configured' (the service's sink)",
+        ),
+    ] = None,
 ) -> None:
     """Recompute every aggregate's chain and the global chain; exit 1 unless intact.
 
-    Needs no secret: checkpoints are checked with Ed25519 public keys only."""
+    Needs no secret: checkpoints are checked with Ed25519 public keys only. With --anchors,
+    truncation, a rollback and a rewritten seal show too (docs/audit.md)."""
     import orjson
 
+    from anchors import AnchorSinkError
+    from replay.audit_anchors import AnchorSettingsError, anchor_source
     from replay.audit_keys import public_keys
     from replay.keys import PublicKeys
     from replay.verify import verify
 
+    settings = _settings()
     if public_key:
         key = PublicKeys([k for path in public_key for k in PublicKeys.read(path)])
     else:
-        key = public_keys(_settings())
+        key = public_keys(settings)
+    anchored = None
+    sink = None
+    if anchors is not None:
+        try:
+            sink = anchor_source(anchors, settings)
+            anchored = sink.read()
+        except (AnchorSinkError, AnchorSettingsError, ValueError) as e:
+            console.print(f"[red]cannot read the anchors: {e}[/red]")
+            raise typer.Exit(2) from None
     with _database() as db, _progress("verifying") as bar:
         task = bar.add_task("verify", total=1)
         result = verify(
-            db, key, progress=lambda at, upper: bar.update(task, completed=at, total=upper)
+            db,
+            key,
+            progress=lambda at, upper: bar.update(task, completed=at, total=upper),
+            anchors=anchored,
+            anchor_source=sink.name if sink is not None else "",
         )
     if as_json:
         report = {
@@ -120,15 +183,26 @@ def audit_verify(
             "checkpoints": result.checkpoints,
             "seconds": round(result.seconds, 3),
             "findings": result.findings[:20],
+            "anchors": None
+            if result.anchors is None
+            else {
+                "source": result.anchors.source,
+                "anchors": result.anchors.anchors,
+                "anchored_through": result.anchors.anchored_through,
+                "confirmed_through": result.anchors.confirmed_through,
+                "not_yet_anchored": result.anchors.not_yet_anchored,
+            },
         }
         typer.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
     else:
         typer.echo(result.describe())
         for finding in result.findings[1:10]:
-            typer.echo(
-                f"  also: position {finding.position} ({finding.aggregate_id} "
-                f"v{finding.version}): {finding.problem} — {finding.detail}"
+            where = (
+                f"position {finding.position} ({finding.aggregate_id} v{finding.version})"
+                if finding.aggregate_id is not None
+                else f"from position {finding.position}"
             )
+            typer.echo(f"  also: {where}: {finding.problem} — {finding.detail}")
         console.print(f"{result.events:,} events in {result.seconds:.1f} s")
     if not result.intact:
         raise typer.Exit(1)
@@ -422,3 +496,8 @@ def replay_run(
         f"{outcome.events:,} events read up to position {outcome.head:,} in {seconds:.1f} s"
         + ("" if pseudonymise else " (not pseudonymised)")
     )
+
+
+# Proof packs (appraisals/cli_proof.py): made here, checked anywhere without the database.
+audit_app.command("pack")(pack_command)
+audit_app.command("verify-pack")(verify_pack_command)

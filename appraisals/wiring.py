@@ -236,14 +236,20 @@ def build(
         container.identity = build_identity(settings, projections.db)
     if not run_projections:
         return container
-    from replay.audit_keys import signing_key
+    from replay.anchoring import Anchorer
+    from replay.audit_anchors import anchor_sink
+    from replay.audit_keys import public_keys, signing_key
     from replay.sealer import ChainSealer
 
-    # The audit chain is sealed as the log grows (replay/chain.py), in this process.
+    # The audit chain is sealed as the log grows (replay/chain.py), in this process, and each
+    # checkpoint anchored outside the database (replay/anchoring.py).
+    key = signing_key(settings)
+    sink = anchor_sink(settings)
     sealer = ChainSealer(
         projections.db,
-        signing_key(settings),
+        key,
         interval=settings.audit_seal_seconds,
+        anchorer=None if sink is None else Anchorer(sink, public_keys(settings)),
     )
     container.on_start.append(sealer.start)
     container.closers.append(sealer.stop)

@@ -107,6 +107,23 @@ class Settings(BaseSettings):
     ready_max_lag_seconds: float = Field(default=60.0, gt=0)
     # How often the audit chain is extended when no commit wakes it (seconds).
     audit_seal_seconds: float = Field(default=2.0, gt=0)
+    # Where every signed checkpoint is also written, out of the database administrators'
+    # reach (replay/anchoring.py, anchors/): an append-only file on another volume (default),
+    # an S3 bucket with object lock, or an HTTP endpoint. "none" only outside production.
+    audit_anchor_sink: Literal["file", "s3", "http", "none"] = "file"
+    # The file sink's path; required in production (the development default is under ./var).
+    audit_anchor_file: Path | None = None
+    audit_anchor_s3_bucket: str | None = None
+    audit_anchor_s3_prefix: str = "audit-anchors"
+    audit_anchor_s3_endpoint_url: str | None = None
+    audit_anchor_s3_region: str | None = None
+    audit_anchor_s3_access_key_id: str | None = None
+    audit_anchor_s3_secret_access_key: SecretStr | None = None
+    # COMPLIANCE-mode retention of each anchor object (days).
+    audit_anchor_s3_retention_days: int = Field(default=3650, ge=1)
+    audit_anchor_http_url: str | None = None
+    audit_anchor_http_token: SecretStr | None = None
+    audit_anchor_http_timeout: float = Field(default=10.0, gt=0)
     pool_size: int = Field(default=10, ge=1)
     # Threads serving (synchronous) API endpoints in one process.
     worker_threads: int = Field(default=10, ge=1)
@@ -246,6 +263,16 @@ def check_production(settings: Settings, host: str | None = None) -> None:
     for name in ("audit_signing_key_file", "audit_public_keys_file"):
         if getattr(settings, name) is None:
             raise UnsafeSettings(f"APPRAISALS_{name.upper()} must be set in production")
+    if settings.audit_anchor_sink == "none":
+        raise UnsafeSettings(
+            "APPRAISALS_AUDIT_ANCHOR_SINK=none: production anchors the audit chain outside "
+            "the database (file, s3 or http)"
+        )
+    if settings.audit_anchor_sink == "file" and settings.audit_anchor_file is None:
+        raise UnsafeSettings(
+            "APPRAISALS_AUDIT_ANCHOR_FILE must be set in production (a file on another volume "
+            "than the database)"
+        )
     key = settings.audit_signing_key_file
     if key is not None and key.exists() and key.stat().st_mode & 0o077:
         raise UnsafeSettings(f"APPRAISALS_AUDIT_SIGNING_KEY_FILE ({key}) is readable by others")

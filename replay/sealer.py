@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import UTC, datetime
 
+from anchors import AnchorSinkError
 from projections.engine.db import Database
+from replay.anchoring import Anchorer
 from replay.chain import seal
 from replay.keys import SigningKey
 
@@ -21,10 +24,20 @@ class ChainSealer:
     """Seals new events in a background thread when notified (coalesced), and on a poll."""
 
     def __init__(
-        self, db: Database, key: SigningKey, *, interval: float = 2.0, coalesce: float = 1.0
+        self,
+        db: Database,
+        key: SigningKey,
+        *,
+        interval: float = 2.0,
+        coalesce: float = 1.0,
+        anchorer: Anchorer | None = None,
     ) -> None:
         self.db = db
         self._key = key
+        # Copies each new checkpoint outside the database (replay/anchoring.py): after a
+        # run that sealed something, and until it succeeds (the first run catches up).
+        self.anchorer = anchorer
+        self._unanchored = True
         self.interval = interval
         # A burst of commits is sealed under one checkpoint rather than one each.
         self.coalesce = coalesce
@@ -54,11 +67,27 @@ class ChainSealer:
 
     def seal_now(self) -> None:
         try:
-            seal(self.db, self._key)
+            sealed = seal(self.db, self._key)
         # A supervisor loop: a database outage is logged and retried on the next wake-up.
         except Exception:
             self.failures += 1
             log.exception("could not extend the audit chain; retrying")
+            sealed = None
+        if sealed is not None and sealed.added:
+            self._unanchored = True
+        if self.anchorer is None or not self._unanchored:
+            return
+        try:
+            self.anchorer.anchor(self.db, datetime.now(UTC))
+            self._unanchored = False
+        except AnchorSinkError as e:
+            # Checkpoints stay in the database; every one the sink lacks goes on the next try.
+            self.anchorer.failures += 1
+            log.error("could not anchor the audit chain (%s); retrying", e)
+        # The same supervisor loop as above, for the database side of anchoring.
+        except Exception:
+            self.anchorer.failures += 1
+            log.exception("could not anchor the audit chain; retrying")
 
     def _run(self) -> None:
         while not self._stopping.is_set():

@@ -29,9 +29,11 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from anchors import AnchorLine
 from projections.engine.core import EVENTS_TABLE, EventLog
 from projections.engine.db import Database
 from projections.engine.db_postgres import PostgresDatabase
+from replay.anchoring import AnchorCheck, check_anchors
 from replay.chain import (
     CHAIN,
     DIGEST_CHARS,
@@ -58,7 +60,8 @@ class Finding:
     position: int
     aggregate_id: str | None
     version: int | None
-    # edited | deleted | reordered | inserted | missing | checkpoint
+    # edited | deleted | reordered | inserted | missing | checkpoint, and against anchors:
+    # truncated | rolled back | rewritten seal | unanchored | anchor
     problem: str
     detail: str
 
@@ -71,6 +74,8 @@ class Verification:
     checkpoints: int
     seconds: float
     findings: list[Finding] = field(default_factory=list)
+    # The comparison with anchors outside the database, when asked for.
+    anchors: AnchorCheck | None = None
 
     @property
     def intact(self) -> bool:
@@ -96,14 +101,20 @@ class Verification:
                 if self.sealed < self.head
                 else ""
             )
+            anchored = "" if self.anchors is None else f"; {self.anchors.describe()}"
             return (
                 f"intact up to position {self.head} ({self.events:,} events; sealed through "
-                f"{self.sealed} by {self.checkpoints:,} signed checkpoints{unsealed})"
+                f"{self.sealed} by {self.checkpoints:,} signed checkpoints{unsealed}){anchored}"
             )
         f = self.first
+        where = (
+            f"first affected event at position {f.position} (aggregate {f.aggregate_id}, "
+            f"version {f.version})"
+            if f.aggregate_id is not None
+            else f"from position {f.position}"
+        )
         return (
-            f"NOT intact: first affected event at position {f.position} (aggregate "
-            f"{f.aggregate_id}, version {f.version}): {f.problem} — {f.detail}. Intact up to "
+            f"NOT intact: {where}: {f.problem} — {f.detail}. Intact up to "
             f"position {self.intact_up_to}; {len(self.findings)} finding(s) in all"
         )
 
@@ -125,8 +136,11 @@ def verify(
     *,
     table: str = EVENTS_TABLE,
     progress: Callable[[int, int], None] | None = None,
+    anchors: list[AnchorLine] | None = None,
+    anchor_source: str = "anchors",
 ) -> Verification:
-    """Recompute the global and per-aggregate chains over the whole log."""
+    """Recompute the global and per-aggregate chains over the whole log; with ``anchors``
+    (read from a sink outside the database), compare the log and its seal with them too."""
     ensure(db)
     started = time.perf_counter()
     with db.transaction(write=False) as tx:
@@ -143,9 +157,20 @@ def verify(
     check.finish()
     for start, end in check.bad_segments:
         _locate(db, table, start, end, check.found)
+    anchored = None
+    if anchors is not None:
+        anchored = check_anchors(db, anchors, trusted, source=anchor_source, table=table)
+        for a in anchored.findings:
+            check.found.add(max(a.position, 1), None, None, a.problem, a.detail)
     findings = sorted(check.found.items, key=lambda f: (f.position, f.problem))
     return Verification(
-        head, check.sealed, check.events, len(marks), time.perf_counter() - started, findings
+        head,
+        check.sealed,
+        check.events,
+        len(marks),
+        time.perf_counter() - started,
+        findings,
+        anchored,
     )
 
 

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from appraisals.wiring import Container
 from replay.audit_keys import signing_key
 from replay.chain import seal
-from replay.keys import SigningKey
+from replay.keys import PublicKeys, SigningKey
 from testkit.scenario import Org, build_org
 from tests.api.conftest import Auth
 
@@ -104,3 +104,61 @@ def test_the_service_publishes_its_public_key_to_anyone(
         }
     ]
     assert "PRIVATE" not in r.text
+
+
+def test_an_auditor_checks_the_log_against_its_anchors(
+    client: TestClient, api_container: Container, auth: Auth, org: Org
+) -> None:
+    from datetime import UTC, datetime
+
+    from replay.anchoring import Anchorer
+    from replay.audit_anchors import anchor_sink
+    from replay.audit_keys import public_keys
+
+    _seal_all(api_container)
+    sink = anchor_sink(api_container.settings)
+    assert sink is not None
+    Anchorer(sink, public_keys(api_container.settings)).anchor(
+        api_container.projections.db, datetime.now(UTC)
+    )
+    r = client.get("/v1/audit/verify?anchors=true", headers=auth(org.auditor))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["intact"] is True, body
+    anchors = body["anchors"]
+    assert anchors["source"] == sink.name
+    assert anchors["anchored_through"] >= anchors["confirmed_through"] > 0
+    assert (
+        client.get("/v1/audit/verify?anchors=maybe", headers=auth(org.auditor)).status_code == 422
+    )
+
+
+def test_a_reviews_proof_pack_downloads_and_verifies_offline(
+    client: TestClient, api_container: Container, auth: Auth, org: Org, tmp_path: object
+) -> None:
+    from pathlib import Path
+    from uuid import uuid4
+
+    from replay.proof import verify_pack
+
+    r = client.get(f"/v1/audit/reviews/{org.review_id}/proof-pack", headers=auth(org.appraisee))
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/zip"
+    assert "attachment" in r.headers["content-disposition"]
+    path = Path(str(tmp_path)) / "pack.zip"
+    path.write_bytes(r.content)
+    result = verify_pack(str(path), trusted=_key_ring(api_container))
+    assert result.verified, result.describe()
+    # Denied and missing look the same.
+    other = build_org(api_container.commands, name="Elm Trust")
+    denied = client.get(
+        f"/v1/audit/reviews/{org.review_id}/proof-pack", headers=auth(other.appraisee)
+    )
+    missing = client.get(f"/v1/audit/reviews/{uuid4()}/proof-pack", headers=auth(org.auditor))
+    assert denied.status_code == missing.status_code == 404
+
+
+def _key_ring(container: Container) -> PublicKeys:
+    from replay.audit_keys import public_keys
+
+    return public_keys(container.settings)

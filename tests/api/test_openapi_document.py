@@ -59,7 +59,8 @@ def test_operations_list_only_the_errors_they_can_return(schema: dict[str, Any])
     assert codes("/healthz", "get") == set()
     assert codes("/v1/audit/keys", "get") == set()  # public: no token, no input
     # With a token: refused, rate-limited after failed attempts, or the store is down.
-    assert codes("/v1/audit/verify", "get") == {401, 403, 429, 503}
+    # ?anchors= is input: 422 when it is not a boolean.
+    assert codes("/v1/audit/verify", "get") == {401, 403, 422, 429, 503}
     summary = codes("/v1/trusts/{trust_id}/cycles/{cycle_id}/summary", "get")
     assert summary == {401, 403, 404, 422, 429, 503}
     agree = codes("/v1/objectives/{objective_id}/agreement", "post")

@@ -36,7 +36,11 @@ def production_keys(tmp_path: Path) -> dict[str, Path]:
     signing.chmod(0o600)
     keyring = tmp_path / "audit-public.pem"
     add_to_keyring(keyring, key.public)
-    return {"audit_signing_key_file": signing, "audit_public_keys_file": keyring}
+    return {
+        "audit_signing_key_file": signing,
+        "audit_public_keys_file": keyring,
+        "audit_anchor_file": tmp_path / "anchors" / "audit-anchors.jsonl",
+    }
 
 
 @pytest.fixture(params=["development", "production"])

@@ -91,8 +91,26 @@ def test_production_with_strong_keys_starts(install: Path) -> None:
             unsubscribe_secret=STRONG + "b",
             audit_signing_key_file=install / "audit-signing-key.pem",
             audit_public_keys_file=install / "audit-public-keys.pem",
+            audit_anchor_file=install / "anchors" / "audit-anchors.jsonl",
         )
     )
+
+
+def test_production_refuses_to_start_without_anchors_outside_the_database(
+    install: Path,
+) -> None:
+    keys = {
+        "env": "production",
+        "jwt_secret": STRONG,
+        "pseudonym_key": STRONG + "a",
+        "unsubscribe_secret": STRONG + "b",
+        "audit_signing_key_file": install / "audit-signing-key.pem",
+        "audit_public_keys_file": install / "audit-public-keys.pem",
+    }
+    with pytest.raises(UnsafeSettings, match="APPRAISALS_AUDIT_ANCHOR_FILE must be set"):
+        check_production(Settings(**keys))  # type: ignore[arg-type]
+    with pytest.raises(UnsafeSettings, match="APPRAISALS_AUDIT_ANCHOR_SINK=none"):
+        check_production(Settings(**keys, audit_anchor_sink="none"))  # type: ignore[arg-type]
 
 
 def test_production_refuses_to_start_without_the_audit_signing_key(install: Path) -> None:
