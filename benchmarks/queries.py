@@ -39,12 +39,13 @@ from projections import (
     event_index,
     objective_current,
     review_status,
-    school_cycle_summary,
-    trust_cycle_summary,
 )
 from projections import objective_revisions as revisions
-from projections.db import Database
-from projections.service import Projections
+from projections.catalogue import read_models
+from projections.cycle_summary import school as school_cycle_summary
+from projections.cycle_summary import trust as trust_cycle_summary
+from projections.engine.db import Database
+from projections.engine.service import Projections
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 GOAL_MS = 20.0
@@ -76,7 +77,7 @@ def url_of(dbname: str) -> str:
 
 def load_events(dbname: str, target: int, seed: int) -> int:
     """Generate whole synthetic trusts until ``target`` events and COPY them in."""
-    from projections.synthetic import History, stored
+    from testkit.synthetic import History, stored
 
     datastore = PostgresDatastore(dbname, "127.0.0.1", 5432, "postgres", "")
     PostgresApplicationRecorder(datastore, events_table_name="appraisals_events").create_table()
@@ -99,7 +100,7 @@ def load_events(dbname: str, target: int, seed: int) -> int:
 
 def prepare(dbname: str, target: int, seed: int) -> Projections:
     have = events_in(dbname)
-    service = Projections(url_of(dbname), page_size=10_000)
+    service = read_models(url_of(dbname), page_size=10_000)
     if have < target:
         started = time.perf_counter()
         load_events(dbname, target - have, seed + have)
@@ -161,7 +162,8 @@ class Pools:
         return start, start + timedelta(days=7)
 
     def cycle_of(self, trust: UUID) -> UUID:
-        return self.pick([c for c, t in self.cycles if t == trust])
+        cycle: UUID = self.pick([c for c, t in self.cycles if t == trust])
+        return cycle
 
 
 def queries(db: Database, p: Pools) -> dict[str, Callable[[], Any]]:

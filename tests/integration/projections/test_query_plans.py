@@ -27,15 +27,16 @@ from projections import (
     directory,
     event_index,
     objective_current,
-    registry,
     review_status,
-    school_cycle_summary,
-    trust_cycle_summary,
 )
 from projections import objective_revisions as revisions
-from projections.db import Database, Table, Tx
-from projections.service import Projections
-from projections.synthetic import History, stored
+from projections.catalogue import read_models
+from projections.cycle_summary import school as school_cycle_summary
+from projections.cycle_summary import trust as trust_cycle_summary
+from projections.engine import registry
+from projections.engine.db import Database, Table, Tx
+from projections.engine.service import Projections
+from testkit.synthetic import History, stored
 from tests.conftest import create_database, drop_database
 from tests.integration.projections.conftest import PgStore
 
@@ -141,7 +142,7 @@ def data() -> Iterator[Data]:
         with psycopg.connect(url) as conn, conn.cursor() as cur, cur.copy(sql) as copy:
             for event in History(5).events(trusts=1, schools=6, staff_per_school=15, cycles=2):
                 copy.write_row(stored(event))
-        service = Projections(url)
+        service = read_models(url)
         service.rebuild()
         head = store.head()
         with service.db.transaction() as tx:
