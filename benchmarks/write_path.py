@@ -27,16 +27,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from appraisals.wiring import Container, build
 from commands import messages as m
+from commands.principal import Principal
 from config.settings import Settings
 from testkit.scenario import build_org
 
 STATE = b'{"percent":40,"note":"Reading group on track","evidence":[],"_v":1}' * 2
 
 
-def prepare_objectives(c: Container, count: int) -> list[tuple[uuid.UUID, object]]:
+def prepare_objectives(c: Container, count: int) -> list[tuple[uuid.UUID, Principal]]:
     """An org with ``count`` agreed objectives (spread over reviews) to record progress on."""
     org = build_org(c.commands)
-    objectives = []
+    objectives: list[tuple[uuid.UUID, Principal]] = []
     o = c.commands.execute(
         m.DraftObjective(
             review_id=org.review_id,
@@ -70,7 +71,7 @@ def bench_command_layer(url: str, n: int, *, cache: bool = True) -> float:
                 m.RecordProgress(
                     objective_id=objective_id, percent=i % 101, note="Reading group on track"
                 ),
-                principal,  # type: ignore[arg-type]
+                principal,
             )
 
         for i in range(50):  # warm up connections, caches and prepared statements
