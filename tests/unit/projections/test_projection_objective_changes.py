@@ -140,14 +140,14 @@ def test_a_date_range_pages_in_time_order_by_its_own_cursor(trust: Any, project:
             note="n",
         )
     db = project().db
-    week = {"since": base, "until": base + timedelta(days=7)}
-    everything = changes_in_cycle(db, trust.cycle_id, **week)
+    since, until = base, base + timedelta(days=7)
+    everything = changes_in_cycle(db, trust.cycle_id, since=since, until=until)
     assert [r.new_value for r in everything] == [40, 20, 50, 30, 10]
 
     pages: list[list[Revision]] = []
     moment, after = None, None
     while page := changes_in_cycle(
-        db, trust.cycle_id, after_moment=moment, after=after, limit=2, **week
+        db, trust.cycle_id, since=since, until=until, after_moment=moment, after=after, limit=2
     ):
         pages.append(page)
         moment, after = page[-1].timestamp, (page[-1].position, page[-1].seq)
