@@ -14,7 +14,7 @@ from aggregates.errors import Forbidden, Hidden, NotFound
 from anchors import AnchorSinkError
 from api.deps import AppContainer, CurrentPrincipal
 from api.naming import NAMES_DESCRIPTION, names_for
-from api.params import Moment
+from api.params import Moment, encode_moment_cursor, moment_cursor
 from api.reading import (
     Cursor,
     Limit,
@@ -171,7 +171,13 @@ def _review_scope(review: Any) -> ReadScope:
     )
 
 
-@router.get("/events", summary="The audit log: every event with its actor, filterable, paged")
+@router.get(
+    "/events",
+    summary="The audit log: every event with its actor, filterable, paged",
+    description="In log order; with `since` or `until`, in time order (ties in log order), "
+    "so that a time range is read straight from its index. Pass `next_cursor` back as "
+    "`cursor` with the same filters.",
+)
 def list_audit_events(
     container: AppContainer,
     db: ReadDb,
@@ -192,6 +198,11 @@ def list_audit_events(
     trust = principal.trust_id or trust_id
     if not may_read_audit_log(principal, trust):
         raise Forbidden("the audit log is open to auditors, trust leaders and administrators")
+    timed = since is not None or until is not None
+    if timed:
+        after_moment, after_position = moment_cursor(cursor)
+    else:
+        after_moment, after_position = None, position_cursor(cursor)
     entries = audit_log.audit_events(
         db,
         trust_id=trust,
@@ -200,14 +211,20 @@ def list_audit_events(
         event_type=event_type,
         since=since,
         until=until,
-        after_position=position_cursor(cursor),
+        after_position=after_position,
+        after_moment=after_moment,
         limit=limit,
     )
     more = len(entries) == limit
-    return Page[NamedAuditEntry](
-        items=named_entries(db, entries),
-        next_cursor=encode_cursor(entries[-1].position) if more else None,
-    )
+    next_cursor = None
+    if more:
+        last = entries[-1]
+        next_cursor = (
+            encode_moment_cursor(last.timestamp, last.position)
+            if timed
+            else encode_cursor(last.position)
+        )
+    return Page[NamedAuditEntry](items=named_entries(db, entries), next_cursor=next_cursor)
 
 
 class FindingOut(BaseModel):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from uuid import UUID
 
@@ -86,6 +86,9 @@ add_routes(router, ROUTES)
 @router.get(
     "/{cycle_id}/objective-changes",
     summary="How objectives changed over a cycle: by school, priority and date range, paged",
+    description="In log order; with `since` or `until`, in time order (ties in log order), "
+    "so that a date range is read straight from its index. Pass `next_cursor` back as "
+    "`cursor` with the same filters.",
     responses=PROBLEM_RESPONSES,
 )
 def list_objective_changes(
@@ -103,7 +106,8 @@ def list_objective_changes(
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> Page[Revision]:
-    after = _after(cursor)  # bad input is a 400 before anything is looked up
+    timed = since is not None or until is not None
+    moment, after = _after(cursor, timed)  # bad input is a 400 before anything is looked up
     fresh(container, min_position, "objective_revisions")
     cycle = directory.get_cycle(db, cycle_id)
     if cycle is None:
@@ -125,14 +129,17 @@ def list_objective_changes(
         since=since,
         until=until,
         after=after,
+        after_moment=moment,
         limit=limit,
     )
     last = rows[-1] if len(rows) == limit else None
-    return Page[Revision](
-        items=rows,
-        next_cursor=encode_cursor(f"{last.position}.{last.seq}") if last else None,
-        names=names_for(db, rows),
-    )
+    next_cursor = None
+    if last is not None:
+        key = f"{last.position}.{last.seq}"
+        if timed:
+            key = f"{(last.timestamp - _EPOCH) // timedelta(microseconds=1)}.{key}"
+        next_cursor = encode_cursor(key)
+    return Page[Revision](items=rows, next_cursor=next_cursor, names=names_for(db, rows))
 
 
 class UnfinishedReviewItem(BaseModel):
@@ -205,14 +212,23 @@ def list_unfinished_reviews(
     return unfinished_report(db, principal, cycle_id)
 
 
-def _after(cursor: str | None) -> tuple[int, int] | None:
+def _after(cursor: str | None, timed: bool) -> tuple[datetime | None, tuple[int, int] | None]:
+    """The last row of the previous page: ``position.seq`` in log order, and
+    ``<microseconds since 1970>.position.seq`` in time order (a date range)."""
     value = decode_cursor(cursor)
     if value is None:
-        return None
-    position, _, seq = value.partition(".")
-    if not (_DIGITS.fullmatch(position) and _DIGITS.fullmatch(seq)):
+        return None, None
+    parts = value.split(".")
+    if len(parts) != (3 if timed else 2) or not all(_DIGITS.fullmatch(p) for p in parts):
         raise BadCursor("the cursor is not one this API issued")
-    return int(position), int(seq)
+    moment = None
+    if timed:
+        try:
+            moment = _EPOCH + timedelta(microseconds=int(parts[0]))
+        except OverflowError:
+            raise BadCursor("the cursor is not one this API issued") from None
+    return moment, (int(parts[-2]), int(parts[-1]))
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _DIGITS = re.compile(r"[0-9]{1,18}", re.ASCII)

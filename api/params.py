@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -116,6 +116,33 @@ def position_cursor(cursor: str | None) -> int:
     if _DIGITS.fullmatch(value) is None:
         raise BadCursor("the cursor is not one this API issued")
     return int(value)
+
+
+def moment_cursor(cursor: str | None) -> tuple[datetime | None, int]:
+    """A cursor of a list in time order: the moment and log position of the last item
+    (``<microseconds since 1970>.<position>``); a position alone is also taken (a page of
+    the same list in log order), as ``(None, position)``."""
+    value = decode_cursor(cursor)
+    if value is None:
+        return None, 0
+    micros, dot, position = value.partition(".")
+    if not dot:
+        return None, position_cursor(cursor)
+    if not (_DIGITS.fullmatch(micros) and _DIGITS.fullmatch(position)):
+        raise BadCursor("the cursor is not one this API issued")
+    try:
+        moment = _EPOCH + timedelta(microseconds=int(micros))
+    except OverflowError:
+        raise BadCursor("the cursor is not one this API issued") from None
+    return moment, int(position)
+
+
+def encode_moment_cursor(moment: datetime, position: int) -> str:
+    micros = (moment - _EPOCH) // timedelta(microseconds=1)
+    return encode_cursor(f"{micros}.{position}")
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def declared_query_names(route: APIRoute) -> frozenset[str]:

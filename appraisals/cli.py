@@ -219,7 +219,24 @@ def _run_demo(store: EventStoreApp, *, schools: int, staff: int, seed: int) -> N
             today=datetime.now(UTC),
         )
     console.print(summary.describe())
+    _refresh_statistics()
     _print_tokens(summary)
+
+
+def _refresh_statistics() -> None:
+    """On PostgreSQL, bring the read models up to the demo's bulk load and refresh their
+    statistics (ANALYZE), so the first queries are planned on what the tables now hold."""
+    settings = _settings()
+    if not settings.is_postgres:
+        return
+    from projections.catalogue import read_models
+
+    service = read_models(settings.database_url)
+    try:
+        service.catch_up()
+        service.analyze()
+    finally:
+        service.close()
 
 
 def _print_tokens(summary: DemoSummary) -> None:

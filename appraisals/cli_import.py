@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID, uuid5
 
 import typer
@@ -15,6 +15,9 @@ from aggregates.errors import DomainError
 from commands.principal import Principal
 from config.settings import get_settings
 from events.base import Role
+
+if TYPE_CHECKING:
+    from appraisals.wiring import Container
 
 import_app = typer.Typer(help="Onboard a trust from its MIS: staff exports, reviews in bulk.")
 console = Console()
@@ -99,6 +102,7 @@ def import_staff(
                 progress=lambda n: bar.update(task, completed=n),
             )
         console.print(f"Recorded {len(todo):,} changes in one transaction.")
+        _refresh_statistics(container)
     except DomainError as e:
         console.print(f"[red]Nothing recorded: {e}[/red]")
         raise typer.Exit(1) from None
@@ -140,8 +144,16 @@ def start_reviews(
                 plan.commands, _admin(trust), progress=lambda n: bar.update(task, completed=n)
             )
         console.print(f"Started {len(plan.commands):,} reviews.")
+        _refresh_statistics(container)
     except DomainError as e:
         console.print(f"[red]Nothing recorded: {e}[/red]")
         raise typer.Exit(1) from None
     finally:
         container.close()
+
+
+def _refresh_statistics(container: Container) -> None:
+    """After a bulk load: the read models catch up with it, then their statistics are
+    refreshed, so the planner's picture of them is not one of before the load."""
+    container.projections.catch_up()
+    container.projections.analyze()

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from events import facts
 from events.base import DomainEvent, registered_topics
-from projections.engine.common import as_model, select
+from projections.engine.common import as_model, pinned, select
 from projections.engine.core import TOPIC_PREFIX_LEN, Event, Handler, Projection
 from projections.engine.db import Column, ColumnType, Database, Table, Tx, normalize_ts
 from projections.engine.workset import Batch
@@ -35,12 +35,20 @@ AUDIT_LOG = Table(
         Column("summary", "text", False),
     ),
     key=("position",),
+    # One per filter, each ending in the page's order so that a page is one index range:
+    # log order (position) without a time range, time order (timestamp, position) with one.
+    # An aggregate's events are few: its index serves it in either order.
     indexes=(
         ("trust_id", "position"),
+        ("trust_id", "event_type", "position"),
+        ("trust_id", "timestamp", "position"),
+        ("trust_id", "event_type", "timestamp", "position"),
         ("aggregate_id", "position"),
         ("actor_id", "position"),
+        ("actor_id", "timestamp", "position"),
+        # A platform administrator's view across every trust.
         ("event_type", "position"),
-        ("timestamp",),
+        ("timestamp", "position"),
     ),
 )
 # Which trust each aggregate belongs to, learned at which log position.
@@ -132,7 +140,8 @@ class AuditLog(Projection):
 
     name = "audit_log"
     # 2: the scope records the position it was learned at (the SQL rebuild needs it).
-    schema_version = 2
+    # 3: an index per filter, in the page's order (trust first; time ranges in time order).
+    schema_version = 3
     rebuild_cost = 3
     tables = (AUDIT_LOG, SCOPE)
     all_topics = True
@@ -292,11 +301,32 @@ def audit_events(
     since: datetime | None = None,
     until: datetime | None = None,
     after_position: int = 0,
+    after_moment: datetime | None = None,
+    upto: int | None = None,
     limit: int = 100,
 ) -> list[AuditEntry]:
-    """Events matching every given filter, in log order, a page after ``after_position``."""
-    where = ["position > ?"]
-    params: list[tuple[ColumnType, Any]] = [("int", after_position)]
+    """Events matching every given filter, a page at a time, up to position ``upto``.
+
+    Without a time range the page is in log order, after ``after_position``. With one
+    (``since <= timestamp < until``) it is in time order, ties in log order, after the
+    entry at ``(after_moment, after_position)``: each filter then reads one range of its
+    ``(.., timestamp, position)`` index instead of walking the log to the range (log order
+    and time order differ only where a clock did).
+    """
+    timed = since is not None or until is not None
+    # The page's order is led by the filtered columns of the index meant to serve it (the
+    # same order for these rows), its first one pinned (see ``common.pinned``): only that
+    # index gives the order without a sort.
+    if aggregate_id is not None:
+        lead = ["aggregate_id"]
+    elif actor_id is not None:
+        lead = ["actor_id"]
+    elif trust_id is not None:
+        lead = ["trust_id", "event_type"] if event_type is not None else ["trust_id"]
+    else:
+        lead = ["event_type"] if event_type is not None and not timed else []
+    where: list[str] = []
+    params: list[tuple[ColumnType, Any]] = []
     for column, type_, value in (
         ("trust_id", "id", trust_id),
         ("aggregate_id", "id", aggregate_id),
@@ -304,15 +334,42 @@ def audit_events(
         ("event_type", "text", event_type),
     ):
         if value is not None:
-            where.append(f"{column} = ?")
+            first = bool(lead) and column == lead[0]
+            where.append(pinned(db, column, type_) if first else f"{column} = ?")  # type: ignore[arg-type]
             params.append((type_, value))  # type: ignore[arg-type]
+    if upto is not None:
+        where.append("position <= ?")
+        params.append(("int", upto))
     if since is not None:
         where.append("timestamp >= ?")
         params.append(("ts", since))
     if until is not None:
         where.append("timestamp < ?")
         params.append(("ts", until))
+    if not timed:
+        where.append("position > ?")
+        params.append(("int", after_position))
+        order = ", ".join([*lead, "position"])
+    else:
+        order = ", ".join([*lead, "timestamp", "position"])
+        if after_position and after_moment is None:
+            after_moment = _moment_of(db, after_position)
+            if after_moment is None:
+                where.append("position > ?")
+                params.append(("int", after_position))
+        if after_moment is not None:
+            # A row-value comparison: one range of the (.., timestamp, position) index.
+            where.append("(timestamp, position) > (?, ?)")
+            params += [("ts", after_moment), ("int", after_position)]
     rows = select(
-        db, AUDIT_LOG, " AND ".join(where), params, f"ORDER BY position LIMIT {int(limit)}"
+        db, AUDIT_LOG, " AND ".join(where), params, f"ORDER BY {order} LIMIT {int(limit)}"
     )
     return as_model(AuditEntry, rows)
+
+
+def _moment_of(db: Database, position: int) -> datetime | None:
+    """The time of the event at a log position (a page of a time range that only knows
+    the position it follows); ``None`` when there is none."""
+    rows = select(db, AUDIT_LOG, "position = ?", [("int", position)])
+    moment: datetime | None = rows[0]["timestamp"] if rows else None
+    return moment

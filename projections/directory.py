@@ -21,7 +21,7 @@ from events import cycle as cy
 from events import staff as st
 from events import trust as tr
 from events.base import DomainEvent
-from projections.engine.common import as_model, select
+from projections.engine.common import as_model, pinned, select
 from projections.engine.core import Event, Handler, Projection
 from projections.engine.db import Column, ColumnType, Database, Table
 from projections.engine.db import typed as typed_value
@@ -101,8 +101,9 @@ SEARCH = Table(
         Column("staff_id", "id", False),
     ),
     key=("entry_id",),
-    # A search word is a prefix: a range scan of this index (see ``list_staff``).
-    indexes=(("word",),),
+    # A search word is a prefix: a range scan of the first index; the second checks one
+    # person's words (see ``list_staff``).
+    indexes=(("word",), ("staff_id", "word")),
 )
 NAMES = Table(
     "directory_names",
@@ -158,6 +159,8 @@ def _person_keys(b: Batch, row: Row, old: Row | None) -> None:
 
 class Directory(Projection):
     name = "directory"
+    # 2: the search words are indexed per person too (a broad search walks the list's order).
+    schema_version = 2
     tables = (PEOPLE, SCHOOLS, CYCLES, PRIORITIES, NAMES, SEARCH)
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
@@ -415,13 +418,24 @@ class StaffFilter:
     active: bool | None = None
 
 
+# Up to how many people a search word may match for them to be looked up by id.
+_NARROW = 500
+
+
 def list_staff(
     db: Database, f: StaffFilter, *, after: str | None, limit: int
 ) -> tuple[list[Person], str | None]:
     """A page of people in display-name order, after the sort key ``after``; the next key."""
+    # Walking the list, its order is led by the pinned first column of the index meant to
+    # serve it (the same order; why: ``common.pinned``): one school's people, else the
+    # trust's. Looked up by id, the few candidates are sorted.
+    lead: tuple[str, UUID] = ("trust_id", f.trust_id)
+    if f.school_ids is not None and len(f.school_ids) == 1:
+        lead = ("school_id", next(iter(f.school_ids)))
+    one_school = lead[0] == "school_id"
     where = ["trust_id = ?"]
     params: list[tuple[ColumnType, Any]] = [("id", f.trust_id)]
-    if f.school_ids is not None:
+    if f.school_ids is not None and not one_school:
         if not f.school_ids:
             return [], None
         where.append(f"school_id IN ({','.join('?' * len(f.school_ids))})")
@@ -448,25 +462,61 @@ def list_staff(
         params.append(("text", after))
     cols = PEOPLE.column_names
     types = [c.type for c in PEOPLE.columns]
+    walk = True
     with db.transaction(write=False) as tx:
         values = [tx.param(t, v) for t, v in params]
         if typed:
-            # Each word typed must start a word of the name or the email: ranges of the word
-            # index (text order is code point order in SQLite and C / C.UTF-8 collations),
-            # read first so the plan never depends on the tables' statistics.
-            ranges = " INTERSECT ".join(
-                f"SELECT staff_id FROM {SEARCH.view} WHERE word >= ? AND word < ?" for _ in typed
-            )
-            bounds = [x for w in typed for x in (w, w[:-1] + chr(ord(w[-1]) + 1))]
-            matched = [r[0] for r in tx.query(ranges, bounds)]
-            if not matched:
+            # Each word typed must start a word of the name or the email: a range of the word
+            # index (text order is code point order in SQLite and C / C.UTF-8 collations).
+            # How many people each range holds, counted up to a cap, decides the plan (read
+            # first, so it never depends on the tables' statistics): a narrow word gives the
+            # candidates, looked up by id; when every word is broad, the list is walked in
+            # its own order and each person's words checked, which finds a page after about
+            # ``limit x (people / matches)`` checks.
+            bounds = [(w, w[:-1] + chr(ord(w[-1]) + 1)) for w in typed]
+            counts = tx.query(
+                "SELECT "
+                + ", ".join(
+                    f"(SELECT count(*) FROM (SELECT 1 FROM {SEARCH.view} "
+                    f"WHERE word >= ? AND word < ? LIMIT {_NARROW + 1}) AS m)"
+                    for _ in typed
+                ),
+                [x for pair in bounds for x in pair],
+            )[0]
+            narrowest = min(range(len(typed)), key=lambda i: int(counts[i]))
+            if int(counts[narrowest]) == 0:
                 return [], None
-            clause, extra = tx.in_list("staff_id", "id", matched)
-            where.append(clause)
-            values += extra
+            if int(counts[narrowest]) <= _NARROW:
+                walk = False
+                low, high = bounds.pop(narrowest)
+                matched = [
+                    r[0]
+                    for r in tx.query(
+                        f"SELECT staff_id FROM {SEARCH.view} WHERE word >= ? AND word < ?",
+                        [low, high],
+                    )
+                ]
+                clause, extra = tx.in_list("staff_id", "id", sorted(set(map(str, matched))))
+                where.append(clause)
+                values += extra
+            for low, high in bounds:
+                where.append(
+                    f"EXISTS (SELECT 1 FROM {SEARCH.view} s WHERE s.staff_id = "
+                    f"{PEOPLE.view}.staff_id AND s.word >= ? AND s.word < ?)"
+                )
+                values += [low, high]
+        order = "sort_key"
+        if walk or one_school:
+            where.append(pinned(db, lead[0], "id") if walk else f"{lead[0]} = ?")
+            values.append(tx.param("id", lead[1]))
+            if walk:
+                order = f"{lead[0]}, sort_key"
+            if lead[0] == "trust_id":
+                where.pop(0)
+                values.pop(0)
         stored = tx.query(
             f"SELECT {', '.join(cols)} FROM {PEOPLE.view} WHERE {' AND '.join(where)} "
-            f"ORDER BY sort_key LIMIT {limit + 1}",
+            f"ORDER BY {order} LIMIT {limit + 1}",
             values,
         )
     rows = [{c: typed_value(t, v) for c, t, v in zip(cols, types, r, strict=True)} for r in stored]

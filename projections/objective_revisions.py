@@ -26,6 +26,7 @@ from projections.engine.common import (
     field_values,
     objective_status,
     originators,
+    pinned,
     record_assignment,
     school_at,
     select,
@@ -63,6 +64,10 @@ REVISIONS = Table(
         ("cycle_id", "school_id", "position", "seq"),
         ("cycle_id", "priority_id", "position", "seq"),
         ("review_id", "position", "seq"),
+        # A date range pages in time order: one range of these, not a walk of the cycle.
+        ("cycle_id", "timestamp", "position", "seq"),
+        ("cycle_id", "school_id", "timestamp", "position", "seq"),
+        ("cycle_id", "priority_id", "timestamp", "position", "seq"),
     ),
 )
 STATE = Table(
@@ -126,7 +131,8 @@ class Revision:
 class ObjectiveRevisions(Projection):
     name = "objective_revisions"
     # 2: rows carry school_id and priority_id.
-    schema_version = 2
+    # 3: indexes in time order for date ranges.
+    schema_version = 3
     rebuild_cost = 2
     tables = (REVISIONS, STATE, REVIEWS, ASSIGNMENTS)
 
@@ -284,7 +290,11 @@ _NOT_OBJECTIVE = frozenset({"ReviewStarted", "AssignedToSchool"})
 def history(db: Database, objective_id: UUID) -> list[Revision]:
     """Every change to an objective, oldest first."""
     rows = select(
-        db, REVISIONS, "objective_id = ?", [("id", objective_id)], "ORDER BY position, seq"
+        db,
+        REVISIONS,
+        "objective_id = ?",
+        [("id", objective_id)],
+        "ORDER BY objective_id, position, seq",
     )
     return as_model(Revision, rows)
 
@@ -299,25 +309,41 @@ def changes_in_cycle(
     until: datetime | None = None,
     review_id: UUID | None = None,
     after: tuple[int, int] | None = None,
+    after_moment: datetime | None = None,
     after_position: int = 0,
     limit: int = 500,
 ) -> list[Revision]:
-    """How objectives changed over a cycle, a page at a time in log order.
+    """How objectives changed over a cycle, a page at a time.
 
     Filters: the school the appraisee was at on the day of the change, the objective's
-    priority once the change was made, ``since <= timestamp < until``, one review. The next
-    page starts after the last row's ``(position, seq)`` (``after``); ``after_position``
-    skips every row of the positions up to it.
+    priority once the change was made, ``since <= timestamp < until``, one review. Without a
+    date range the page is in log order: the next starts after the last row's
+    ``(position, seq)`` (``after``); ``after_position`` skips every row of the positions up
+    to it. With a date range it is in time order (ties in log order), so that the range is
+    one range of a ``(cycle_id, .., timestamp, position, seq)`` index: the next page starts
+    after the last row's ``(timestamp, position, seq)`` (``after_moment`` and ``after``).
     """
-    where = ["cycle_id = ?"]
-    params: list[tuple[ColumnType, Any]] = [("id", cycle_id)]
+    # Led by the filtered columns of the index meant to serve the page, the first pinned
+    # (the same order for these rows; why: ``common.pinned``).
+    if review_id is not None:
+        leading = ["review_id"]
+    elif school_id is not None:
+        leading = ["cycle_id", "school_id"]
+    elif priority_id is not None:
+        leading = ["cycle_id", "priority_id"]
+    else:
+        leading = ["cycle_id"]
+    lead = "".join(f"{c}, " for c in leading)
+    where: list[str] = []
+    params: list[tuple[ColumnType, Any]] = []
     for column, value in (
+        ("cycle_id", cycle_id),
         ("school_id", school_id),
         ("priority_id", priority_id),
         ("review_id", review_id),
     ):
         if value is not None:
-            where.append(f"{column} = ?")
+            where.append(pinned(db, column, "id") if column == leading[0] else f"{column} = ?")
             params.append(("id", value))
     if since is not None:
         where.append("timestamp >= ?")
@@ -326,15 +352,22 @@ def changes_in_cycle(
         where.append("timestamp < ?")
         params.append(("ts", until))
     position, seq = max(after or (0, -1), (after_position, 1 << 30))
-    # A row-value comparison: both databases read it as one range of the (.., position, seq)
-    # index.
-    where.append("(position, seq) > (?, ?)")
-    params += [("int", position), ("int", seq)]
+    if since is None and until is None:
+        # A row-value comparison: both databases read it as one range of the
+        # (.., position, seq) index.
+        where.append("(position, seq) > (?, ?)")
+        params += [("int", position), ("int", seq)]
+        order = "position, seq"
+    else:
+        if after_moment is not None:
+            where.append("(timestamp, position, seq) > (?, ?, ?)")
+            params += [("ts", after_moment), ("int", position), ("int", seq)]
+        order = "timestamp, position, seq"
     rows = select(
         db,
         REVISIONS,
         " AND ".join(where),
         params,
-        f"ORDER BY position, seq LIMIT {max(int(limit), 0)}",
+        f"ORDER BY {lead}{order} LIMIT {max(int(limit), 0)}",
     )
     return as_model(Revision, rows)

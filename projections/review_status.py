@@ -17,7 +17,7 @@ from events import reminders as rm
 from events import review as rv
 from events import staff
 from events.base import DomainEvent
-from projections.engine.common import as_model, field_values, originators, select, when
+from projections.engine.common import as_model, field_values, originators, pinned, select, when
 from projections.engine.core import Event, Handler, Projection
 from projections.engine.db import Column, ColumnType, Database, Table
 from projections.engine.workset import Batch, Row, Rows
@@ -60,8 +60,10 @@ REVIEWS = Table(
         Column("version", "int", False),
     ),
     key=("review_id",),
+    # Each ends in its list's page order (a cycle's pages go by review id, keyset).
     indexes=(
-        ("cycle_id", "current_school_id"),
+        ("cycle_id", "review_id"),
+        ("cycle_id", "current_school_id", "review_id"),
         ("appraiser_id", "cycle_id"),
         ("appraisee_id", "cycle_id"),
     ),
@@ -140,7 +142,8 @@ class ReviewStatus(Projection):
     name = "review_status"
     # 2: progress from the shared fold; every way of reopening shows as reopened.
     # 3: a headteacher's governors' panel and external adviser.
-    schema_version = 3
+    # 4: indexes in the order a cycle's reviews are paged.
+    schema_version = 4
     tables = (REVIEWS, CYCLES)
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
@@ -363,7 +366,9 @@ def reviews_in_cycle(
 ) -> list[ReviewView]:
     """A page of a cycle's reviews by review id: within ``school_ids`` (where the appraisee
     was or is) and ``people`` (appraisee or appraiser) when given, and the filters asked."""
-    where = ["cycle_id = ?"]
+    # Led by the filtered columns of the index meant to serve the page, the first pinned
+    # (the same order for these rows; why: ``common.pinned``).
+    where = [pinned(db, "cycle_id", "id")]
     params: list[tuple[ColumnType, Any]] = [("id", cycle_id)]
     if school_ids is not None:
         ids = sorted(school_ids, key=str) or [UUID(int=0)]
@@ -390,5 +395,8 @@ def reviews_in_cycle(
     if after is not None:
         where.append("review_id > ?")
         params.append(("id", after))
-    rows = select(db, REVIEWS, " AND ".join(where), params, f"ORDER BY review_id LIMIT {limit}")
+    lead = "cycle_id, current_school_id" if school_id is not None else "cycle_id"
+    rows = select(
+        db, REVIEWS, " AND ".join(where), params, f"ORDER BY {lead}, review_id LIMIT {limit}"
+    )
     return as_model(ReviewView, rows)

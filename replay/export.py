@@ -1,4 +1,5 @@
-"""The audit log exported as CSV or JSON Lines, streamed page by page in log order.
+"""The audit log exported as CSV or JSON Lines, streamed page by page in log order (in time
+order for a time range, as the API pages it).
 
 ``audit_export`` yields encoded chunks (one per page of the ``audit_log`` read model), so an
 HTTP response or a file can be written in bounded memory however long the log. The export
@@ -102,7 +103,7 @@ def audit_export(
         upto = EventLog().head(tx)
     if fmt == "csv":
         yield _csv_line(COLUMNS)
-    after = 0
+    after, moment = 0, None
     while True:
         entries = audit_log.audit_events(
             db,
@@ -113,16 +114,17 @@ def audit_export(
             since=since,
             until=until,
             after_position=after,
+            after_moment=moment,
+            upto=upto,
             limit=page,
         )
-        mine = [e for e in entries if e.position <= upto]
-        if mine:
-            yield _encode(named_entries(db, mine), fmt)
+        if entries:
+            yield _encode(named_entries(db, entries), fmt)
             if counted is not None:
-                counted(len(mine))
-        if len(entries) < page or len(mine) < len(entries):
+                counted(len(entries))
+        if len(entries) < page:
             return
-        after = entries[-1].position
+        after, moment = entries[-1].position, entries[-1].timestamp
 
 
 def _encode(entries: list[NamedAuditEntry], fmt: Format) -> bytes:

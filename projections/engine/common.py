@@ -114,5 +114,19 @@ def select(
     return [{c: typed(t, v) for c, t, v in zip(cols, types, row, strict=True)} for row in rows]
 
 
+def pinned(db: Database, column: str, type_: ColumnType) -> str:
+    """``column = ?`` for the first column of the index meant to serve a page, written so that
+    the page's ``ORDER BY column, ..`` is one only that index gives without a sort.
+
+    PostgreSQL drops a column equal to a constant from the order; it could then walk another
+    index in the remaining order (the log's, by position) and filter, betting that matches
+    are spread evenly: a bet lost when they lie late in the log (a trust that joined last
+    year). ``= ANY(ARRAY[?])`` is estimated as an equality but keeps the column in the order.
+    """
+    if db.dialect == "postgresql":
+        return f"{column} = ANY(ARRAY[?]::{db.ddl_type(type_)}[])"
+    return f"{column} = ?"
+
+
 def as_model(cls: type[T], rows: Iterable[Row]) -> list[T]:
     return [cls(**row) for row in rows]

@@ -141,6 +141,11 @@ def run_rebuild(
         report("indexing")
         members = [Member(m.projection, m.generation) for m in members]
         _catch_up(service, members, report, stop_within=0)
+        # Fresh statistics before the new tables answer queries (nothing else runs ANALYZE
+        # on them until autovacuum does, and a planner that guesses walks the log).
+        for m in members:
+            with db.transaction() as tx:
+                registry.analyze(tx, m.projection, m.generation)
         report("switching")
         retired: list[tuple[Projection, int]] = []
         with db.transaction() as tx:

@@ -55,7 +55,7 @@ def live(tx: Tx, name: str) -> Generation | None:
     return next((g for g in generations(tx, name) if g.state == LIVE), None)
 
 
-def _index_name(physical: str, columns: tuple[str, ...]) -> str:
+def index_name(physical: str, columns: tuple[str, ...]) -> str:
     name = f"{physical}__{'_'.join(columns)}"
     if len(name) > _MAX_IDENT:
         digest = blake2b(name.encode(), digest_size=4).hexdigest()
@@ -80,7 +80,7 @@ def create_indexes(tx: Tx, table: Table, generation: int) -> None:
     physical = table.physical(generation)
     for columns in table.indexes:
         tx.execute(
-            f"CREATE INDEX IF NOT EXISTS {_index_name(physical, columns)} "
+            f"CREATE INDEX IF NOT EXISTS {index_name(physical, columns)} "
             f"ON {physical} ({', '.join(columns)})"
         )
 
@@ -108,6 +108,16 @@ def mark_indexed(tx: Tx, projection: Projection, generation: int) -> None:
         f"UPDATE {REGISTRY} SET indexed = 1 WHERE name = ? AND generation = ?",
         [projection.name, generation],
     )
+
+
+def analyze(tx: Tx, projection: Projection, generation: int) -> None:
+    """Refresh the planner's statistics of a generation's tables (PostgreSQL): after a bulk
+    load, until autovacuum gets round to it, the planner would guess at the tables' sizes and
+    values and may walk a table where an index holds the page. SQLite's planner prefers an
+    index on an equality without statistics: nothing to refresh there."""
+    if tx.dialect == "postgresql":
+        for table in projection.tables:
+            tx.execute(f"ANALYZE {table.physical(generation)}")
 
 
 def point_views(tx: Tx, projection: Projection, generation: int) -> None:

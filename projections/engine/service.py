@@ -240,6 +240,16 @@ class Projections:
                     digest.update(text.encode() + b"\x1e")
         return digest.hexdigest()
 
+    def analyze(self, names: Sequence[str] | None = None) -> None:
+        """Refresh the planner's statistics of the live tables (after a bulk load: an import,
+        the demo); a rebuild does it for the tables it builds."""
+        if not self._ensured:
+            self.ensure()
+        for name in names or self.names:
+            generation = self._live(name)
+            with self.db.transaction() as tx:
+                registry.analyze(tx, self.projections[name], generation)
+
     def rebuild(
         self, names: str | Sequence[str] | None = None, progress: Progress | None = None
     ) -> dict[str, int]:

@@ -128,5 +128,33 @@ def test_the_audit_log_exports_as_csv_and_json_lines(
     for principal in (org.appraisee, org.analyst, org.school_leader):
         denied = client.get("/v1/audit/export", headers=auth(principal))
         assert denied.status_code == 403
+
+
+def test_a_time_range_of_the_audit_log_pages_and_exports_in_time_order(
+    client: TestClient, api_container: Container, auth: Auth, org: Org
+) -> None:
+    _story(api_container, org)
+    since = {"since": "2000-01-01T00:00:00Z"}
+    everything = client.get(
+        "/v1/audit/events", params={**since, "limit": 500}, headers=auth(org.auditor)
+    ).json()["items"]
+    assert len(everything) > 5
+    assert [(e["timestamp"], e["position"]) for e in everything] == sorted(
+        (e["timestamp"], e["position"]) for e in everything
+    )
+    paged: list[int] = []
+    cursor = None
+    while True:
+        params = {**since, "limit": 3} | ({"cursor": cursor} if cursor else {})
+        page = client.get("/v1/audit/events", params=params, headers=auth(org.auditor)).json()
+        paged += [e["position"] for e in page["items"]]
+        if (cursor := page["next_cursor"]) is None:
+            break
+    assert paged == [e["position"] for e in everything]
+    exported = client.get(
+        "/v1/audit/export", params={**since, "format": "jsonl"}, headers=auth(org.auditor)
+    )
+    lines = [orjson.loads(line) for line in exported.text.splitlines()]
+    assert [line["position"] for line in lines] == paged
     bad = client.get("/v1/audit/export", params={"format": "xml"}, headers=auth(org.auditor))
     assert bad.status_code == 422

@@ -192,6 +192,13 @@ def test_a_query_waits_for_its_own_write_and_says_so_when_it_cannot(
     assert behind.headers["retry-after"] == "1"
 
 
+def first_cursor(client: TestClient, base: str, auth: Auth, org: Org) -> str:
+    """The cursor after the first row of a cycle's changes in log order."""
+    page = client.get(f"{base}&limit=1", headers=auth(org.auditor)).json()
+    cursor: str = page["next_cursor"]
+    return cursor
+
+
 def test_objective_changes_over_a_cycle_by_school_and_date_for_leaders_only(
     client: TestClient, api_container: Container, auth: Auth, world: tuple[Org, Org, uuid.UUID, int]
 ) -> None:
@@ -220,6 +227,27 @@ def test_objective_changes_over_a_cycle_by_school_and_date_for_leaders_only(
         if (cursor := page["next_cursor"]) is None:
             break
     assert paged == [(c["position"], c["seq"]) for c in everything]
+    # A date range pages in time order with a cursor of its own (one clock here: the same
+    # rows); a cursor of the other order is refused, not misread.
+    ranged: list[tuple[int, int]] = []
+    cursor = None
+    while True:
+        page = client.get(
+            f"{base}&since=2000-01-01T00:00:00Z&limit=2" + (f"&cursor={cursor}" if cursor else ""),
+            headers=auth(org.auditor),
+        ).json()
+        ranged += [(c["position"], c["seq"]) for c in page["items"]]
+        if page["next_cursor"] is None:
+            break
+        assert page["next_cursor"] != cursor
+        cursor = page["next_cursor"]
+    assert ranged == paged
+    for query in (
+        f"&since=2000-01-01T00:00:00Z&cursor={first_cursor(client, base, auth, org)}",
+        f"&cursor={cursor}",
+    ):
+        refused = client.get(base + query, headers=auth(org.auditor))
+        assert refused.status_code == 400 and refused.json()["type"].endswith("bad-cursor")
     # The school's leader sees their school; a date range before the changes is empty.
     mine = client.get(f"{base}&school_id={org.school_id}", headers=auth(org.school_leader))
     assert mine.status_code == 200 and len(mine.json()["items"]) == len(everything)

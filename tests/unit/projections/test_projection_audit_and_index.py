@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 import typing
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from typing import Any
 from uuid import UUID, uuid4
@@ -12,6 +12,7 @@ from uuid import UUID, uuid4
 import orjson
 from eventsourcing.persistence import StoredEvent
 
+from events import trust as tr
 from events.base import registered_topics
 from projections.audit_log import _SUMMARIES, audit_events
 from projections.event_index import aggregate_events, entry_at, position_at, version_at
@@ -32,6 +33,39 @@ def test_every_event_is_an_audit_row_with_its_trust_and_a_summary(trust: Any, pr
     page = audit_events(db, trust_id=trust.trust_id, after_position=rows[2].position, limit=2)
     assert [r.position for r in page] == [rows[3].position, rows[4].position]
     assert audit_events(db, trust_id=uuid4()) == []
+
+
+def test_a_time_range_pages_in_time_order_without_gaps_or_repeats(trust: Any, project: Any) -> None:
+    base = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    # Recorded out of time order (a clock behind): log order and time order differ.
+    for i, minutes in enumerate((30, 10, 20, 0, 40, 10)):
+        trust.given(
+            tr.PriorityAdded,
+            trust.trust_id,
+            at=base + timedelta(minutes=minutes),
+            priority_id=uuid4(),
+            title=f"Priority {i}",
+        )
+    db = project().db
+    week = {"trust_id": trust.trust_id, "since": base, "until": base + timedelta(days=7)}
+    everything = audit_events(db, **week)
+    assert [r.summary for r in everything] == [
+        f"Priority added: Priority {i}" for i in (3, 1, 5, 2, 0, 4)
+    ]
+    pages: list[list[Any]] = []
+    moment, after = None, 0
+    while page := audit_events(db, after_moment=moment, after_position=after, limit=4, **week):
+        pages.append(page)
+        moment, after = page[-1].timestamp, page[-1].position
+    assert [len(p) for p in pages] == [4, 2]
+    assert [r for p in pages for r in p] == everything
+    # A position alone continues after that event's moment; ``upto`` ends at a position.
+    assert audit_events(db, after_position=everything[1].position, **week) == everything[2:]
+    last = max(r.position for r in everything)
+    assert audit_events(db, upto=last - 1, **week) == [r for r in everything if r.position < last]
+    # The actor's and the type's indexes give the same range.
+    assert audit_events(db, event_type="PriorityAdded", **week) == everything
+    assert audit_events(db, actor_id=everything[0].actor_id, **week) == everything
 
 
 def test_positions_versions_and_times_answer_as_of_questions(trust: Any, project: Any) -> None:

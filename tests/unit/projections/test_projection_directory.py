@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
+
 from events import staff as st
 from events import trust as tr
 from projections import directory
@@ -23,9 +25,12 @@ def test_people_are_listed_by_display_name_with_their_school_and_manager(
     assert ben.started_on == date(2025, 8, 1)
 
 
+@pytest.mark.parametrize("narrow", [500, 0], ids=["by-id", "walking-the-list"])
 def test_search_matches_the_start_of_any_word_of_the_name_or_the_email(
-    trust: Any, project: Any
+    trust: Any, project: Any, narrow: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Both plans: a narrow word's matches looked up by id, broad words checked on a walk.
+    monkeypatch.setattr(directory, "_NARROW", narrow)
     db = project().db
 
     def found(q: str) -> list[str]:
@@ -36,6 +41,9 @@ def test_search_matches_the_start_of_any_word_of_the_name_or_the_email(
     assert found("ada@example") == ["Ada"]
     assert found("en") == []  # the middle of a word is not a match
     assert found("%") == []  # LIKE wildcards are literal
+    assert found("ben ben@") == ["Ben"]  # every word must match
+    assert found("ben ada") == []
+    assert found("example") == ["Ada", "Ben"]
 
 
 def test_filters_by_school_people_and_leavers(trust: Any, given: Any, project: Any) -> None:

@@ -4,7 +4,7 @@ a page at a time; and an outdated live generation replaced by a rebuild."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -124,6 +124,35 @@ def test_changes_are_filtered_by_date_range_and_review(trust: Any, project: Any)
         changes_in_cycle(db, trust.cycle_id)
     )
     assert changes_in_cycle(db, trust.cycle_id, review_id=uuid4()) == []
+
+
+def test_a_date_range_pages_in_time_order_by_its_own_cursor(trust: Any, project: Any) -> None:
+    trust.start_review()
+    oid = draft(trust)
+    base = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    # Recorded out of time order (a clock behind): log order and time order differ.
+    for minutes, percent in ((30, 10), (10, 20), (20, 30), (0, 40), (10, 50)):
+        trust.given(
+            ob.ProgressRecorded,
+            oid,
+            at=base + timedelta(minutes=minutes),
+            percent=percent,
+            note="n",
+        )
+    db = project().db
+    since, until = base, base + timedelta(days=7)
+    everything = changes_in_cycle(db, trust.cycle_id, since=since, until=until)
+    assert [r.new_value for r in everything] == [40, 20, 50, 30, 10]
+
+    pages: list[list[Revision]] = []
+    moment, after = None, None
+    while page := changes_in_cycle(
+        db, trust.cycle_id, since=since, until=until, after_moment=moment, after=after, limit=2
+    ):
+        pages.append(page)
+        moment, after = page[-1].timestamp, (page[-1].position, page[-1].seq)
+    assert [len(p) for p in pages] == [2, 2, 1]
+    assert [r for p in pages for r in p] == everything
 
 
 def test_pages_follow_the_position_and_seq_cursor_without_gaps_or_repeats(
