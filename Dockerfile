@@ -18,7 +18,11 @@ COPY projections projections
 COPY api api
 COPY replay replay
 COPY appraisals appraisals
+COPY config config
 COPY web web
+COPY blobstore blobstore
+COPY onboarding onboarding
+COPY reminders reminders
 RUN pip install --no-deps --no-build-isolation . \
  && pip uninstall -y setuptools wheel packaging
 

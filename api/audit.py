@@ -27,12 +27,12 @@ from api.reading import (
 )
 from api.replaying import AsOfMoment
 from api.schemas import PROBLEM_RESPONSES
-from appraisals.audit_keys import public_keys, signing_key_path
 from commands.read_policy import ReadScope, may_read_audit_log, may_read_pay, may_read_record
 from events.base import Role
 from projections import audit_log
 from replay.aggregates import ENVELOPE, AggregateAsOf, UnknownAggregate, fold, history
 from replay.aggregates import as_of as replay_as_of
+from replay.audit_keys import public_keys, signing_key_path
 from replay.export import MEDIA_TYPES, Format, NamedAuditEntry, audit_export, named_entries
 from replay.keys import ALGORITHM, SigningKey
 from replay.timeline import TimelineEntry, review_timeline

@@ -16,7 +16,7 @@ from commands.read_policy import ReadScope, may_read_record, may_read_summary
 from projections import cpd_log, review_status
 from projections.cpd_log import CpdActivityView
 from projections.cpd_summary import TrustCpd, trust_cpd
-from projections.db import Database
+from projections.engine.db import Database
 from projections.names import names_of
 
 router = APIRouter(prefix="/v1", tags=["cpd"], responses=PROBLEM_RESPONSES)

@@ -10,7 +10,6 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from aggregates.errors import NotFound
 from api.commanding import CommandRoute, add_routes
 from api.deps import AppContainer, CurrentPrincipal
 from api.naming import names_for
@@ -31,10 +30,9 @@ from api.schemas import PROBLEM_RESPONSES
 from commands import messages as m
 from commands.principal import Principal
 from commands.read_policy import TRUST_WIDE_READERS
-from commands.states import CYCLE, TRUST, load
-from commands.store import EventStoreApp
 from events.base import Role
-from projections import objective_revisions
+from projections import cycle_closings, directory, objective_revisions
+from projections.engine.db import Database
 from projections.objective_revisions import Revision
 
 router = APIRouter(prefix="/v1/cycles", tags=["cycles"])
@@ -105,11 +103,11 @@ def list_objective_changes(
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> Page[Revision]:
+    after = _after(cursor)  # bad input is a 400 before anything is looked up
     fresh(container, min_position, "objective_revisions")
-    try:
-        cycle = load(container.store, CYCLE, cycle_id)
-    except NotFound:
-        raise hidden("cycle") from None
+    cycle = directory.get_cycle(db, cycle_id)
+    if cycle is None:
+        raise hidden("cycle")
     trust_wide = principal.role in TRUST_WIDE_READERS and principal.in_trust(cycle.trust_id)
     leads_school = (
         principal.role is Role.SCHOOL_LEADER
@@ -126,7 +124,7 @@ def list_objective_changes(
         priority_id=priority_id,
         since=since,
         until=until,
-        after=_after(cursor),
+        after=after,
         limit=limit,
     )
     last = rows[-1] if len(rows) == limit else None
@@ -157,26 +155,23 @@ class UnfinishedReport(BaseModel):
     unfinished: list[UnfinishedReviewItem]
 
 
-def unfinished_report(
-    store: EventStoreApp, principal: Principal, cycle_id: UUID
-) -> UnfinishedReport:
-    """Read from the cycle itself (its close event is the record); a school leader sees the
-    reviews of the schools they lead, trust-wide readers all of them."""
-    try:
-        cycle = load(store, CYCLE, cycle_id)
-        trust = load(store, TRUST, cycle.trust_id)
-    except NotFound:
-        raise hidden("cycle") from None
+def unfinished_report(db: Database, principal: Principal, cycle_id: UUID) -> UnfinishedReport:
+    """Read from the cycle's close (its event is the record, kept by ``cycle_closings``): a
+    school leader sees the reviews of the schools they lead, trust-wide readers all of them."""
+    cycle = directory.get_cycle(db, cycle_id)
+    if cycle is None:
+        raise hidden("cycle")
     trust_wide = principal.role in TRUST_WIDE_READERS and principal.in_trust(cycle.trust_id)
     leader = principal.role is Role.SCHOOL_LEADER and principal.in_trust(cycle.trust_id)
     if not (trust_wide or leader):
         raise hidden("cycle")
-    closing = cycle.last_closing
+    closing = cycle_closings.last_closing(db, cycle_id)
+    schools = {s.school_id: s.name for s in directory.schools(db, cycle.trust_id)}
     items = [
         UnfinishedReviewItem(
             review_id=u.review_id,
             school_id=u.school_id,
-            school_name=trust.schools.get(u.school_id, "a former school"),
+            school_name=schools.get(u.school_id, "a former school"),
             appraisee_id=u.appraisee_id,
             appraisee_name=u.appraisee_name,
             left_at=u.left_at,
@@ -185,9 +180,9 @@ def unfinished_report(
         if trust_wide or u.school_id in principal.school_ids
     ]
     return UnfinishedReport(
-        cycle_id=cycle.id,
+        cycle_id=cycle.cycle_id,
         cycle_name=cycle.name,
-        status=cycle.status.value,
+        status=cycle.state,
         closed_at=closing.closed_at if closing else None,
         reason=closing.reason if closing else None,
         unfinished=items,
@@ -200,9 +195,14 @@ def unfinished_report(
     responses=PROBLEM_RESPONSES,
 )
 def list_unfinished_reviews(
-    cycle_id: UUID, container: AppContainer, principal: CurrentPrincipal
+    cycle_id: UUID,
+    container: AppContainer,
+    db: ReadDb,
+    principal: CurrentPrincipal,
+    min_position: MinPosition = None,
 ) -> UnfinishedReport:
-    return unfinished_report(container.store, principal, cycle_id)
+    fresh(container, min_position, "cycle_closings")
+    return unfinished_report(db, principal, cycle_id)
 
 
 def _after(cursor: str | None) -> tuple[int, int] | None:

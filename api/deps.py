@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import InvalidToken, TokenClaims, verify_claims
+from api.container import Container
 from api.identity.oidc import SignInFailed
 from api.identity.principals import from_personal_token, from_provider_token
 from api.identity.service import Identity
@@ -19,7 +20,6 @@ from api.params import ExpectedVersion, IdempotencyKey
 from api.problems import RateLimited, Unauthenticated
 from api.security.log import SecurityEventKind
 from api.security.ratelimit import FAILED_AUTH
-from appraisals.wiring import Container
 from commands.principal import Principal
 from commands.service import CommandService
 
@@ -36,7 +36,7 @@ def get_container(request: Request) -> Container:
 
 
 def client_address(request: Request) -> str:
-    """The caller's address (after trusted proxies' X-Forwarded-For, see api/app.py)."""
+    """The caller's address (after trusted proxies' X-Forwarded-For, see appraisals/app.py)."""
     return request.client.host if request.client else "unknown"
 
 

@@ -13,13 +13,13 @@ from pydantic import BaseModel, Field
 
 from aggregates.errors import RuleBroken
 from api.commanding import CommandRoute, add_routes
+from api.container import Container
 from api.deps import AppContainer, CurrentPrincipal, ExpectedVersion, IdempotencyKey
 from api.objectives import objective_scope
 from api.observations import visible_observation
 from api.reading import MinPosition, ReadDb, fresh, hidden
 from api.requesting import Accepted
 from api.schemas import PROBLEM_RESPONSES
-from appraisals.wiring import Container
 from blobstore import BlobMissing
 from commands import development_messages as d
 from commands.evidence_files import EvidenceFiles
@@ -28,7 +28,7 @@ from commands.read_policy import may_read_record
 from commands.service import CommandResult
 from events.evidence import EvidenceSubject
 from projections import evidence_list, objective_current
-from projections.db import Database
+from projections.engine.db import Database
 from projections.evidence_list import EvidenceView
 
 router = APIRouter(prefix="/v1", tags=["evidence"], responses=PROBLEM_RESPONSES)

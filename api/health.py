@@ -17,8 +17,8 @@ import redis
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from api.container import Container
 from api.deps import AppContainer
-from appraisals.wiring import Container
 
 router = APIRouter(tags=["operations"])
 
@@ -41,7 +41,7 @@ def readyz(request: Request, container: AppContainer) -> JSONResponse:
     body: dict[str, Any] = {"status": "ok"}
     try:
         _store_answers(container)
-        body["head_position"] = container.store.recorder.max_notification_id() or 0
+        body["head_position"] = container.projections.head()
         rows = container.projections.status()
         behind = min((r.position for r in rows if r.lag > 0), default=None)
         age = _age_of_event_after(container, behind) if behind is not None else 0.0

@@ -97,7 +97,7 @@ async def import_staff(
 
     def run() -> tuple[Plan, int]:
         # The plan compares the file with the directory: it must include every write so far.
-        head = container.store.recorder.max_notification_id() or 0
+        head = container.projections.head()
         timeout = max(container.settings.read_your_writes_timeout, 10.0)
         if not container.projections.wait_for(head, names=READS, timeout=timeout):
             raise NotReady("the directory is still catching up; retry shortly", position=head)

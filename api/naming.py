@@ -14,8 +14,8 @@ from uuid import UUID
 
 from pydantic import BaseModel
 
-from projections.db import Database
 from projections.directory import UUID_TEXT, Names, label_then, named_text
+from projections.engine.db import Database
 
 NAMES_DESCRIPTION = (
     "Display names (as of now) of the people, schools, cycles and priorities whose ids this "

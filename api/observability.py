@@ -58,7 +58,7 @@ class Metrics:
 
 def configure_logging(level: str) -> None:
     """The process's one JSON log format (appraisals/logs.py)."""
-    from appraisals.logs import configure_logging as configure
+    from config.logs import configure_logging as configure
 
     configure(level)
 

@@ -16,7 +16,7 @@ from commands import development_messages as d
 from commands.read_policy import ReadScope, may_read_record, may_read_summary
 from events.standards import TITLES
 from projections import observation_log, review_status
-from projections.db import Database
+from projections.engine.db import Database
 from projections.names import names_of
 from projections.observation_log import ObservationView, StandardsFocus
 

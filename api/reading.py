@@ -13,7 +13,7 @@ from api.deps import AppContainer
 from api.naming import names_for
 from api.params import MAX_POSITION, decode_cursor, encode_cursor, position_cursor
 from api.problems import NotReady
-from projections.db import Database
+from projections.engine.db import Database
 
 T = TypeVar("T")
 
@@ -52,7 +52,7 @@ def fresh(container: AppContainer, min_position: int | None, *names: str) -> Non
     """Read-your-writes: wait briefly for the named read models to reach ``min_position``."""
     if min_position is None:
         return
-    head = container.store.recorder.max_notification_id() or 0
+    head = container.projections.head()
     if min_position > head:
         raise RuleBroken(
             "min-position-exists",

@@ -25,10 +25,10 @@ from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field, ValidationError
 
 from aggregates.errors import DomainError
+from api.container import Container
 from api.deps import bearer, get_principal
 from api.params import ExpectedVersion, IdempotencyKey
 from api.problems import Unauthenticated
-from appraisals.wiring import Container
 from commands.messages import Command
 from commands.principal import Principal
 from commands.service import CommandResult

@@ -25,9 +25,10 @@ from api.replaying import AsOfMoment, replayed
 from api.reviews import review_scope
 from api.schemas import PROBLEM_RESPONSES
 from commands.read_policy import may_read_record, may_read_summary
-from projections import review_status, school_cycle_summary
+from projections import review_status
+from projections.cycle_summary import school as school_cycle_summary
+from projections.cycle_summary.views import SchoolCycleSummaryView
 from projections.review_status import ReviewView
-from projections.summary_views import SchoolCycleSummaryView
 from replay.summaries import school_summary_as_of
 
 router = APIRouter(prefix="/v1/schools", tags=["schools"], responses=PROBLEM_RESPONSES)

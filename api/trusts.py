@@ -16,8 +16,8 @@ from api.replaying import AsOfMoment, replayed
 from api.schemas import PROBLEM_RESPONSES
 from commands import messages as m
 from commands.read_policy import may_read_summary
-from projections import trust_cycle_summary
-from projections.summary_views import TrustCycleSummaryView
+from projections.cycle_summary import trust as trust_cycle_summary
+from projections.cycle_summary.views import TrustCycleSummaryView
 from replay.summaries import trust_summary_as_of
 
 router = APIRouter(prefix="/v1/trusts", tags=["trusts"])

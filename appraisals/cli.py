@@ -17,14 +17,14 @@ from appraisals.cli_access import roles_app, sessions_app, tokens_app
 from appraisals.cli_import import import_app
 from appraisals.cli_reminders import mail_sink, reminders_app
 from appraisals.cli_replay import audit_app, replay_app
-from appraisals.settings import Settings, get_settings
 from commands.principal import Principal
+from config.settings import Settings, get_settings
 from events.base import Role
 
 if TYPE_CHECKING:
     from appraisals.demo.summary import DemoSummary
     from commands.store import EventStoreApp
-    from projections.service import Projections
+    from projections.engine.service import Projections
 
 log = structlog.get_logger("appraisals.cli")
 app = typer.Typer(
@@ -131,11 +131,11 @@ def serve(
     """Start the HTTP API (OpenAPI docs at /docs). SIGTERM or SIGINT stops it cleanly."""
     import uvicorn
 
-    from api.app import create_app
     from api.security.protocol import limited_protocol
-    from appraisals.logs import configure_logging
-    from appraisals.settings import UnsafeSettings, check_production, redact_url
+    from appraisals.app import create_app
     from appraisals.wiring import build, build_store
+    from config.logs import configure_logging
+    from config.settings import UnsafeSettings, check_production, redact_url
 
     settings = _settings()
     try:
@@ -148,7 +148,7 @@ def serve(
     common: dict[str, Any] = {
         "host": host,
         "port": port,
-        "log_config": None,  # appraisals.logs: one JSON format
+        "log_config": None,  # config.logs: one JSON format
         "access_log": False,  # the app logs one access line per request
         "proxy_headers": False,  # the app honours forwarded headers from trusted proxies only
         "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
@@ -156,7 +156,7 @@ def serve(
         + settings.max_request_line_bytes,
     }
     if workers > 1:
-        # Each process builds and closes its own container (api.app's lifespan). The protocol
+        # Each process builds and closes its own container (appraisals.app's lifespan). The protocol
         # goes by name (processes are spawned); its limits are the defaults of api/security.
         if demo_if_empty:
             store = build_store(settings)
@@ -168,7 +168,7 @@ def serve(
         log.info("serving", url=f"http://{host}:{port}", workers=workers, store=store_name)
         _Stop().install()
         uvicorn.run(
-            "api.app:create_app",
+            "appraisals.app:create_app",
             factory=True,
             workers=workers,
             http="api.security.protocol:LimitedH11Protocol",
@@ -351,8 +351,9 @@ def worker(
     tick: Annotated[float, typer.Option(help="Seconds between catch-up ticks")] = 5.0,
 ) -> None:
     """Run a projections worker (dramatiq on Redis); start as many as you like."""
-    from appraisals.logs import configure_logging
-    from projections.workers import run_worker
+    from config.logs import configure_logging
+    from projections.catalogue import all_projections
+    from projections.engine.workers import run_worker
 
     settings = _settings()
     if not settings.redis_url:
@@ -365,6 +366,7 @@ def worker(
             settings.database_url,
             settings.redis_url,
             settings.redis_namespace,
+            projections=all_projections(),
             threads=threads,
             tick_seconds=tick,
         )
@@ -411,10 +413,10 @@ app.command("mail-sink")(mail_sink)
 
 def _projections() -> Projections:
     from appraisals.wiring import build_store
-    from projections.service import Projections
+    from projections.catalogue import read_models
 
     build_store(_settings()).close()  # creates the event store's tables on a new database
-    service = Projections(_settings().database_url)
+    service = read_models(_settings().database_url)
     service.ensure()
     return service
 
@@ -428,7 +430,7 @@ def projections_status(
 
     import orjson
 
-    from projections.progress import status_table
+    from projections.engine.progress import status_table
 
     service = _projections()
     try:
@@ -446,7 +448,7 @@ def projections_rebuild(
     names: Annotated[list[str] | None, typer.Argument(help="Projections (default: all)")] = None,
 ) -> None:
     """Rebuild beside the live version, catch up, switch atomically, drop the old one."""
-    from projections.progress import rebuild_with_progress
+    from projections.engine.progress import rebuild_with_progress
 
     service = _projections()
     try:

@@ -17,10 +17,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from appraisals.settings import get_settings
 from appraisals.wiring import Container, build
 from commands import messages as m
 from commands.principal import Principal
+from config.settings import get_settings
 from events.base import Role
 
 roles_app = typer.Typer(help="Grant, revoke and list people's roles (recorded as events).")

@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from aggregates.errors import DomainError
-from appraisals.settings import get_settings
 from commands.principal import Principal
+from config.settings import get_settings
 from events.base import Role
 
 import_app = typer.Typer(help="Onboard a trust from its MIS: staff exports, reviews in bulk.")

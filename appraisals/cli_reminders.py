@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from appraisals.settings import Settings, get_settings
+from config.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from appraisals.wiring import Container

@@ -20,10 +20,11 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-from appraisals.settings import Settings, get_settings
+from config.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from projections.db import Database
+    from projections.catalogue import read_models
+    from projections.engine.db import Database
 
 replay_app = typer.Typer(help="State as of any moment, and analysts' own projections.")
 audit_app = typer.Typer(help="The tamper-evident log: seal, verify, export.")
@@ -38,7 +39,7 @@ def _settings() -> Settings:
 def _database() -> Iterator[Database]:
     """The store's database (its event tables created if it is new)."""
     from appraisals.wiring import build_store
-    from projections.db import connect
+    from projections.engine.db import connect
 
     settings = _settings()
     build_store(settings).close()
@@ -67,7 +68,7 @@ def _progress(what: str) -> Progress:
 @audit_app.command("seal")
 def audit_seal() -> None:
     """Extend the chain over every event stored since the last signed checkpoint."""
-    from appraisals.audit_keys import signing_key
+    from replay.audit_keys import signing_key
     from replay.chain import seal
 
     key = signing_key(_settings())
@@ -96,7 +97,7 @@ def audit_verify(
     Needs no secret: checkpoints are checked with Ed25519 public keys only."""
     import orjson
 
-    from appraisals.audit_keys import public_keys
+    from replay.audit_keys import public_keys
     from replay.keys import PublicKeys
     from replay.verify import verify
 
@@ -142,7 +143,7 @@ def audit_key(
     """Print the public key checkpoints are signed with (PEM); give it to auditors."""
     import orjson
 
-    from appraisals.audit_keys import public_keys, signing_key
+    from replay.audit_keys import public_keys, signing_key
 
     settings = _settings()
     current = signing_key(settings)
@@ -165,7 +166,7 @@ def audit_key(
 @audit_app.command("rotate-key")
 def audit_rotate_key() -> None:
     """Sign new checkpoints with a new key; the old public key stays in the keyring."""
-    from appraisals.audit_keys import rotate
+    from replay.audit_keys import rotate
 
     old, new = rotate(_settings())
     typer.echo(f"rotated: new checkpoints are signed by {new.key_id}; {old.key_id} is retired")
@@ -211,12 +212,11 @@ def audit_export_command(
     until: Annotated[str | None, typer.Option(help="Before this moment (ISO 8601)")] = None,
 ) -> None:
     """Export the audit log (every event with its actor), streamed in log order."""
-    from projections.service import Projections
     from replay.export import audit_export
 
     written: list[int] = []
     with _database() as db:
-        Projections(db).catch_up(["audit_log"])
+        read_models(db).catch_up(["audit_log"])
         chunks = audit_export(
             db,
             fmt.value,
@@ -307,7 +307,7 @@ def replay_summary(
     log through the same projection as the live read model."""
     import time
 
-    from projections.service import Projections
+    from projections.catalogue import read_models
     from replay.summaries import school_summary_as_of, trust_summary_as_of
 
     if (school is None) == (trust is None):
@@ -316,7 +316,7 @@ def replay_summary(
     assert moment is not None
     with _database() as db:
         # The event index and the summary's facts must cover the moment: bring them current.
-        Projections(db, projections=None).catch_up(["event_index", "school_cycle_summary"])
+        read_models(db).catch_up(["event_index", "school_cycle_summary"])
         started = time.perf_counter()
         if school is not None:
             answer: Any = school_summary_as_of(db, school, cycle, at=moment)

@@ -20,14 +20,16 @@ import psycopg
 
 from api.identity.service import Identity, build_identity
 from api.security import RateLimits, Revocations, Security, SecurityLog
-from appraisals.settings import Settings, eventsourcing_env
 from blobstore import FilesystemBlobStore
 from commands.evidence_files import BlobStore, EvidenceFiles
 from commands.service import CommandService, system_clock
 from commands.states import StateCache
 from commands.store import EventStoreApp
-from projections.db import Database, connect
-from projections.service import Projections
+from config.settings import Settings, sqlite_path
+from projections.catalogue import read_models
+from projections.engine.db import Database, connect
+from projections.engine.db_postgres import libpq_conninfo, libpq_params
+from projections.engine.service import Projections
 from reminders.compose import Branding
 from reminders.ledger import Ledger
 from reminders.mailer import SmtpConfig, SmtpMailer
@@ -91,7 +93,7 @@ def schema_lock(settings: Settings) -> Iterator[None]:
     if not settings.is_postgres:
         yield
         return
-    from projections.db_postgres import libpq_conninfo
+    from projections.engine.db_postgres import libpq_conninfo
 
     with psycopg.connect(libpq_conninfo(settings.database_url), autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK,))
@@ -189,7 +191,7 @@ def build(
     states = StateCache(
         store, maxsize=settings.state_cache_size, context_ttl=settings.context_cache_ttl
     )
-    projections = Projections(connect(settings.database_url, pool_size=settings.pool_size))
+    projections = read_models(connect(settings.database_url, pool_size=settings.pool_size))
     security = build_security(settings, projections)
     with schema_lock(settings):
         projections.ensure()
@@ -212,7 +214,7 @@ def build(
         container.identity = build_identity(settings, projections.db)
     if not run_projections:
         return container
-    from appraisals.audit_keys import signing_key
+    from replay.audit_keys import signing_key
     from replay.sealer import ChainSealer
 
     # The audit chain is sealed as the log grows (replay/chain.py), in this process.
@@ -224,13 +226,13 @@ def build(
     container.on_start.append(sealer.start)
     container.closers.append(sealer.stop)
     if settings.redis_url:
-        from projections.workers import RedisWakeup
+        from projections.engine.workers import RedisWakeup
 
         wakeup = RedisWakeup(settings.redis_url, settings.redis_namespace, projections.names)
         container.notifier = wakeup
         container.closers.append(wakeup.broker.close)
     else:
-        from projections.runner import InProcessRunner
+        from projections.engine.runner import InProcessRunner
 
         runner = InProcessRunner(projections, poll_interval=settings.projection_poll_seconds)
         container.notifier = runner
@@ -271,3 +273,32 @@ def _schedule_reminders(container: Container) -> None:
     container.wake_chases = scheduler.wake_chases
     container.on_start.append(scheduler.start)
     container.closers.append(scheduler.stop)
+
+
+def eventsourcing_env(settings: Settings) -> dict[str, str]:
+    """The ``eventsourcing`` library's environment for the configured database."""
+    url = settings.database_url
+    if settings.is_postgres:
+        params = libpq_params(url)
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            # The library takes these five separately; POSTGRES_CONNINFO (read by
+            # commands/store.py) carries every other libpq parameter to the same pool.
+            "POSTGRES_DBNAME": params["dbname"],
+            "POSTGRES_HOST": params["host"],
+            "POSTGRES_PORT": params.get("port", "5432"),
+            "POSTGRES_USER": params["user"],
+            "POSTGRES_PASSWORD": params.get("password", ""),
+            "POSTGRES_CONNINFO": libpq_conninfo(url),
+            "POSTGRES_POOL_SIZE": str(settings.pool_size),
+            "POSTGRES_MAX_OVERFLOW": str(settings.pool_size),
+            "POSTGRES_LOCK_TIMEOUT": "5",
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
+        }
+    elif url.startswith("sqlite://"):
+        env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": sqlite_path(url)}
+    else:
+        raise ValueError(
+            f"APPRAISALS_DATABASE_URL must start with sqlite:// or postgresql://, got {url!r}"
+        )
+    return env

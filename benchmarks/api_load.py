@@ -42,13 +42,13 @@ EXTRA_ENV = dict(e.split("=", 1) for e in os.environ.get("BENCH_SERVER_ENV", "")
 sys.path.insert(0, str(ROOT))
 
 from api.auth import mint_token  # noqa: E402
-from appraisals.settings import Settings  # noqa: E402
 from appraisals.wiring import build  # noqa: E402
 from benchmarks.write_path import fresh_pg_database  # noqa: E402
 from commands import messages as m  # noqa: E402
 from commands.principal import Principal  # noqa: E402
+from config.settings import Settings  # noqa: E402
 from events.base import Role  # noqa: E402
-from tests.scenario import build_org  # noqa: E402
+from testkit.scenario import build_org  # noqa: E402
 
 BASELINE_APP = textwrap.dedent(
     """
@@ -287,7 +287,7 @@ def main() -> None:
             bare = start_server("bare_app:app", {"BENCH_PG_URL": url}, bare_port, tmp)
             procs.append(bare)
             env = {"APPRAISALS_DATABASE_URL": url, "APPRAISALS_LOG_LEVEL": "WARNING", **EXTRA_ENV}
-            ours = start_server("api.asgi:app", env, port, tmp)
+            ours = start_server("appraisals.asgi:app", env, port, tmp)
             procs.append(ours)
             rng = random.Random(7)
 

@@ -39,10 +39,10 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from api.auth import mint_token
-from appraisals.settings import Settings
 from appraisals.wiring import Container, build
 from commands import messages as m
 from commands.principal import Principal
+from config.settings import Settings
 from events.base import Role
 from onboarding.mapping import load_mapping
 from onboarding.staff_import import plan_sync, record
@@ -157,7 +157,7 @@ def imported(c: Container, text: str, n: int) -> float:
 def search(c: Container, rows: list[dict[str, str]], count: int) -> list[float]:
     from fastapi.testclient import TestClient
 
-    from api.app import create_app
+    from appraisals.app import create_app
 
     c.projections.catch_up()
     with c.projections.db.transaction(write=False) as tx:

@@ -54,7 +54,7 @@ def drop_database(name: str) -> None:
 
 def load_events(dbname: str, target: int, seed: int) -> int:
     """Generate about ``target`` events and COPY them into the event store's table."""
-    from projections.synthetic import History, stored
+    from testkit.synthetic import History, stored
 
     datastore = PostgresDatastore(dbname, "127.0.0.1", 5432, "postgres", "")
     PostgresApplicationRecorder(datastore, events_table_name="appraisals_events").create_table()
@@ -175,10 +175,10 @@ def rebuild_child(url: str) -> None:
     """Run in a child process: rebuild everything, print timing and peak memory as JSON."""
     import logging
 
-    from projections.service import Projections
+    from projections.catalogue import read_models
 
     logging.basicConfig(level=logging.INFO, format="  %(message)s", stream=sys.stderr)
-    service = Projections(url, page_size=PAGE)
+    service = read_models(url, page_size=PAGE)
     service.ensure()
     head = service.engine.head()
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -222,16 +222,17 @@ def stock_runner(url: str, events: int) -> tuple[int, float]:
     from eventsourcing.projection import Projection as LibraryProjection
     from eventsourcing.projection import ProjectionRunner
 
-    from appraisals.settings import Settings, eventsourcing_env
+    from appraisals.wiring import eventsourcing_env
     from commands.store import EventStoreApp
+    from config.settings import Settings
     from events.base import DomainEvent
-    from projections import registry
-    from projections.db_postgres import _PgTx
-    from projections.engine import Event
-    from projections.service import Projections
-    from projections.workset import Batch
+    from projections.catalogue import read_models
+    from projections.engine import registry
+    from projections.engine.core import Event
+    from projections.engine.db_postgres import _PgTx
+    from projections.engine.workset import Batch
 
-    service = Projections(url)
+    service = read_models(url)
     service.ensure()
     members = []
     with service.db.transaction() as tx:

@@ -37,10 +37,10 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from projections.common import as_model, select
-from projections.db import Database, Tx, connect
+from projections.catalogue import read_models
+from projections.engine.common import as_model, select
+from projections.engine.db import Database, Tx, connect
 from projections.review_status import REVIEWS, ReviewView
-from projections.service import Projections
 from reminders.ledger import Ledger
 from reminders.people import ReadModelPeople
 from reminders.planner import Planner
@@ -184,7 +184,7 @@ def main() -> None:
 
 
 def run(url: str, staff: int, rounds: int) -> None:
-    Projections(url).ensure()
+    read_models(url).ensure()
     base = connect(url, pool_size=2)
     db = CountingDatabase(base)
     Ledger(db).ensure()

@@ -53,9 +53,9 @@ def ms(values: list[float]) -> str:
 
 def build(name: str, schools: int, staff: int) -> None:
     from appraisals import demo
-    from appraisals.settings import Settings
     from appraisals.wiring import build_store
-    from projections.service import Projections
+    from config.settings import Settings
+    from projections.catalogue import read_models
 
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -66,7 +66,7 @@ def build(name: str, schools: int, staff: int) -> None:
     store.close()
     print(f"demo: {summary.events:,} events in {time.perf_counter() - started:.0f} s")
     started = time.perf_counter()
-    service = Projections(url, page_size=PAGE)
+    service = read_models(url, page_size=PAGE)
     service.ensure()
     service.rebuild()
     service.close()
@@ -135,11 +135,11 @@ def main() -> None:
 
     from fastapi.testclient import TestClient
 
-    from api.app import create_app
     from api.auth import mint_token
-    from appraisals.settings import Settings
+    from appraisals.app import create_app
     from appraisals.wiring import build
     from commands.principal import Principal
+    from config.settings import Settings
     from events.base import Role
     from projections import event_index
     from replay import summaries

@@ -38,11 +38,11 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from appraisals.settings import Settings
 from appraisals.wiring import Container, build
 from commands import messages as m
 from commands.principal import Principal
-from tests.scenario import build_org
+from config.settings import Settings
+from testkit.scenario import build_org
 
 STATE = b'{"percent":40,"note":"Reading group on track","evidence":[],"_v":1}' * 2
 

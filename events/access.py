@@ -6,6 +6,7 @@ of these facts in the log, so "who could see what, when" is a query over them.
 
 from __future__ import annotations
 
+from typing import ClassVar
 from uuid import UUID
 
 from events.base import DomainEvent, Role, register
@@ -13,6 +14,9 @@ from events.base import DomainEvent, Role, register
 
 @register("RoleGranted")
 class RoleGranted(DomainEvent):
+    audit_summary: ClassVar[str] = "Role {role} granted to {person_id}: {reason}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
+
     trust_id: UUID
     person_id: UUID
     grant_id: UUID
@@ -24,6 +28,9 @@ class RoleGranted(DomainEvent):
 
 @register("RoleRevoked")
 class RoleRevoked(DomainEvent):
+    audit_summary: ClassVar[str] = "Role {role} revoked from {person_id}: {reason}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
+
     trust_id: UUID
     person_id: UUID
     grant_id: UUID

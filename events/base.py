@@ -61,6 +61,14 @@ class DomainEvent(BaseModel):
     # audit log records that they happened without their content; analysts never see them.
     restricted: ClassVar[bool] = False
 
+    # Facts about the event, declared beside its fields (``events.facts`` reads them):
+    # the audit log's one-line summary, a ``str.format`` template over the event's fields
+    # ("" = the event's name); the fields that name or identify a person (personal data);
+    # and the fields people write in their own words (free text, which may describe one).
+    audit_summary: ClassVar[str] = ""
+    personal: ClassVar[frozenset[str]] = frozenset()
+    free_text: ClassVar[frozenset[str]] = frozenset()
+
 
 class TopicError(LookupError):
     """A stored topic names no registered event class."""

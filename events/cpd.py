@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import ClassVar
 from uuid import UUID
 
 from events.base import DomainEvent, register
@@ -43,6 +44,9 @@ IMPACT_SCORE = {
 class CpdPlanned(DomainEvent):
     """An activity planned for one person in one cycle, linked to objectives and needs."""
 
+    audit_summary: ClassVar[str] = "CPD planned: {title} ({kind})"
+    free_text: ClassVar[frozenset[str]] = frozenset({"development_needs", "provider", "title"})
+
     trust_id: UUID
     school_id: UUID
     cycle_id: UUID
@@ -63,6 +67,8 @@ class CpdPlanned(DomainEvent):
 class CpdCompleted(DomainEvent):
     """Done: when, and the hours and cost it actually took."""
 
+    audit_summary: ClassVar[str] = "CPD done on {completed_on}"
+
     completed_on: date
     hours: float
     cost_pence: int
@@ -72,10 +78,16 @@ class CpdCompleted(DomainEvent):
 class CpdReflected(DomainEvent):
     """The person's reflection and their impact rating."""
 
+    audit_summary: ClassVar[str] = "CPD reflected on: impact {impact}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"reflection"})
+
     reflection: str
     impact: ImpactRating
 
 
 @register("CpdCancelled")
 class CpdCancelled(DomainEvent):
+    audit_summary: ClassVar[str] = "CPD cancelled: {reason}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
+
     reason: str

@@ -14,6 +14,8 @@ from events.values import CyclePolicy
 
 @register("CycleScheduled")
 class CycleScheduled(DomainEvent):
+    audit_summary: ClassVar[str] = "Cycle {name} scheduled, {start_date} to {end_date}"
+
     trust_id: UUID
     name: str
     start_date: date
@@ -27,11 +29,15 @@ class CycleScheduled(DomainEvent):
 
 @register("CycleOpened")
 class CycleOpened(DomainEvent):
+    audit_summary: ClassVar[str] = "Cycle opened"
+
     pass
 
 
 class UnfinishedReview(BaseModel):
     """A review left unfinished when its cycle closed, and where it was left."""
+
+    personal: ClassVar[frozenset[str]] = frozenset({"appraisee_name"})
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -50,6 +56,9 @@ def _closed_v1_to_v2(state: dict[str, Any]) -> dict[str, Any]:
 class CycleClosed(DomainEvent):
     """Closed; with the reviews left unfinished and the reason for closing regardless."""
 
+    audit_summary: ClassVar[str] = "Cycle closed"
+    free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
+
     class_version: ClassVar[int] = 2
     upcasters: ClassVar[dict[int, Upcaster]] = {1: _closed_v1_to_v2}
 
@@ -59,11 +68,17 @@ class CycleClosed(DomainEvent):
 
 @register("CycleReopened")
 class CycleReopened(DomainEvent):
+    audit_summary: ClassVar[str] = "Cycle reopened: {reason}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
+
     reason: str
 
 
 @register("PolicyChanged")
 class PolicyChanged(DomainEvent):
+    audit_summary: ClassVar[str] = "Policy changed: {reason}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
+
     old_policy: CyclePolicy
     new_policy: CyclePolicy
     reason: str

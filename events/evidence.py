@@ -7,6 +7,7 @@ the blob store under the evidence id); removing evidence deletes the bytes, the 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import ClassVar
 from uuid import UUID
 
 from events.base import DomainEvent, register
@@ -19,6 +20,11 @@ class EvidenceSubject(StrEnum):
 
 @register("EvidenceFileAttached")
 class EvidenceFileAttached(DomainEvent):
+    audit_summary: ClassVar[str] = (
+        "Evidence file attached: {filename} ({content_type}, {size} bytes)"
+    )
+    free_text: ClassVar[frozenset[str]] = frozenset({"filename", "title"})
+
     trust_id: UUID
     school_id: UUID
     person_id: UUID
@@ -33,6 +39,9 @@ class EvidenceFileAttached(DomainEvent):
 
 @register("EvidenceLinkAttached")
 class EvidenceLinkAttached(DomainEvent):
+    audit_summary: ClassVar[str] = "Evidence link attached: {title}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"title", "url"})
+
     trust_id: UUID
     school_id: UUID
     person_id: UUID
@@ -45,5 +54,8 @@ class EvidenceLinkAttached(DomainEvent):
 @register("EvidenceRemoved")
 class EvidenceRemoved(DomainEvent):
     """The evidence is withdrawn; a file's bytes are deleted from the blob store."""
+
+    audit_summary: ClassVar[str] = "Evidence removed: {reason}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
 
     reason: str

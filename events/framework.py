@@ -3,6 +3,7 @@ observation policy, each published as a new version (like any policy), never edi
 
 from __future__ import annotations
 
+from typing import ClassVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
@@ -23,6 +24,9 @@ class ScaleLevel(BaseModel):
 
 @register("ObjectiveTemplatePublished")
 class ObjectiveTemplatePublished(DomainEvent):
+    audit_summary: ClassVar[str] = "Objective template published: {title}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"description", "success_criteria", "title"})
+
     trust_id: UUID
     template_id: UUID
     title: str
@@ -33,6 +37,9 @@ class ObjectiveTemplatePublished(DomainEvent):
 
 @register("ObjectiveTemplateRetired")
 class ObjectiveTemplateRetired(DomainEvent):
+    audit_summary: ClassVar[str] = "Objective template retired: {reason}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
+
     trust_id: UUID
     template_id: UUID
     reason: str
@@ -41,6 +48,8 @@ class ObjectiveTemplateRetired(DomainEvent):
 @register("RatingScalePublished")
 class RatingScalePublished(DomainEvent):
     """Version ``scale_version`` of the trust's scales for objective outcomes and judgements."""
+
+    audit_summary: ClassVar[str] = "Rating scale version {scale_version} published: {name}"
 
     trust_id: UUID
     scale_version: int
@@ -52,6 +61,9 @@ class RatingScalePublished(DomainEvent):
 @register("ObservationPolicySet")
 class ObservationPolicySet(DomainEvent):
     """Whether observations carry a graded judgement, and on which grades (version n)."""
+
+    audit_summary: ClassVar[str] = "Observation policy version {policy_version} set: {reason}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
 
     trust_id: UUID
     policy_version: int

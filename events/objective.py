@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from events.base import DomainEvent, register
@@ -19,6 +19,9 @@ def _objective_drafted_v1_to_v2(state: dict[str, Any]) -> dict[str, Any]:
 
 @register("ObjectiveDrafted")
 class ObjectiveDrafted(DomainEvent):
+    audit_summary: ClassVar[str] = "Objective drafted: {title}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"description", "success_criteria", "title"})
+
     class_version = 2
     upcasters = {1: _objective_drafted_v1_to_v2}  # noqa: RUF012
 
@@ -38,6 +41,9 @@ class ObjectiveDrafted(DomainEvent):
 class ObjectiveSetWithoutAgreement(DomainEvent):
     """The appraiser set the objective because it could not be agreed."""
 
+    audit_summary: ClassVar[str] = "Objective set without agreement: {reason}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
+
     reason: str
 
 
@@ -45,22 +51,33 @@ class ObjectiveSetWithoutAgreement(DomainEvent):
 class DisagreementRecorded(DomainEvent):
     """The appraisee's written disagreement with an objective set without agreement."""
 
+    audit_summary: ClassVar[str] = "Disagreement recorded"
+    free_text: ClassVar[frozenset[str]] = frozenset({"statement"})
+
     statement: str
 
 
 @register("ObjectiveRevised")
 class ObjectiveRevised(DomainEvent):
+    audit_summary: ClassVar[str] = "Objective revised ({fields}): {reason}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
+
     changes: tuple[FieldChange, ...]
     reason: str | None = None
 
 
 @register("ObjectiveAgreed")
 class ObjectiveAgreed(DomainEvent):
+    audit_summary: ClassVar[str] = "Objective agreed by the {by}"
+
     by: Signatory
 
 
 @register("ProgressRecorded")
 class ProgressRecorded(DomainEvent):
+    audit_summary: ClassVar[str] = "Progress recorded: {percent}%"
+    free_text: ClassVar[frozenset[str]] = frozenset({"evidence", "note"})
+
     percent: int
     note: str
     evidence: tuple[str, ...] = ()
@@ -68,6 +85,9 @@ class ProgressRecorded(DomainEvent):
 
 @register("ObjectiveAssessed")
 class ObjectiveAssessed(DomainEvent):
+    audit_summary: ClassVar[str] = "Objective assessed: {outcome}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"comment"})
+
     outcome: ObjectiveOutcome
     comment: str
     # The level of the trust's scale in force for the cycle (None: the built-in scale).
@@ -76,6 +96,9 @@ class ObjectiveAssessed(DomainEvent):
 
 @register("ObjectiveWithdrawn")
 class ObjectiveWithdrawn(DomainEvent):
+    audit_summary: ClassVar[str] = "Objective withdrawn: {reason}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
+
     reason: str
 
 
@@ -83,10 +106,15 @@ class ObjectiveWithdrawn(DomainEvent):
 class ObjectiveReinstated(DomainEvent):
     """A withdrawn objective brought back after its review was reopened."""
 
+    audit_summary: ClassVar[str] = "Objective reinstated: {reason}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
+
     reason: str
 
 
 @register("ObjectiveCarriedForward")
 class ObjectiveCarriedForward(DomainEvent):
+    audit_summary: ClassVar[str] = "Objective carried forward to {to_objective_id}"
+
     to_objective_id: UUID
     to_cycle_id: UUID

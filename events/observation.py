@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import ClassVar
 from uuid import UUID
 
 from events.base import DomainEvent, register
@@ -16,6 +17,9 @@ class ObservationKind(StrEnum):
 
 @register("ObservationRecorded")
 class ObservationRecorded(DomainEvent):
+    audit_summary: ClassVar[str] = "Observation recorded: {kind} on {held_on}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"areas_to_develop", "context", "strengths"})
+
     trust_id: UUID
     school_id: UUID
     cycle_id: UUID
@@ -36,5 +40,8 @@ class ObservationRecorded(DomainEvent):
 @register("ObservationCommented")
 class ObservationCommented(DomainEvent):
     """The observed person's response."""
+
+    audit_summary: ClassVar[str] = "The observed person responded"
+    free_text: ClassVar[frozenset[str]] = frozenset({"comment"})
 
     comment: str

@@ -22,6 +22,9 @@ class PayOutcome(StrEnum):
 
 @register("PayRecommendationMade")
 class PayRecommendationMade(DomainEvent):
+    audit_summary: ClassVar[str] = "Pay recommendation recorded"
+    free_text: ClassVar[frozenset[str]] = frozenset({"reasons"})
+
     restricted: ClassVar[bool] = True
 
     review_id: UUID
@@ -36,6 +39,9 @@ class PayRecommendationMade(DomainEvent):
 @register("PayDecisionRecorded")
 class PayDecisionRecorded(DomainEvent):
     """The decision of the relevant body (the pay committee), recorded separately."""
+
+    audit_summary: ClassVar[str] = "Pay decision recorded"
+    free_text: ClassVar[frozenset[str]] = frozenset({"rationale"})
 
     restricted: ClassVar[bool] = True
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from typing import ClassVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -184,6 +185,9 @@ DEFAULT_POLICY = ReminderPolicy()
 class ReminderPolicyChanged(DomainEvent):
     """A trust's reminder policy was replaced (an event of the Trust aggregate)."""
 
+    audit_summary: ClassVar[str] = "Reminder policy changed: {reason}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
+
     policy: ReminderPolicy
     reason: str
 
@@ -191,6 +195,8 @@ class ReminderPolicyChanged(DomainEvent):
 @register("ReminderPreferenceChanged")
 class ReminderPreferenceChanged(DomainEvent):
     """A person chose how they get reminders (an event of the StaffMember aggregate)."""
+
+    audit_summary: ClassVar[str] = "Reminder preference changed to {frequency} (by {via})"
 
     frequency: Frequency
     optional_reminders: bool
@@ -201,6 +207,9 @@ class ReminderPreferenceChanged(DomainEvent):
 @register("ReviewChased")
 class ReviewChased(DomainEvent):
     """A leader asked for a reminder to go now (an event of the Review aggregate)."""
+
+    audit_summary: ClassVar[str] = "Chased: {milestone}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"note"})
 
     milestone: Milestone
     recipients: tuple[UUID, ...]

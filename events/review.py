@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import ClassVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
@@ -20,6 +21,8 @@ from events.values import (
 
 @register("ReviewStarted")
 class ReviewStarted(DomainEvent):
+    audit_summary: ClassVar[str] = "Review started for {appraisee_id} with appraiser {appraiser_id}"
+
     cycle_id: UUID
     trust_id: UUID
     school_id: UUID
@@ -29,6 +32,9 @@ class ReviewStarted(DomainEvent):
 
 @register("AppraiserChanged")
 class AppraiserChanged(DomainEvent):
+    audit_summary: ClassVar[str] = "Appraiser changed to {appraiser_id}: {reason}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
+
     previous_appraiser_id: UUID
     appraiser_id: UUID
     reason: str
@@ -38,6 +44,8 @@ class AppraiserChanged(DomainEvent):
 class ObjectiveLinked(DomainEvent):
     """An objective was drafted for this review (keeps the per-review objective limit)."""
 
+    audit_summary: ClassVar[str] = "Objective {objective_id} added to the review"
+
     objective_id: UUID
 
 
@@ -45,12 +53,18 @@ class ObjectiveLinked(DomainEvent):
 class ObjectiveUnlinked(DomainEvent):
     """An objective of this review was withdrawn, freeing its place."""
 
+    audit_summary: ClassVar[str] = "Objective {objective_id} removed from the review: {reason}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
+
     objective_id: UUID
     reason: str
 
 
 @register("MeetingRecorded")
 class MeetingRecorded(DomainEvent):
+    audit_summary: ClassVar[str] = "Meeting recorded: {kind} on {held_on}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"notes"})
+
     kind: MeetingKind
     held_on: date
     notes: str
@@ -60,11 +74,17 @@ class MeetingRecorded(DomainEvent):
 
 @register("SelfAssessmentSubmitted")
 class SelfAssessmentSubmitted(DomainEvent):
+    audit_summary: ClassVar[str] = "Self-assessment submitted"
+    free_text: ClassVar[frozenset[str]] = frozenset({"text"})
+
     text: str
 
 
 @register("AssessmentWritten")
 class AssessmentWritten(DomainEvent):
+    audit_summary: ClassVar[str] = "Assessment written: {overall}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"development_needs", "summary", "support"})
+
     overall: OverallJudgement
     summary: str
     objective_notes: tuple[ObjectiveNote, ...] = ()
@@ -76,43 +96,64 @@ class AssessmentWritten(DomainEvent):
 
 @register("ReportIssued")
 class ReportIssued(DomainEvent):
+    audit_summary: ClassVar[str] = "Report issued on {issued_on}"
+
     issued_on: date
 
 
 @register("AppraiseeCommented")
 class AppraiseeCommented(DomainEvent):
+    audit_summary: ClassVar[str] = "Appraisee commented"
+    free_text: ClassVar[frozenset[str]] = frozenset({"comment"})
+
     comment: str
 
 
 @register("SignedOff")
 class SignedOff(DomainEvent):
+    audit_summary: ClassVar[str] = "Signed off by the {by}"
+
     by: Signatory
 
 
 @register("Moderated")
 class Moderated(DomainEvent):
+    audit_summary: ClassVar[str] = "Moderated: {outcome}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"note"})
+
     outcome: ModerationOutcome
     note: str
 
 
 @register("AppealLodged")
 class AppealLodged(DomainEvent):
+    audit_summary: ClassVar[str] = "Appeal lodged"
+    free_text: ClassVar[frozenset[str]] = frozenset({"grounds"})
+
     grounds: str
 
 
 @register("AppealDecided")
 class AppealDecided(DomainEvent):
+    audit_summary: ClassVar[str] = "Appeal decided: {outcome}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"note"})
+
     outcome: AppealOutcome
     note: str
 
 
 @register("ReviewReopened")
 class ReviewReopened(DomainEvent):
+    audit_summary: ClassVar[str] = "Review reopened: {reason}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
+
     reason: str
 
 
 class PanelMember(BaseModel):
     """A governor on a headteacher's appraisal panel (the first is its chair)."""
+
+    personal: ClassVar[frozenset[str]] = frozenset({"name"})
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -122,6 +163,8 @@ class PanelMember(BaseModel):
 
 class ExternalAdviser(BaseModel):
     """The external adviser to a headteacher's panel: a person, not a user of the trust."""
+
+    personal: ClassVar[frozenset[str]] = frozenset({"name"})
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -140,6 +183,8 @@ class PanelAppointed(DomainEvent):
 @register("AdviserConsulted")
 class AdviserConsulted(DomainEvent):
     """The panel consulted its external adviser (before setting objectives)."""
+
+    free_text: ClassVar[frozenset[str]] = frozenset({"summary"})
 
     held_on: date
     summary: str

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from events.base import DomainEvent, register
@@ -18,6 +18,9 @@ def _staff_registered_v1_to_v2(state: dict[str, Any]) -> dict[str, Any]:
 
 @register("StaffRegistered")
 class StaffRegistered(DomainEvent):
+    audit_summary: ClassVar[str] = "Staff registered: {name}, {job_title}"
+    personal: ClassVar[frozenset[str]] = frozenset({"email", "name", "preferred_name"})
+
     class_version = 2
     upcasters = {1: _staff_registered_v1_to_v2}  # noqa: RUF012
 
@@ -32,6 +35,9 @@ class StaffRegistered(DomainEvent):
 
 @register("AssignedToSchool")
 class AssignedToSchool(DomainEvent):
+    audit_summary: ClassVar[str] = "Assigned to school {school_id} from {effective_date}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
+
     school_id: UUID
     previous_school_id: UUID | None
     effective_date: date
@@ -40,12 +46,18 @@ class AssignedToSchool(DomainEvent):
 
 @register("LineManagerChanged")
 class LineManagerChanged(DomainEvent):
+    audit_summary: ClassVar[str] = "Line manager changed to {line_manager_id}: {reason}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
+
     line_manager_id: UUID | None
     reason: str
 
 
 @register("StaffLeft")
 class StaffLeft(DomainEvent):
+    audit_summary: ClassVar[str] = "Left on {effective_date}: {reason}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
+
     effective_date: date
     reason: str
 
@@ -53,6 +65,10 @@ class StaffLeft(DomainEvent):
 @register("StaffRenamed")
 class StaffRenamed(DomainEvent):
     """A change of legal or preferred name (marriage, a correction, an MIS sync)."""
+
+    audit_summary: ClassVar[str] = "Name changed from {old_name} to {new_name}: {reason}"
+    personal: ClassVar[frozenset[str]] = frozenset({"new_name", "old_name", "preferred_name"})
+    free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
 
     old_name: str
     new_name: str
@@ -62,6 +78,11 @@ class StaffRenamed(DomainEvent):
 
 @register("JobTitleChanged")
 class JobTitleChanged(DomainEvent):
+    audit_summary: ClassVar[str] = (
+        "Job title changed from {old_job_title} to {new_job_title}: {reason}"
+    )
+    free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
+
     old_job_title: str
     new_job_title: str
     reason: str

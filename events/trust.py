@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import ClassVar
 from uuid import UUID
 
 from events.base import DomainEvent, register
@@ -10,11 +11,15 @@ from events.base import DomainEvent, register
 
 @register("TrustRegistered")
 class TrustRegistered(DomainEvent):
+    audit_summary: ClassVar[str] = "Trust registered: {name}"
+
     name: str
 
 
 @register("SchoolAdded")
 class SchoolAdded(DomainEvent):
+    audit_summary: ClassVar[str] = "School added: {name}"
+
     school_id: UUID
     name: str
     phase: str | None = None
@@ -22,6 +27,9 @@ class SchoolAdded(DomainEvent):
 
 @register("SchoolRenamed")
 class SchoolRenamed(DomainEvent):
+    audit_summary: ClassVar[str] = "School renamed from {old_name} to {new_name}: {reason}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
+
     school_id: UUID
     old_name: str
     new_name: str
@@ -32,6 +40,9 @@ class SchoolRenamed(DomainEvent):
 class PriorityAdded(DomainEvent):
     """A development priority, trust-wide (``school_id`` None) or for one school."""
 
+    audit_summary: ClassVar[str] = "Priority added: {title}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"description", "title"})
+
     priority_id: UUID
     title: str
     description: str = ""
@@ -40,6 +51,9 @@ class PriorityAdded(DomainEvent):
 
 @register("PriorityRetired")
 class PriorityRetired(DomainEvent):
+    audit_summary: ClassVar[str] = "Priority retired: {reason}"
+    free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
+
     priority_id: UUID
     reason: str
 
@@ -47,6 +61,8 @@ class PriorityRetired(DomainEvent):
 @register("CycleAdded")
 class CycleAdded(DomainEvent):
     """A cycle the trust scheduled, with its dates: the trust keeps them so cycles never overlap."""
+
+    audit_summary: ClassVar[str] = "Cycle {name} added to the trust, {start_date} to {end_date}"
 
     cycle_id: UUID
     name: str
@@ -57,6 +73,8 @@ class CycleAdded(DomainEvent):
 @register("GovernorAppointed")
 class GovernorAppointed(DomainEvent):
     """A governor of a school's governing board, or of the trust board (``school_id`` None)."""
+
+    personal: ClassVar[frozenset[str]] = frozenset({"name"})
 
     governor_id: UUID
     name: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -84,6 +85,8 @@ class FieldChange(BaseModel):
 
 class ObjectiveNote(BaseModel):
     """The appraiser's note on one objective in the end-of-year assessment."""
+
+    free_text: ClassVar[frozenset[str]] = frozenset({"note"})
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -22,7 +22,7 @@ from commands.service import CommandService
 from events.values import StaffCategory
 from onboarding.mapping import Mapping
 from projections import directory
-from projections.db import Database
+from projections.engine.db import Database
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 REASON = "Synced from the MIS staff export"

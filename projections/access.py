@@ -18,10 +18,10 @@ from uuid import UUID
 from events import access as ac
 from events import staff as st
 from events.base import DomainEvent
-from projections.common import as_model, select, when
-from projections.db import Column, ColumnType, Database, Table
-from projections.engine import Event, Handler, Projection
-from projections.workset import Batch
+from projections.engine.common import as_model, select, when
+from projections.engine.core import Event, Handler, Projection
+from projections.engine.db import Column, ColumnType, Database, Table
+from projections.engine.workset import Batch
 
 PEOPLE = Table(
     "access_people",

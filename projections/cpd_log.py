@@ -17,11 +17,11 @@ from events import cpd as ev
 from events import objective as ob
 from events import review as rv
 from events.base import DomainEvent
-from projections.common import as_model, select, when
-from projections.db import Column, ColumnType, Database, Table
-from projections.engine import Event, Handler, Projection
+from projections.engine.common import as_model, select, when
+from projections.engine.core import Event, Handler, Projection
+from projections.engine.db import Column, ColumnType, Database, Table
+from projections.engine.workset import Batch
 from projections.names import name_handlers, names_table
-from projections.workset import Batch
 
 ACTIVITIES = Table(
     "cpd_activities",

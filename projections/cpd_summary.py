@@ -14,7 +14,7 @@ from uuid import UUID
 from events.cpd import IMPACT_SCORE, ImpactRating
 from projections import cpd_log
 from projections.cpd_log import CpdActivityView, LinkedObjective
-from projections.db import Database
+from projections.engine.db import Database
 from projections.names import names_of
 
 

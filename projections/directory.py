@@ -21,11 +21,11 @@ from events import cycle as cy
 from events import staff as st
 from events import trust as tr
 from events.base import DomainEvent
-from projections.common import as_model, select
-from projections.db import Column, ColumnType, Database, Table
-from projections.db import typed as typed_value
-from projections.engine import Event, Handler, Projection
-from projections.workset import Batch, Row
+from projections.engine.common import as_model, select
+from projections.engine.core import Event, Handler, Projection
+from projections.engine.db import Column, ColumnType, Database, Table
+from projections.engine.db import typed as typed_value
+from projections.engine.workset import Batch, Row
 
 PEOPLE = Table(
     "directory_people",

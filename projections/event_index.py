@@ -8,10 +8,10 @@ from datetime import datetime
 from uuid import UUID
 
 from events.base import DomainEvent
-from projections.common import as_model, select
-from projections.db import Column, ColumnType, Database, Table, Tx, normalize_ts
-from projections.engine import TOPIC_PREFIX_LEN, Event, Handler, Projection
-from projections.workset import Batch
+from projections.engine.common import as_model, select
+from projections.engine.core import TOPIC_PREFIX_LEN, Event, Handler, Projection
+from projections.engine.db import Column, ColumnType, Database, Table, Tx, normalize_ts
+from projections.engine.workset import Batch
 
 EVENT_INDEX = Table(
     "event_index",

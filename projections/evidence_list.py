@@ -13,10 +13,10 @@ from uuid import UUID
 
 from events import evidence as ev
 from events.base import DomainEvent
-from projections.common import as_model, select, when
-from projections.db import Column, Database, Table
-from projections.engine import Event, Handler, Projection
-from projections.workset import Batch
+from projections.engine.common import as_model, select, when
+from projections.engine.core import Event, Handler, Projection
+from projections.engine.db import Column, Database, Table
+from projections.engine.workset import Batch
 
 EVIDENCE = Table(
     "evidence_list",

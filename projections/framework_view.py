@@ -16,11 +16,11 @@ from events import objective as ob
 from events import review as rv
 from events.base import DomainEvent
 from events.framework import DEFAULT_OBJECTIVE_LEVELS, DEFAULT_OVERALL_LEVELS
-from projections.common import as_model, select, when
-from projections.db import Column, Database, Table
-from projections.engine import Event, Handler, Projection
+from projections.engine.common import as_model, select, when
+from projections.engine.core import Event, Handler, Projection
+from projections.engine.db import Column, Database, Table
+from projections.engine.workset import Batch
 from projections.names import name_handlers, names_of, names_table
-from projections.workset import Batch
 
 TEMPLATES = Table(
     "framework_templates",

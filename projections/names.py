@@ -12,10 +12,10 @@ from uuid import UUID
 
 from events import cycle, staff, trust
 from events.base import DomainEvent
-from projections.common import select
-from projections.db import Column, Database, Table
-from projections.engine import Event, Handler
-from projections.workset import Batch
+from projections.engine.common import select
+from projections.engine.core import Event, Handler
+from projections.engine.db import Column, Database, Table
+from projections.engine.workset import Batch
 
 
 def names_table(prefix: str) -> Table:

@@ -16,7 +16,7 @@ from events import objective as ob
 from events import review as rv
 from events import staff, trust
 from events.base import DomainEvent
-from projections.common import (
+from projections.engine.common import (
     as_model,
     assignments_table,
     day,
@@ -28,9 +28,9 @@ from projections.common import (
     select,
     when,
 )
-from projections.db import Column, Database, Table
-from projections.engine import Event, Handler, Projection
-from projections.workset import Batch, Row, Rows
+from projections.engine.core import Event, Handler, Projection
+from projections.engine.db import Column, Database, Table
+from projections.engine.workset import Batch, Row, Rows
 
 OBJECTIVES = Table(
     "objective_current",

@@ -19,7 +19,7 @@ from events import objective as ob
 from events import review as rv
 from events import staff
 from events.base import DomainEvent
-from projections.common import (
+from projections.engine.common import (
     as_model,
     assignments_table,
     day,
@@ -31,9 +31,9 @@ from projections.common import (
     select,
     when,
 )
-from projections.db import Column, ColumnType, Database, Table
-from projections.engine import Event, Handler, Projection
-from projections.workset import Batch, Row
+from projections.engine.core import Event, Handler, Projection
+from projections.engine.db import Column, ColumnType, Database, Table
+from projections.engine.workset import Batch, Row
 
 REVISIONS = Table(
     "objective_revisions",

@@ -13,11 +13,11 @@ from uuid import UUID
 from events import observation as ev
 from events.base import DomainEvent
 from events.standards import TITLES, headline
-from projections.common import as_model, select, when
-from projections.db import Column, ColumnType, Database, Table
-from projections.engine import Event, Handler, Projection
+from projections.engine.common import as_model, select, when
+from projections.engine.core import Event, Handler, Projection
+from projections.engine.db import Column, ColumnType, Database, Table
+from projections.engine.workset import Batch
 from projections.names import name_handlers, names_of, names_table
-from projections.workset import Batch
 
 OBSERVATIONS = Table(
     "observation_log",

@@ -17,11 +17,11 @@ from events import cycle as cy
 from events import reminders as rm
 from events import staff
 from events.base import DomainEvent
-from projections.common import originators, select, when
-from projections.db import Column, Database, Table, typed
-from projections.engine import Event, Handler, Projection
+from projections.engine.common import originators, select, when
+from projections.engine.core import Event, Handler, Projection
+from projections.engine.db import Column, Database, Table, typed
+from projections.engine.workset import Batch
 from projections.review_status import REVIEWS, ReviewView
-from projections.workset import Batch
 
 POLICIES = Table(
     "reminder_policies",

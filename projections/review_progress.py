@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from projections.engine import Event
+from projections.engine.core import Event
 
 # The review events that change progress (AppraiserChanged and the objective links do not).
 PROGRESS_EVENTS = frozenset(

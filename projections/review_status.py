@@ -17,11 +17,11 @@ from events import reminders as rm
 from events import review as rv
 from events import staff
 from events.base import DomainEvent
-from projections.common import as_model, field_values, originators, select, when
-from projections.db import Column, ColumnType, Database, Table
-from projections.engine import Event, Handler, Projection
+from projections.engine.common import as_model, field_values, originators, select, when
+from projections.engine.core import Event, Handler, Projection
+from projections.engine.db import Column, ColumnType, Database, Table
+from projections.engine.workset import Batch, Row, Rows
 from projections.review_progress import ReviewProgress
-from projections.workset import Batch, Row, Rows
 
 REVIEWS = Table(
     "review_status",

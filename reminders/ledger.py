@@ -17,7 +17,7 @@ from typing import Any
 from uuid import UUID
 
 from events.reminders import Milestone
-from projections.db import Database, Tx, normalize_ts
+from projections.engine.db import Database, Tx, normalize_ts
 from reminders.planner import Reminder
 
 TABLE = "reminder_deliveries"

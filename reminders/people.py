@@ -11,7 +11,7 @@ from typing import Protocol
 from uuid import UUID
 
 from projections import reminder_context as rc
-from projections.db import Database
+from projections.engine.db import Database
 
 Person = rc.PersonView
 

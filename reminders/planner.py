@@ -14,7 +14,7 @@ from uuid import UUID
 
 from events.reminders import DEFAULT_POLICY, Milestone, Recipient, ReminderPolicy, ReminderStep
 from projections import reminder_context as rc
-from projections.db import Database
+from projections.engine.db import Database
 from projections.review_status import ReviewView, get_review
 from reminders.people import People, Person
 from reminders.rules import Outstanding, due_step, next_digest_day, outstanding, recipients_for

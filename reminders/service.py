@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 
 from events.reminders import DEFAULT_POLICY, Recipient, ReminderPolicy
 from projections import reminder_context as rc
-from projections.common import as_model, select
-from projections.db import Database
+from projections.engine.common import as_model, select
+from projections.engine.db import Database
 from projections.review_status import REVIEWS, ReviewView
 from reminders.compose import Branding, compose, message_id
 from reminders.ledger import Delivery, Ledger

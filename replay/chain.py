@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from projections.db import Column, Database, Table, Tx
-from projections.db_postgres import PostgresDatabase
-from projections.engine import EVENTS_TABLE, EventLog
+from projections.engine.core import EVENTS_TABLE, EventLog
+from projections.engine.db import Column, Database, Table, Tx
+from projections.engine.db_postgres import PostgresDatabase
 from replay.keys import PublicKeys, SigningKey, checkpoint_message
 
 CHAIN = Table(

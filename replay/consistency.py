@@ -32,11 +32,11 @@ from events.review import AssessmentWritten, MeetingRecorded, ReviewStarted
 from events.values import MeetingKind, Signatory
 from projections import objective_current as oc
 from projections import review_status as rs
-from projections import school_cycle_summary as scs
-from projections import trust_cycle_summary as tcs
-from projections.common import select
-from projections.cycle_facts import METRICS
-from projections.db import Database, Table
+from projections.cycle_summary import school as scs
+from projections.cycle_summary import trust as tcs
+from projections.cycle_summary.facts import METRICS
+from projections.engine.common import select
+from projections.engine.db import Database, Table
 from replay.aggregates import KINDS
 
 READ_MODELS = ("review_status", "objective_current", "school_cycle_summary", "trust_cycle_summary")

@@ -48,9 +48,9 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from events.base import TOPIC_PREFIX, registered_topics
-from projections.db import Database
-from projections.engine import EVENTS_TABLE, Event, EventLog, decode
+from events.base import TOPIC_PREFIX, registered_topics, resolve
+from projections.engine.core import EVENTS_TABLE, Event, EventLog, decode
+from projections.engine.db import Database
 from replay.pseudonyms import Pseudonymiser
 
 # Log positions read per page.
@@ -220,7 +220,7 @@ def _analyst_event(e: Event, kind: str, pseudonymiser: Pseudonymiser | None) -> 
     if pseudonymiser is not None:
         aggregate = pseudonymiser.aggregate(kind, aggregate)
         actor = pseudonymiser(actor) if actor else None
-        data = pseudonymiser.data(kind, data)
+        data = pseudonymiser.data(resolve(e.topic), data)
     return AnalystEvent(
         e.position, e.type, kind, aggregate, e.originator_version, timestamp, actor, role, data
     )

@@ -19,9 +19,9 @@ import orjson
 
 from projections import audit_log
 from projections.audit_log import AuditEntry
-from projections.db import Database
 from projections.directory import ids_in_text, label_then, named_text
-from projections.engine import EventLog
+from projections.engine.core import EventLog
+from projections.engine.db import Database
 
 Format = Literal["csv", "jsonl"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from typing import Any, TextIO
 
-from projections.db import Database
+from projections.engine.db import Database
 from replay.custom import Run, table_rows
 
 # A spreadsheet runs a cell that starts with one of these as a formula.

@@ -5,8 +5,9 @@ and every actor — are replaced by ``p-`` plus 16 hex digits of HMAC-SHA256 und
 ``Settings.pseudonym_key``: the same person is the same pseudonym in every event and every
 run with that key, so analysts can count and join, but cannot tell who it is without the key.
 The organisation stays readable: trusts, schools, cycles and priorities keep their ids, and
-schools and trusts their names. Staff names and emails, and every free-text field (notes,
-comments, reasons, titles, criteria...), are withheld (``None``).
+schools and trusts their names. What each event declares as personal data (names, emails)
+or free text (notes, comments, reasons, titles, criteria...) is withheld (``None``), in the
+event's own fields and in the value models nested in them (``events.facts``).
 """
 
 from __future__ import annotations
@@ -15,49 +16,20 @@ import hashlib
 import hmac
 from typing import Any
 
+from events.base import DomainEvent
+from events.facts import NOTHING, ModelFacts, facts_of
+
 # Ids of the organisation, kept as they are.
 ORGANISATION_IDS = frozenset(
     {"trust_id", "school_id", "previous_school_id", "cycle_id", "to_cycle_id", "priority_id"}
 )
 ORGANISATION_AGGREGATES = frozenset({"trust", "appraisal_cycle"})
-# Fields that may name or describe a person: withheld.
-FREE_TEXT = frozenset(
-    {
-        "email",
-        "notes",
-        "note",
-        "comment",
-        "statement",
-        "grounds",
-        "text",
-        "summary",
-        "support",
-        "evidence",
-        "development_needs",
-        "reason",
-        "description",
-        "title",
-        "success_criteria",
-        # CPD, evidence and observations
-        "provider",
-        "reflection",
-        "filename",
-        "url",
-        "context",
-        "strengths",
-        "areas_to_develop",
-        "rationale",
-        "reasons",
-    }
-)
-# A member of staff's names: withheld from staff events.
-PERSON_NAMES = frozenset({"name", "preferred_name", "old_name", "new_name"})
 # Revised fields whose old and new values are not free text.
 PLAIN_FIELDS = frozenset({"due_date", "standards", "priority_id"})
 
 
 class Pseudonymiser:
-    """Keyed, stable pseudonyms for people; redaction of names and free text."""
+    """Keyed, stable pseudonyms for people; redaction of personal data and free text."""
 
     def __init__(self, key: bytes) -> None:
         self._key = key
@@ -73,13 +45,10 @@ class Pseudonymiser:
     def aggregate(self, aggregate_type: str, aggregate_id: str) -> str:
         return aggregate_id if aggregate_type in ORGANISATION_AGGREGATES else self(aggregate_id)
 
-    def data(self, aggregate_type: str, data: dict[str, Any]) -> dict[str, Any]:
-        """An event's own fields with people pseudonymised and personal text withheld."""
-        out = self._mapping(data)
-        if aggregate_type == "staff_member":
-            # A person's names, now and before (a school's old and new names stay).
-            for key in PERSON_NAMES & out.keys():
-                out[key] = None
+    def data(self, event: type[DomainEvent], data: dict[str, Any]) -> dict[str, Any]:
+        """An event's own fields with people pseudonymised and what it declares personal or
+        free text withheld."""
+        out = self._mapping(facts_of(event), data)
         if "changes" in out and isinstance(out["changes"], list):
             out["changes"] = [self._change(c) for c in data["changes"]]
         return out
@@ -89,10 +58,11 @@ class Pseudonymiser:
             return dict(change)
         return {**change, "old": None, "new": None}
 
-    def _mapping(self, data: dict[str, Any]) -> dict[str, Any]:
+    def _mapping(self, facts: ModelFacts, data: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        withheld = facts.withheld
         for key, value in data.items():
-            if key in FREE_TEXT:
+            if key in withheld:
                 out[key] = None
             elif key in ORGANISATION_IDS:
                 out[key] = value
@@ -101,9 +71,10 @@ class Pseudonymiser:
             elif key.endswith("_ids") and isinstance(value, list):
                 out[key] = [self(v) if isinstance(v, str) else v for v in value]
             elif isinstance(value, dict):
-                out[key] = self._mapping(value)
+                out[key] = self._mapping(facts.nested.get(key, NOTHING), value)
             elif isinstance(value, list):
-                out[key] = [self._mapping(v) if isinstance(v, dict) else v for v in value]
+                inner = facts.nested.get(key, NOTHING)
+                out[key] = [self._mapping(inner, v) if isinstance(v, dict) else v for v in value]
             else:
                 out[key] = value
         return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from projections.db import Database
+from projections.engine.db import Database
 from replay.chain import seal
 from replay.keys import SigningKey
 

@@ -1,12 +1,12 @@
 """Cycle summaries as they stood at a past moment: the live projections, replayed to a position.
 
 The moment becomes a log position through the event index. The aggregates the summary depends
-on — the cycle, its trust, the reviews and objectives that counted (named by the live summary's
-facts, see ``projections.asof``), their appraisees — are read up to that position (an index
-range each, never a scan of the log) and replayed in log order through the same projection
-class as the live read model, ``SchoolCycleSummary`` or ``TrustCycleSummary``, into a scratch
-in-memory database. The answer is that read model's own query run on the scratch database:
-never a second implementation of the summary.
+on — the cycle, its trust, the reviews and objectives that counted (named by the live
+summary's facts, see ``projections.cycle_summary.asof``), their appraisees — are read up to
+that position (an index range each, never a scan of the log) and replayed in log order
+through the same projection class as the live read model, ``SchoolCycleSummary`` or
+``TrustCycleSummary``, into a scratch in-memory database. The answer is that read model's
+own query run on the scratch database: never a second implementation of the summary.
 """
 
 from __future__ import annotations
@@ -21,13 +21,14 @@ from uuid import UUID
 
 import orjson
 
-from projections import event_index, registry
-from projections.asof import Row, cycle_subjects, read_aggregates, replay
-from projections.db import Database, Tx
-from projections.engine import EventLog, Projection
-from projections.school_cycle_summary import SchoolCycleSummary, school_summary
-from projections.summary_views import SchoolCycleSummaryView, TrustCycleSummaryView
-from projections.trust_cycle_summary import TrustCycleSummary, trust_summary
+from projections import event_index
+from projections.cycle_summary.asof import Row, cycle_subjects, read_aggregates, replay
+from projections.cycle_summary.school import SchoolCycleSummary, school_summary
+from projections.cycle_summary.trust import TrustCycleSummary, trust_summary
+from projections.cycle_summary.views import SchoolCycleSummaryView, TrustCycleSummaryView
+from projections.engine import registry
+from projections.engine.core import EventLog, Projection
+from projections.engine.db import Database, Tx
 
 T = TypeVar("T")
 

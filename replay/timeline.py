@@ -12,11 +12,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from projections.asof import read_aggregates
 from projections.audit_log import summarise
-from projections.db import Database
+from projections.cycle_summary.asof import read_aggregates
 from projections.directory import ids_in_text, label_then, named_text
-from projections.engine import Event, EventLog, decode
+from projections.engine.core import Event, EventLog, decode
+from projections.engine.db import Database
 
 _ENVELOPE = ("timestamp", "actor_id", "actor_role", "prev_hash")
 _OBJECTIVES_OF_REVIEW = frozenset({"ObjectiveLinked", "ObjectiveUnlinked"})

@@ -29,9 +29,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from projections.db import Database
-from projections.db_postgres import PostgresDatabase
-from projections.engine import EVENTS_TABLE, EventLog
+from projections.engine.core import EVENTS_TABLE, EventLog
+from projections.engine.db import Database
+from projections.engine.db_postgres import PostgresDatabase
 from replay.chain import (
     CHAIN,
     DIGEST_CHARS,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from commands.store import EventStoreApp
-from projections.service import Projections
+from projections.engine.service import Projections
 from replay.consistency import Mismatch, verify
 
 

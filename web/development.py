@@ -32,7 +32,7 @@ from events.evidence import EvidenceSubject
 from events.standards import TITLES
 from projections import cpd_log, evidence_list, framework_view, observation_log
 from projections.cpd_summary import trust_cpd
-from projections.db import Database
+from projections.engine.db import Database
 from projections.names import names_of
 from projections.review_status import ReviewView
 from web import reads

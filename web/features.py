@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
-from projections.db import Database
+from projections.engine.db import Database
 
 
 def _find(module: str, name: str) -> Callable[..., Any] | None:

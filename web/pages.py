@@ -20,8 +20,8 @@ from api.params import MAX_POSITION, Day
 from commands.principal import Principal
 from events.base import Role
 from projections import framework_view
-from projections.db import Database
-from projections.summary_views import SchoolCycleSummaryView
+from projections.cycle_summary.views import SchoolCycleSummaryView
+from projections.engine.db import Database
 from replay.timeline import objective_progress
 from web import charts, features, reads, reminders
 from web.forms import review_forms
@@ -143,7 +143,7 @@ def _closing(request: Request, principal: Principal, cycle_id: UUID) -> Unfinish
     """The cycle's latest close and the reviews it left, for those who may read them (not
     analysts: it names people)."""
     try:
-        return unfinished_report(get_container(request).store, principal, cycle_id)
+        return unfinished_report(get_container(request).projections.db, principal, cycle_id)
     except NotFound:
         return None
 

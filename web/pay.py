@@ -16,7 +16,7 @@ from commands.read_policy import may_read_pay
 from events.base import Role
 from projections import pay_recommendations as pay
 from projections import review_status
-from projections.db import Database
+from projections.engine.db import Database
 from projections.pay_recommendations import PayView
 from web import reads
 from web.development import Key, MinPosition, SignedIn, act, db_of, names_for, pay_scope

@@ -11,19 +11,15 @@ from api.reviews import review_scope
 from commands.principal import Principal
 from commands.read_policy import may_read_record, may_read_summary
 from events.base import Role
-from projections import (
-    objective_current,
-    objective_revisions,
-    review_status,
-    school_cycle_summary,
-    trust_cycle_summary,
-)
-from projections.common import select
-from projections.db import Database
+from projections import objective_current, objective_revisions, review_status
+from projections.cycle_summary import school as school_cycle_summary
+from projections.cycle_summary import trust as trust_cycle_summary
+from projections.cycle_summary.views import SchoolCycleSummaryView, TrustCycleSummaryView
+from projections.engine.common import select
+from projections.engine.db import Database
 from projections.objective_current import ObjectiveView
 from projections.objective_revisions import Revision
 from projections.review_status import ReviewView
-from projections.summary_views import SchoolCycleSummaryView, TrustCycleSummaryView
 from web.render import PageNotFound
 
 

@@ -66,7 +66,7 @@ def caught_up(request: Request, min_position: int | None, *names: str) -> bool:
     container = get_container(request)
     # As on the API: a position past the head of the log is never waited for (a crafted
     # ?min_position= must not hold a thread for the whole timeout).
-    if min_position > (container.store.recorder.max_notification_id() or 0):
+    if min_position > (container.projections.head()):
         return False
     timeout = container.settings.read_your_writes_timeout
     return container.projections.wait_for(min_position, names=list(names), timeout=timeout)

@@ -29,7 +29,7 @@ from api.problems import RateLimited
 from api.security.log import SecurityEventKind
 from api.security.ratelimit import SIGN_IN
 from projections import access as access_model
-from projections.common import select
+from projections.engine.common import select
 from projections.review_status import REVIEWS
 from web.render import PageNotFound, page
 from web.session import (

@@ -30,7 +30,7 @@ from joserfc.errors import (
 )
 from joserfc.jwk import KeySet
 
-from appraisals.settings import OidcProviderSettings
+from config.settings import OidcProviderSettings
 
 DISCOVERY_TTL = 3600.0
 HTTP_TIMEOUT = 10.0

@@ -14,9 +14,9 @@ from typing import Any
 from uuid import UUID
 
 from api.identity.oidc import SignInFailed
-from appraisals.settings import OidcProviderSettings
+from config.settings import OidcProviderSettings
 from projections import access as people
-from projections.db import Database
+from projections.engine.db import Database
 
 
 class SubjectLinks:

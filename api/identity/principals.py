@@ -12,7 +12,7 @@ from api.identity.service import Identity
 from commands.access import Standing, standing
 from commands.principal import Principal
 from commands.states import StateCache
-from projections.db import Database
+from projections.engine.db import Database
 
 
 def today() -> datetime:

@@ -9,8 +9,8 @@ from api.identity.oidc import OidcClient
 from api.identity.people import SubjectLinks
 from api.identity.sessions import RedisSessions, Sessions, SqlSessions
 from api.identity.tokens import PersonalTokens
-from appraisals.settings import Settings
-from projections.db import Database
+from config.settings import Settings
+from projections.engine.db import Database
 
 
 @dataclass

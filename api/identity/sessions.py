@@ -22,7 +22,7 @@ from uuid import UUID
 
 import orjson
 
-from projections.db import Database
+from projections.engine.db import Database
 
 Clock = Callable[[], datetime]
 # How often a session's last-seen time is written (not on every request).

@@ -17,7 +17,7 @@ from enum import StrEnum
 from uuid import UUID, uuid4
 
 from api.identity.sessions import digest
-from projections.db import Database
+from projections.engine.db import Database
 
 PREFIX = "apl_"
 MAX_LIFETIME = timedelta(days=366)

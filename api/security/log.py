@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from projections.db import Database
+from projections.engine.db import Database
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import UUID
 
-from projections.db import Database
+from projections.engine.db import Database
 
 
 class Revocations:

@@ -28,13 +28,13 @@ from eventsourcing.persistence import StoredEvent
 
 from appraisals.demo.calendar import SimClock
 from appraisals.demo.plan import new_uuid
-from appraisals.settings import Settings
 from appraisals.wiring import build_store
 from commands.messages import Command
 from commands.principal import Principal
 from commands.service import CommandResult, CommandService
 from commands.states import StateCache
 from commands.store import EventStoreApp
+from config.settings import Settings
 
 # Events handed on from a staging store at a time.
 BATCH = 20_000

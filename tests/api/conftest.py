@@ -7,12 +7,12 @@ from collections.abc import Callable, Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.auth import mint_token
-from appraisals.settings import Settings
+from appraisals.app import create_app
 from appraisals.wiring import Container, build
 from commands.principal import Principal
-from tests.scenario import Org, build_org
+from config.settings import Settings
+from testkit.scenario import Org, build_org
 
 Auth = Callable[[Principal], dict[str, str]]
 
@@ -41,7 +41,11 @@ def client(api_container: Container) -> Iterator[TestClient]:
 
 @pytest.fixture
 def org(api_container: Container) -> Org:
-    return build_org(api_container.commands)
+    built = build_org(api_container.commands)
+    # Queries read read models: start each test with them current, as a client passing the
+    # last command's position as ``min_position`` would.
+    api_container.projections.wait_for(api_container.projections.head(), timeout=30)
+    return built
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from appraisals.wiring import Container
+from testkit.scenario import Org
 from tests.api.conftest import Auth
-from tests.scenario import Org
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -12,8 +12,8 @@ from appraisals.wiring import Container
 from commands import messages as m
 from commands.principal import Principal
 from events.base import Role
+from testkit.scenario import Org, build_org
 from tests.api.conftest import Auth
-from tests.scenario import Org, build_org
 
 pytestmark = pytest.mark.integration
 

@@ -7,12 +7,12 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from appraisals.audit_keys import signing_key
 from appraisals.wiring import Container
+from replay.audit_keys import signing_key
 from replay.chain import seal
 from replay.keys import SigningKey
+from testkit.scenario import Org, build_org
 from tests.api.conftest import Auth
-from tests.scenario import Org, build_org
 
 pytestmark = pytest.mark.integration
 

@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from appraisals.wiring import Container
+from testkit.scenario import Org
 from tests.api.conftest import Auth
 from tests.api.test_command_endpoints import ALL_ROUTES, _ids, _request
-from tests.scenario import Org
 
 
 def _head(container: Container) -> int:

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 
 from appraisals.wiring import Container
 from commands import messages as m
+from testkit.scenario import Org
 from tests.api.conftest import Auth
-from tests.scenario import Org
 
 
 def _draft(n: int, org: Org) -> dict[str, Any]:

@@ -32,8 +32,8 @@ from commands import messages as m
 from commands.policy import POLICIES
 from commands.principal import Principal
 from events.base import Role
+from testkit.scenario import Org, build_org
 from tests.api.conftest import Auth
-from tests.scenario import Org, build_org
 
 pytestmark = pytest.mark.integration
 

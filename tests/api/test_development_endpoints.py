@@ -20,9 +20,9 @@ from aggregates.pay import pay_recommendation_id_for
 from appraisals.wiring import Container
 from commands.principal import Principal
 from events.base import Role
+from testkit.scenario import Org, build_org
+from testkit.scenario_development import agreed_objective, issue_report
 from tests.api.conftest import Auth
-from tests.scenario import Org, build_org
-from tests.scenario_development import agreed_objective, issue_report
 
 pytestmark = pytest.mark.integration
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from appraisals.wiring import Container
+from testkit.scenario import Org
 from tests.api.conftest import Auth
-from tests.scenario import Org
 
 
 def _head(container: Container) -> int:
@@ -77,7 +77,7 @@ def test_schools_cycles_and_a_cycle_are_listed_by_name(
 
 
 def build_other(container: Container):  # type: ignore[no-untyped-def]
-    from tests.scenario import build_org
+    from testkit.scenario import build_org
 
     return build_org(container.commands, name="Elm Trust").trust_leader
 

@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from appraisals.wiring import Container
 from commands.principal import Principal
 from events.base import Role
+from testkit.scenario import Org
 from tests.api.conftest import Auth
 from tests.oracle import assert_consistent
-from tests.scenario import Org
 
 WEB_COOKIE = "appraisals_session"
 

@@ -7,12 +7,12 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.auth import mint_token
-from appraisals.settings import Settings
+from appraisals.app import create_app
 from appraisals.wiring import Container, build
+from config.settings import Settings
+from testkit.scenario import Org
 from tests.api.conftest import Auth
-from tests.scenario import Org
 from web.session import set_session_cookie
 
 

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from aggregates.cycle import cycle_id_for
 from aggregates.review import review_id_for
 from appraisals.wiring import Container
+from testkit.scenario import Org
 from tests.api.conftest import Auth
-from tests.scenario import Org
 
 OBJECTIVE: dict[str, object] = {
     "title": "Improve phonics outcomes",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from appraisals.wiring import Container
+from testkit.scenario import Org
 from tests.api.conftest import Auth
-from tests.scenario import Org
 
 HEADER = (
     "Staff Code,Forename,Surname,Preferred Name,Email,Job Title,Category,School,"

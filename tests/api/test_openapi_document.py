@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from api.app import create_app
-from appraisals.settings import Settings
+from appraisals.app import create_app
+from config.settings import Settings
 
 
 @pytest.fixture(scope="module")

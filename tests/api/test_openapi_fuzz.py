@@ -13,10 +13,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from api.app import create_app
+from appraisals.app import create_app
 from appraisals.wiring import Container
+from testkit.scenario import build_org
 from tests.api.conftest import Auth
-from tests.scenario import build_org
 
 pytestmark = pytest.mark.integration
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from testkit.scenario import Org
 from tests.api.conftest import Auth
-from tests.scenario import Org
 
 pytestmark = pytest.mark.integration
 

@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from aggregates.errors import NotFound
 from appraisals.wiring import Container
 from commands import messages as m
+from testkit.scenario import Org, build_org
 from tests.api.conftest import Auth
-from tests.scenario import Org, build_org
 
 
 def _same(a: Any, b: Any, *ids: tuple[uuid.UUID, uuid.UUID]) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from testkit.scenario import Org
 from tests.api.conftest import Auth
-from tests.scenario import Org
 
 
 def test_starting_a_second_review_for_the_same_person_and_cycle_is_a_409_linking_it(

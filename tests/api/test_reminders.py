@@ -16,8 +16,8 @@ from events.base import Role
 from events.reminders import Milestone
 from reminders.planner import Reminder
 from reminders.tokens import unsubscribe_token
+from testkit.scenario import Org, build_org
 from tests.api.conftest import Auth
-from tests.scenario import Org, build_org
 
 ORIGIN = {"Origin": "http://testserver"}
 

@@ -11,9 +11,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from appraisals.wiring import Container
+from testkit.scenario import Org
 from tests.api.conftest import Auth
 from tests.oracle import assert_consistent
-from tests.scenario import Org
 from web.session import principal_json
 
 WEB_COOKIE = "appraisals_session"

@@ -7,8 +7,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from appraisals.wiring import Container
+from testkit.scenario import Org, build_org
 from tests.api.conftest import Auth
-from tests.scenario import Org, build_org
 
 
 def _head(container: Container) -> int:

@@ -11,14 +11,14 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from api.app import create_app
 from api.auth import mint_token
-from appraisals.settings import Settings
+from appraisals.app import create_app
 from appraisals.wiring import Container, build
 from commands.principal import Principal
+from config.settings import Settings
 from events.base import Role
 from replay.keys import SigningKey, add_to_keyring
-from tests.scenario import Org, build_org
+from testkit.scenario import Org, build_org
 from web.session import principal_json
 
 SITE = "http://testserver"

@@ -10,14 +10,14 @@ from datetime import UTC, datetime, timedelta
 import jwt
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.auth import mint_token
-from appraisals.settings import Settings
+from appraisals.app import create_app
 from appraisals.wiring import Container, build
 from commands.principal import Principal
+from config.settings import Settings
 from events.base import Role
+from testkit.scenario import Org
 from tests.api.conftest import Auth
-from tests.scenario import Org
 
 # What APPRAISALS_JWT_SECRET defaulted to before: public, so anyone could sign with it.
 OLD_PUBLIC_SECRET = "dev-only-change-me-in-production-0123456789"

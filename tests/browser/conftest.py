@@ -18,15 +18,15 @@ import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from pydantic import SecretStr
 
-from api.app import create_app
 from api.auth import mint_token
 from api.identity.service import build_identity
+from appraisals.app import create_app
 from appraisals.demo import generate
 from appraisals.demo.summary import DemoSummary
-from appraisals.settings import OidcProviderSettings, Settings
 from appraisals.wiring import Container, build
 from commands.principal import Principal
 from commands.states import STAFF
+from config.settings import OidcProviderSettings, Settings
 from events.base import Role
 from projections import access
 from tests.oidc.provider import API_AUDIENCE, Client, Provider, running_provider

@@ -75,7 +75,7 @@ def test_the_observed_person_responds_to_an_observation(new_page: NewPage, site:
 
 
 def _someone(site: Site, cycle: object, school: object) -> object:
-    from projections.common import select
+    from projections.engine.common import select
 
     rows = select(
         site.container.projections.db,

@@ -12,11 +12,11 @@ from typing import Any
 import psycopg
 import pytest
 
-from appraisals.settings import Settings, eventsourcing_env
-from appraisals.wiring import Container, build, build_store
-from projections.db_postgres import libpq_params
+from appraisals.wiring import Container, build, build_store, eventsourcing_env
+from config.settings import Settings
+from projections.engine.db_postgres import libpq_params
+from testkit.scenario import build_org
 from tests.integration.tls_postgres import TlsCluster, tls_cluster
-from tests.scenario import build_org
 
 pytestmark = pytest.mark.integration
 

@@ -11,9 +11,9 @@ import psycopg
 import pytest
 
 from appraisals import demo
-from appraisals.settings import Settings
 from appraisals.wiring import build_store
 from commands.store import EventStoreApp
+from config.settings import Settings
 from tests.conftest import create_database, drop_database
 
 pytestmark = pytest.mark.integration

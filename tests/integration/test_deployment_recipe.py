@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml  # type: ignore[import-untyped]
 
-from appraisals.settings import Settings
+from config.settings import Settings
 
 pytestmark = pytest.mark.integration
 

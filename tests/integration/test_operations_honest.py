@@ -15,11 +15,11 @@ from contextlib import suppress
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.auth import mint_token
-from appraisals.settings import Settings
+from appraisals.app import create_app
 from appraisals.wiring import build
 from commands.principal import Principal
+from config.settings import Settings
 from events.base import Role
 from tests.conftest import create_database, drop_database
 

@@ -19,11 +19,11 @@ import httpx
 import pytest
 
 from api.auth import mint_token
-from appraisals.settings import Settings
 from appraisals.wiring import build
 from commands import messages as m
+from config.settings import Settings
+from testkit.scenario import build_org
 from tests.conftest import create_database, drop_database
-from tests.scenario import build_org
 
 pytestmark = pytest.mark.integration
 

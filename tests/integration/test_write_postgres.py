@@ -11,15 +11,15 @@ from typing import Any
 import pytest
 
 from aggregates.errors import Conflict, RuleBroken
-from appraisals.settings import Settings
 from appraisals.wiring import Container, build
 from commands import messages as m
 from commands.handling import REVIEW, load
 from commands.principal import Principal
 from commands.service import CommandService
 from commands.store import EventStoreApp
+from config.settings import Settings
 from events.base import DomainEvent
-from tests.scenario import Org, build_org
+from testkit.scenario import Org, build_org
 
 pytestmark = pytest.mark.integration
 
@@ -54,7 +54,7 @@ def test_two_concurrent_conflicting_commands_give_one_success_and_one_conflict(
     pg_url: str, container: Container, org: Org
 ) -> None:
     settings = Settings(database_url=pg_url)
-    from appraisals.settings import eventsourcing_env
+    from appraisals.wiring import eventsourcing_env
 
     barrier = threading.Barrier(2)
     stores = []

@@ -13,7 +13,7 @@ from aggregates.base import Context
 from commands.service import CommandService
 from commands.store import EventStoreApp
 from events.base import Role
-from tests.scenario import Org, build_org
+from testkit.scenario import Org, build_org
 from tests.unit.aggregates.gwt import History
 from tests.unit.support import FixedClock, new_store
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from appraisals.settings import Settings, eventsourcing_env
+from appraisals.wiring import eventsourcing_env
 from commands.store import EventStoreApp
+from config.settings import Settings
 
 
 @dataclass

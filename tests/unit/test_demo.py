@@ -15,7 +15,6 @@ from eventsourcing.persistence import Notification
 from aggregates.cycle import CycleStatus
 from aggregates.errors import Conflict
 from appraisals import demo
-from appraisals.settings import Settings
 from appraisals.wiring import build_store
 from commands import messages as m
 from commands.service import CommandService
@@ -35,6 +34,7 @@ from commands.states import (
     load,
 )
 from commands.store import EventStoreApp
+from config.settings import Settings
 from events.base import registered_topics
 from events.codec import record_hash
 

@@ -15,14 +15,15 @@ import orjson
 import pytest
 
 from appraisals import demo
-from appraisals.settings import Settings
 from appraisals.wiring import build_store
 from blobstore import FilesystemBlobStore
 from commands.evidence_files import blob_key
+from config.settings import Settings
 from projections import evidence_list, observation_log
 from projections import pay_recommendations as pay
+from projections.catalogue import read_models
 from projections.cpd_summary import trust_cpd
-from projections.service import Projections
+from projections.engine.service import Projections
 
 SIZE = {"schools": 3, "staff": 90}
 SCORE = {"none": 0, "some": 1, "clear": 2, "strong": 3}
@@ -37,7 +38,7 @@ def built(
     store = build_store(Settings(database_url=url))
     blobs = root / "blobs"
     summary = demo.generate(store, seed=5, blobs=FilesystemBlobStore(blobs), **SIZE)
-    projections = Projections(url)
+    projections = read_models(url)
     projections.ensure()
     projections.catch_up()
     yield store, summary, projections, blobs

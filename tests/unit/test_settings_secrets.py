@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from appraisals import settings as settings_module
-from appraisals.settings import (
+from config import settings as settings_module
+from config.settings import (
     Settings,
     UnsafeSettings,
     check_production,

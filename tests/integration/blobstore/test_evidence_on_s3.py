@@ -12,14 +12,14 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from api.app import create_app
 from api.auth import mint_token
-from appraisals.settings import Settings
+from appraisals.app import create_app
 from appraisals.wiring import build
 from blobstore.s3 import S3BlobStore
 from commands.principal import Principal
-from tests.scenario import build_org
-from tests.scenario_development import agreed_objective
+from config.settings import Settings
+from testkit.scenario import build_org
+from testkit.scenario_development import agreed_objective
 
 PDF = b"%PDF-1.4\n%s3\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 

@@ -13,7 +13,7 @@ import pytest
 from pydantic import SecretStr
 
 from api.identity.oidc import OidcClient, SignInFailed
-from appraisals.settings import OidcProviderSettings
+from config.settings import OidcProviderSettings
 from tests.oidc.provider import Client, Provider, running_provider, sign_in_without_browser
 
 LEDGER = Client("ledger", "ledger-secret-0123456789", "http://127.0.0.1:9/signin/callback")

@@ -11,7 +11,7 @@ import pytest
 
 from api.identity.sessions import Pending, RedisSessions, Sessions, SqlSessions, digest
 from api.identity.tokens import PersonalTokens, TokenScope
-from projections.db import Database, connect
+from projections.engine.db import Database, connect
 from tests.conftest import REDIS_URL
 
 pytestmark = pytest.mark.integration

@@ -12,11 +12,12 @@ from typer.testing import CliRunner
 
 from aggregates.errors import Conflict
 from appraisals.cli import app
-from appraisals.settings import get_settings
+from config.settings import get_settings
 from onboarding.mapping import load_mapping
 from onboarding.staff_import import plan_sync
 from projections import directory
-from projections.service import Projections
+from projections.catalogue import read_models
+from projections.engine.service import Projections
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +41,7 @@ def cli(url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
 
 
 def _projections(url: str) -> Projections:
-    service = Projections(url)
+    service = read_models(url)
     service.ensure()
     service.catch_up()
     return service

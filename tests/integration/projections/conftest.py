@@ -9,7 +9,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 
 from events.base import DomainEvent
-from projections.synthetic import stored
+from testkit.synthetic import stored
 from tests.conftest import create_database, drop_database
 
 

@@ -22,9 +22,10 @@ import events.staff
 import events.trust
 from events.base import DomainEvent, Role
 from projections.audit_log import AuditLog
-from projections.engine import EventLog
-from projections.service import Projections
-from projections.synthetic import History
+from projections.catalogue import read_models
+from projections.engine.core import EventLog
+from projections.engine.service import Projections
+from testkit.synthetic import History
 
 pytestmark = pytest.mark.integration
 
@@ -132,7 +133,7 @@ def test_the_sql_rebuild_equals_applying_every_event_in_python(
     revised = next(e for e in every_event() if type(e).__name__ == "ObjectiveRevised")
     pg_store.append([revised.model_copy(update={"originator_version": 51, "reason": None})])
     names = ["audit_log", "event_index"]
-    service = Projections(pg_store.url, page_size=9, rebuild_page_size=9)
+    service = read_models(pg_store.url, page_size=9, rebuild_page_size=9)
     service.catch_up()
     applied = checksums(service, names)
 
@@ -158,7 +159,7 @@ def test_the_sql_rebuild_equals_applying_every_event_in_python(
 def test_the_summaries_built_once_for_both_equal_each_built_alone(pg_store: Any) -> None:
     pg_store.append(History(8).events(trusts=2, schools=3, staff_per_school=5, move_rate=0.4))
     names = ["school_cycle_summary", "trust_cycle_summary"]
-    service = Projections(pg_store.url, page_size=50, rebuild_page_size=300)
+    service = read_models(pg_store.url, page_size=50, rebuild_page_size=300)
     service.catch_up()
     applied = checksums(service, names)
 

@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 
-from projections.service import Projections
-from projections.synthetic import History
-from projections.workers import RedisWakeup
+from projections.catalogue import read_models
+from projections.engine.service import Projections
+from projections.engine.workers import RedisWakeup
+from testkit.synthetic import History
 from tests.conftest import REDIS_URL
 
 pytestmark = pytest.mark.integration
@@ -26,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[3]
 CRASHING_WORKER = """
 import sys, time
 from pathlib import Path
-from projections.service import Projections
+from projections.engine.service import Projections
 
 url, marker = sys.argv[1], Path(sys.argv[2])
 batches = []
@@ -37,12 +38,12 @@ def stall_in_the_fifth_batch(members, end):
         marker.write_text(str(end))
         time.sleep(120)  # killed here, inside the open transaction
 
-Projections(url, page_size=97, before_commit=stall_in_the_fifth_batch).catch_up()
+read_models(url, page_size=97, before_commit=stall_in_the_fifth_batch).catch_up()
 """
 
 WORKER = """
 import logging, sys
-from projections.workers import run_worker
+from projections.engine.workers import run_worker
 logging.basicConfig(level=logging.INFO)
 run_worker(sys.argv[1], sys.argv[2], sys.argv[3], threads=2, tick_seconds=0.5, page_size=40)
 """
@@ -84,7 +85,7 @@ def test_a_worker_killed_mid_batch_resumes_to_what_a_clean_rebuild_gives(
     finally:
         child.wait(30)
 
-    service = Projections(pg_store.url, page_size=500)
+    service = read_models(pg_store.url, page_size=500)
     positions = {s.name: s.position for s in service.status()}
     assert min(positions.values()) < head  # the stalled batch never committed
     service.catch_up()
@@ -98,7 +99,7 @@ def test_a_worker_killed_mid_batch_resumes_to_what_a_clean_rebuild_gives(
 def test_two_dramatiq_workers_on_redis_never_double_apply(
     pg_store: Any, redis_namespace: str, tmp_path: Path
 ) -> None:
-    service = Projections(pg_store.url)
+    service = read_models(pg_store.url)
     service.ensure()
     workers = [
         subprocess.Popen(
@@ -137,7 +138,7 @@ def test_two_dramatiq_workers_on_redis_never_double_apply(
 def test_a_rebuild_while_events_keep_arriving_misses_none(pg_store: Any) -> None:
     history = History(3).events(trusts=6, schools=2, staff_per_school=8, move_rate=0.2)
     pg_store.append(islice(history, 1500))
-    service = Projections(pg_store.url, page_size=200, rebuild_page_size=300)
+    service = read_models(pg_store.url, page_size=200, rebuild_page_size=300)
     service.catch_up()
     stop = threading.Event()
 
@@ -169,7 +170,7 @@ def test_an_enqueue_with_redis_down_is_logged_and_reports_failure(
 ) -> None:
     wakeup = RedisWakeup("redis://127.0.0.1:1/0", "nowhere", ["event_index"])
     started = time.monotonic()
-    with caplog.at_level(logging.WARNING, logger="projections.workers"):
+    with caplog.at_level(logging.WARNING, logger="projections.engine.workers"):
         assert wakeup.notify() is False
     assert time.monotonic() - started < 5
     assert "could not enqueue" in caplog.text

@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from appraisals.settings import Settings
 from appraisals.wiring import Container, build
 from commands import messages as m
+from config.settings import Settings
 from events.values import StaffCategory
 from reminders.sink import MemorySink
+from testkit.scenario import Org, build_org
 from tests.conftest import create_database, drop_database
-from tests.scenario import Org, build_org
 
 
 def free_port() -> int:

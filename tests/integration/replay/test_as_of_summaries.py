@@ -21,11 +21,11 @@ from eventsourcing.persistence import StoredEvent
 
 from appraisals import demo
 from appraisals.demo.summary import DemoSummary
-from appraisals.settings import Settings
 from appraisals.wiring import build_store
-from projections.school_cycle_summary import school_summary
-from projections.service import Projections
-from projections.trust_cycle_summary import trust_summary
+from config.settings import Settings
+from projections.catalogue import read_models
+from projections.cycle_summary.school import school_summary
+from projections.cycle_summary.trust import trust_summary
 from replay.summaries import NotReady, school_summary_as_of, trust_summary_as_of
 from tests.conftest import create_database, drop_database
 
@@ -82,7 +82,7 @@ def test_summaries_as_of_equal_the_live_ones_at_that_moment(staged: Demo, url: s
     d = staged.summary
     cycles = [d.previous_cycle.id, d.current_cycle.id]
     store = build_store(Settings(database_url=url))
-    live = Projections(url)
+    live = read_models(url)
     live.ensure()
     recorded: list[tuple[str, UUID, UUID, datetime, Any]] = []
     done = 0
@@ -118,7 +118,7 @@ def test_summaries_as_of_equal_the_live_ones_at_that_moment(staged: Demo, url: s
 def test_a_moment_the_event_index_has_not_reached_is_not_ready(staged: Demo, url: str) -> None:
     store = build_store(Settings(database_url=url))
     store.recorder.insert_events(staged.events[:300])
-    live = Projections(url)
+    live = read_models(url)
     live.ensure()
     live.catch_up()
     store.recorder.insert_events(staged.events[300:400])

@@ -11,9 +11,9 @@ from typer.testing import CliRunner
 
 from appraisals import demo
 from appraisals.cli import app
-from appraisals.settings import Settings, get_settings
 from appraisals.wiring import build_store
-from projections.service import all_projections
+from config.settings import Settings, get_settings
+from projections.catalogue import all_projections
 from tests.conftest import create_database, drop_database
 
 pytestmark = pytest.mark.integration

@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 from appraisals import demo
 from appraisals.cli import app
 from appraisals.demo.summary import DemoSummary
-from appraisals.settings import Settings, get_settings
 from appraisals.wiring import build_store
-from projections.service import Projections
+from config.settings import Settings, get_settings
+from projections.catalogue import read_models
 
 pytestmark = pytest.mark.integration
 
@@ -52,7 +52,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, DemoSummary]:
     events = build_store(Settings(database_url=url))
     summary = demo.generate(events, schools=2, staff=40, seed=5)
     events.close()
-    service = Projections(url)
+    service = read_models(url)
     service.ensure()
     service.catch_up()
     service.close()

@@ -11,15 +11,15 @@ from uuid import UUID
 
 import pytest
 
-from appraisals.settings import Settings
 from appraisals.wiring import build
 from commands import messages as m
-from projections.db import Database, connect
+from config.settings import Settings
+from projections.engine.db import Database, connect
 from replay.chain import read_records, seal
 from replay.keys import PublicKeys, SigningKey
 from replay.verify import verify
+from testkit.scenario import build_org
 from tests.conftest import create_database, drop_database
-from tests.scenario import build_org
 
 pytestmark = pytest.mark.integration
 

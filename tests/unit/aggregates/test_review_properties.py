@@ -41,7 +41,7 @@ from events.values import (
     OverallJudgement,
     Signatory,
 )
-from tests.scenario import Org, build_org
+from testkit.scenario import Org, build_org
 from tests.unit.support import FixedClock, log_length, new_store
 
 START = datetime(2025, 9, 1, 9, 0, tzinfo=UTC)

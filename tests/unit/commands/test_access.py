@@ -16,7 +16,7 @@ from commands.access import standing
 from commands.service import CommandService
 from commands.store import EventStoreApp
 from events.base import Role
-from tests.scenario import Org
+from testkit.scenario import Org
 from tests.unit.commands.test_service import rejected_and_nothing_recorded
 
 TODAY = date(2026, 1, 10)

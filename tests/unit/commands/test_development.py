@@ -16,8 +16,8 @@ from commands.service import CommandService
 from commands.store import EventStoreApp
 from events.base import Role
 from events.pay import PayOutcome
-from tests.scenario import Org
-from tests.scenario_development import agreed_objective, issue_report, plan_cpd
+from testkit.scenario import Org
+from testkit.scenario_development import agreed_objective, issue_report, plan_cpd
 from tests.unit.commands.test_service import rejected_and_nothing_recorded
 
 FIVE_POINT = {

@@ -16,7 +16,7 @@ from commands.service import CommandService
 from commands.store import EventStoreApp
 from events.base import Role
 from events.values import StaffCategory
-from tests.scenario import Org
+from testkit.scenario import Org
 from tests.unit.support import log_length
 
 

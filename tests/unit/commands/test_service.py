@@ -26,7 +26,7 @@ from events.base import Role
 from events.objective import ObjectiveAgreed, ObjectiveDrafted
 from events.review import ObjectiveLinked
 from events.values import Signatory
-from tests.scenario import Org
+from testkit.scenario import Org
 from tests.unit.support import FixedClock, log_length
 
 DUE = date(2026, 7, 1)

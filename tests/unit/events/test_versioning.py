@@ -28,7 +28,7 @@ from events.objective import ObjectiveDrafted
 from events.reminders import QuietPeriod, ReminderPolicy
 from events.staff import AssignedToSchool, StaffRegistered
 from events.values import StaffCategory
-from tests.scenario import Org
+from testkit.scenario import Org
 
 OBJ = UUID("70000000-0000-4000-8000-0000000000f1")
 REVIEW_ID = UUID("70000000-0000-4000-8000-000000000005")

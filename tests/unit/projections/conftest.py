@@ -20,8 +20,9 @@ from events import staff as st
 from events import trust as tr
 from events.base import DomainEvent, Role
 from events.values import CyclePolicy
-from projections.service import Projections
-from projections.synthetic import stored
+from projections.catalogue import read_models
+from projections.engine.service import Projections
+from testkit.synthetic import stored
 
 START = datetime(2025, 9, 1, 9, 0, tzinfo=UTC)
 
@@ -187,7 +188,7 @@ def trust(given: Given) -> Trust:
 
 @pytest.fixture
 def projections(store: Store) -> Iterator[Projections]:
-    service = Projections(store.url, page_size=50)
+    service = read_models(store.url, page_size=50)
     service.ensure()
     yield service
     service.close()

@@ -11,14 +11,14 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from projections import registry
-from projections.service import Projections
-from projections.synthetic import History, stored
+from projections.catalogue import read_models
+from projections.engine import registry
+from testkit.synthetic import History, stored
 
 
 def fresh_checksums(url: str, page_size: int) -> dict[str, str]:
     """Drop every generation, build new live ones incrementally, checksum them."""
-    service = Projections(url, page_size=page_size)
+    service = read_models(url, page_size=page_size)
     service.ensure()
     with service.db.transaction() as tx:
         for p in service.projections.values():
@@ -60,7 +60,7 @@ def test_batch_size_never_changes_a_read_model(
         one, seven, thousand = (fresh_checksums(url, n) for n in (1, 7, 1000))
         assert one == seven == thousand
 
-        service = Projections(url, page_size=64, rebuild_page_size=64)
+        service = read_models(url, page_size=64, rebuild_page_size=64)
         service.rebuild()
         assert {name: service.checksum(name) for name in service.names} == thousand
         service.close()

@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 
 from events import review as rv
-from projections import registry
-from projections.engine import Member, PositionConflict
+from projections.catalogue import read_models
+from projections.engine import registry
+from projections.engine.core import Member, PositionConflict
+from projections.engine.runner import InProcessRunner
+from projections.engine.service import Projections, RebuildProgress
 from projections.event_index import EventIndex
 from projections.objective_current import ObjectiveCurrent
 from projections.review_status import ReviewStatus, get_review
-from projections.runner import InProcessRunner
-from projections.service import Projections, RebuildProgress
 
 
 def live_position(service: Projections, name: str) -> int:
@@ -111,7 +112,7 @@ def test_a_rebuild_builds_beside_the_live_version_and_switches(
 
 
 def test_status_reports_lag_and_the_runner_catches_up_when_notified(store: Any, trust: Any) -> None:
-    service = Projections(store.url, page_size=10)
+    service = read_models(store.url, page_size=10)
     service.ensure()
     head = store.append(trust.given.take())
     assert {s.lag for s in service.status()} == {head}

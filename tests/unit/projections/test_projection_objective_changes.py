@@ -12,8 +12,8 @@ from events import objective as ob
 from events import trust as tr
 from events.values import FieldChange
 from projections import objective_revisions as orv
+from projections.engine.service import Projections
 from projections.objective_revisions import Revision, changes_in_cycle, history
-from projections.service import Projections
 
 
 def draft(trust: Any, **overrides: Any) -> UUID:

@@ -8,9 +8,9 @@ from uuid import uuid4
 
 from events import objective as ob
 from events import review as rv
+from projections.cycle_summary.school import school_summaries, school_summary
+from projections.cycle_summary.trust import trust_summary
 from projections.review_status import get_review, overdue_reviews, reviews_for_school
-from projections.school_cycle_summary import school_summaries, school_summary
-from projections.trust_cycle_summary import trust_summary
 
 
 def test_a_review_moves_through_its_stages(trust: Any, project: Any) -> None:

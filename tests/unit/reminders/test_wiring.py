@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from appraisals.settings import Settings
 from appraisals.wiring import build
+from config.settings import Settings
 
 
 def test_serve_runs_the_embedded_scheduler_when_reminders_are_scheduled(tmp_path: Path) -> None:

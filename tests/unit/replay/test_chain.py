@@ -12,7 +12,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 from events.base import Role
 from events.codec import encode, record_hash
 from events.trust import SchoolAdded, TrustRegistered
-from projections.db import connect
+from projections.engine.db import connect
 from replay.chain import carried_prev_hash, checkpoints, hashed, next_chain, seal
 from replay.keys import PublicKeys, SigningKey
 from replay.verify import verify

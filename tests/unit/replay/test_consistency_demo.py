@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from appraisals import demo
-from appraisals.settings import Settings
 from appraisals.wiring import build_store
-from projections.service import Projections
+from config.settings import Settings
+from projections.catalogue import read_models
 from tests.oracle import mismatches
 
 
@@ -28,7 +28,7 @@ def test_every_read_model_of_the_demo_agrees_with_the_aggregates(
 ) -> None:
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     store = build_store(Settings(database_url=url))
-    projections = Projections(url)
+    projections = read_models(url)
     try:
         projections.ensure()
         demo.generate(store, seed=3, **size)

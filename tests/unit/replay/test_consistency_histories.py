@@ -20,12 +20,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from aggregates.errors import DomainError
-from appraisals.settings import Settings
 from appraisals.wiring import build_store
 from commands import messages as m
 from commands.principal import Principal
 from commands.service import CommandService
 from commands.states import REVIEW
+from config.settings import Settings
 from events.base import Role
 from events.values import (
     AppealOutcome,
@@ -35,7 +35,7 @@ from events.values import (
     OverallJudgement,
     Signatory,
 )
-from projections.service import Projections
+from projections.catalogue import read_models
 from tests.oracle import mismatches
 from tests.unit.support import FixedClock
 
@@ -52,7 +52,7 @@ class HistoryMachine(RuleBasedStateMachine):
         self.clock = FixedClock(datetime(2025, 9, 2, 9, 0, tzinfo=UTC))
         self.store = build_store(Settings(database_url=url))
         self.svc = CommandService(self.store, clock=self.clock)
-        self.projections = Projections(url)
+        self.projections = read_models(url)
         self.projections.ensure()
         root = Principal(uuid.uuid4(), Role.ADMIN)
         self.trust_id = self.svc.execute(m.RegisterTrust(name="Oak Trust"), root).aggregate_id

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from appraisals.audit_keys import public_keys, rotate, signing_key
-from appraisals.settings import Settings
+from config.settings import Settings
+from replay.audit_keys import public_keys, rotate, signing_key
 from replay.keys import AuditKeyError, PublicKeys, SigningKey, checkpoint_message
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from events import cpd, evidence, observation
 from replay.custom import AnalystEvent, AnalystProjection, UnknownEventType, on, run
 from replay.pseudonyms import Pseudonymiser
 
@@ -21,8 +22,8 @@ def test_an_analysts_projection_cannot_subscribe_to_pay_events() -> None:
 
 def test_cpd_and_observation_fields_are_pseudonymised_or_withheld() -> None:
     p = Pseudonymiser(b"key")
-    cpd = p.data(
-        "cpd_activity",
+    planned = p.data(
+        cpd.CpdPlanned,
         {
             "staff_id": "a1",
             "school_id": "s1",
@@ -33,12 +34,12 @@ def test_cpd_and_observation_fields_are_pseudonymised_or_withheld() -> None:
             "hours": 6.0,
         },
     )
-    assert cpd["staff_id"] == p("a1") and cpd["school_id"] == "s1"
-    assert cpd["objective_ids"] == [p("o1"), p("o2")]
-    assert cpd["title"] is None and cpd["provider"] is None
-    assert (cpd["kind"], cpd["hours"]) == ("coaching", 6.0)
-    observation = p.data(
-        "observation",
+    assert planned["staff_id"] == p("a1") and planned["school_id"] == "s1"
+    assert planned["objective_ids"] == [p("o1"), p("o2")]
+    assert planned["title"] is None and planned["provider"] is None
+    assert (planned["kind"], planned["hours"]) == ("coaching", 6.0)
+    observed = p.data(
+        observation.ObservationRecorded,
         {
             "observed_id": "a1",
             "observer_id": "b1",
@@ -48,15 +49,12 @@ def test_cpd_and_observation_fields_are_pseudonymised_or_withheld() -> None:
             "focus_standards": ["TS2"],
         },
     )
-    assert observation["observer_id"] == p("b1")
-    assert (
-        observation["context"]
-        is observation["strengths"]
-        is observation["areas_to_develop"]
-        is None
-    )
-    assert observation["focus_standards"] == ["TS2"]
-    reflected = p.data("cpd_activity", {"reflection": "I learnt", "impact": "clear"})
+    assert observed["observer_id"] == p("b1")
+    assert observed["context"] is observed["strengths"] is observed["areas_to_develop"] is None
+    assert observed["focus_standards"] == ["TS2"]
+    reflected = p.data(cpd.CpdReflected, {"reflection": "I learnt", "impact": "clear"})
     assert reflected == {"reflection": None, "impact": "clear"}
-    evidence = p.data("evidence", {"filename": "ann-smith.pdf", "url": "https://x", "size": 3})
-    assert evidence == {"filename": None, "url": None, "size": 3}
+    file = p.data(evidence.EvidenceFileAttached, {"filename": "ann-smith.pdf", "size": 3})
+    assert file == {"filename": None, "size": 3}
+    link = p.data(evidence.EvidenceLinkAttached, {"title": "Ann's page", "url": "https://x"})
+    assert link == {"title": None, "url": None}

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from hashlib import blake2b
 
-from projections.db import _DDL, Table, Tx
-from projections.engine import REGISTRY as REGISTRY
-from projections.engine import Projection
+from projections.engine.core import REGISTRY as REGISTRY
+from projections.engine.core import Projection
+from projections.engine.db import _DDL, Table, Tx
 
 LIVE = "live"
 BUILDING = "building"

@@ -22,11 +22,11 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from projections import registry
-from projections.engine import Member, Projection
+from projections.engine import registry
+from projections.engine.core import Member, Projection
 
 if TYPE_CHECKING:
-    from projections.service import Progress, Projections
+    from projections.engine.service import Progress, Projections
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class RebuildRunning(RuntimeError):
 def run_rebuild(
     service: Projections, chosen: Sequence[Projection], progress: Progress | None
 ) -> dict[str, int]:
-    from projections.service import RebuildProgress, _lock_key
+    from projections.engine.service import RebuildProgress, _lock_key
 
     db, engine = service.db, service.engine
     members = [
@@ -205,7 +205,7 @@ def _lanes(members: Sequence[Member]) -> list[list[Member]]:
 def _in_processes(
     service: Projections, lanes: Sequence[Sequence[Member]], report: Callable[[str], None]
 ) -> None:
-    """Each lane in a child process (``python -m projections.rebuild``): own connections, own
+    """Each lane in a child process (``python -m projections.engine.rebuild``): own connections, own
     interpreter, the same projections by class."""
     engine = service.engine
     children = []
@@ -223,7 +223,7 @@ def _in_processes(
         ]
         children.append(
             subprocess.Popen(
-                [sys.executable, "-m", "projections.rebuild", *args], stderr=subprocess.PIPE
+                [sys.executable, "-m", "projections.engine.rebuild", *args], stderr=subprocess.PIPE
             )
         )
     try:
@@ -244,7 +244,7 @@ def _in_processes(
 def _lane_process(
     url: str, events_table: str, page_size: int, bulk_page_size: int, spec: Sequence[Sequence[Any]]
 ) -> None:
-    from projections.service import Projections
+    from projections.engine.service import Projections
 
     # A lane allocates millions of short-lived dicts and holds no cycles worth chasing: the
     # collector's default thresholds would spend a quarter of its time scanning survivors.

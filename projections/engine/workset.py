@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from typing import Any
 
-from projections.db import Table, Tx, working
+from projections.engine.db import Table, Tx, working
 
 Row = dict[str, Any]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from appraisals.settings import Settings
+from config.settings import Settings
 from replay.keys import AuditKeyError, PublicKeys, SigningKey, add_to_keyring
 
 DEV_SIGNING_KEY = Path("var/audit-signing-key.pem")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
-from projections.db import Column, ColumnType, Database, Table, normalize_ts, typed
-from projections.engine import Event
-from projections.workset import Row, Rows
+from projections.engine.core import Event
+from projections.engine.db import Column, ColumnType, Database, Table, normalize_ts, typed
+from projections.engine.workset import Row, Rows
 
 T = TypeVar("T")
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from projections.db import SQLITE_CHUNK, Database, Dialect, Table, Tx, chunks, sqlite_value
+from projections.engine.db import SQLITE_CHUNK, Database, Dialect, Table, Tx, chunks, sqlite_value
 
 
 class _SQLiteTx(Tx):

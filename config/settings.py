@@ -299,37 +299,6 @@ def get_settings() -> Settings:
     return Settings()
 
 
-def eventsourcing_env(settings: Settings) -> dict[str, str]:
-    """The ``eventsourcing`` library's environment for the configured database."""
-    url = settings.database_url
-    if settings.is_postgres:
-        from projections.db_postgres import libpq_conninfo, libpq_params
-
-        params = libpq_params(url)
-        env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
-            # The library takes these five separately; POSTGRES_CONNINFO (read by
-            # commands/store.py) carries every other libpq parameter to the same pool.
-            "POSTGRES_DBNAME": params["dbname"],
-            "POSTGRES_HOST": params["host"],
-            "POSTGRES_PORT": params.get("port", "5432"),
-            "POSTGRES_USER": params["user"],
-            "POSTGRES_PASSWORD": params.get("password", ""),
-            "POSTGRES_CONNINFO": libpq_conninfo(url),
-            "POSTGRES_POOL_SIZE": str(settings.pool_size),
-            "POSTGRES_MAX_OVERFLOW": str(settings.pool_size),
-            "POSTGRES_LOCK_TIMEOUT": "5",
-            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "10",
-        }
-    elif url.startswith("sqlite://"):
-        env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": sqlite_path(url)}
-    else:
-        raise ValueError(
-            f"APPRAISALS_DATABASE_URL must start with sqlite:// or postgresql://, got {url!r}"
-        )
-    return env
-
-
 def sqlite_path(url: str) -> str:
     """``sqlite:///./var/x.db`` -> ``./var/x.db``; ``sqlite:///:memory:`` stays in memory."""
     path = url.removeprefix("sqlite://")

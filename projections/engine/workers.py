@@ -1,6 +1,6 @@
 """Projections in dramatiq workers on Redis: wake-ups after commits, a periodic tick.
 
-The command side calls ``RedisWakeup.notify()`` (or ``enqueue_wakeup``) after each commit: it
+The command side calls ``RedisWakeup.notify()`` after each commit: it
 enqueues one ``advance_projection`` message per projection, unless one is already waiting (a
 short-lived Redis flag), so a burst of commands does not flood the queue. Workers advance a
 projection under its PostgreSQL advisory lock; a worker that finds the lock taken retries a
@@ -21,8 +21,9 @@ import redis
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.errors import DramatiqError
 
-from projections.runner import start_outdated_rebuild
-from projections.service import Projections, all_projections
+from projections.engine.core import Projection
+from projections.engine.runner import start_outdated_rebuild
+from projections.engine.service import Projections
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +49,10 @@ def make_broker(redis_url: str, namespace: str = "appraisals") -> RedisBroker:
 class RedisWakeup:
     """The command side's notifier in Redis mode: ``notify()`` after each commit."""
 
-    def __init__(
-        self, redis_url: str, namespace: str = "appraisals", names: Sequence[str] | None = None
-    ) -> None:
+    def __init__(self, redis_url: str, namespace: str, names: Sequence[str]) -> None:
         self.broker = make_broker(redis_url, namespace)
         self.namespace = namespace
-        self.names = list(names or [p.name for p in all_projections()])
+        self.names = list(names)
 
     def _flag(self, name: str) -> str:
         return f"{self.namespace}:projections:pending:{name}"
@@ -97,11 +96,6 @@ class RedisWakeup:
             log.warning("could not clear a wake-up flag: %s", exc)
 
 
-def enqueue_wakeup(redis_url: str, namespace: str = "appraisals") -> bool:
-    """One-off wake-up of every projection (CLI, scripts); False if Redis is unreachable."""
-    return RedisWakeup(redis_url, namespace).notify()
-
-
 def declare_actor(broker: RedisBroker, wakeup: RedisWakeup, service: Projections) -> Any:
     def advance_projection(name: str) -> None:
         # Cleared first: a commit from now on enqueues a new message, so none is missed.
@@ -129,13 +123,14 @@ def run_worker(
     redis_url: str,
     namespace: str = "appraisals",
     *,
+    projections: Sequence[Projection],
     threads: int = 2,
     tick_seconds: float = 5.0,
     page_size: int = 1000,
     stop: threading.Event | None = None,
 ) -> None:
     """Run a projections worker until ``stop`` is set or SIGTERM/SIGINT arrives."""
-    service = Projections(database_url, page_size=page_size)
+    service = Projections(database_url, projections=projections, page_size=page_size)
     service.ensure()
     wakeup = RedisWakeup(redis_url, namespace, service.names)
     declare_actor(wakeup.broker, wakeup, service)

@@ -19,10 +19,10 @@ from events import objective as ob
 from events import review as rv
 from events import staff, trust
 from events.base import DomainEvent
-from projections.cycle_subjects import SubjectHandlers
-from projections.db import Column, Table, Tx, working
-from projections.engine import Event, Handler, Projection
-from projections.workset import Batch, Row
+from projections.cycle_summary.subjects import SubjectHandlers
+from projections.engine.core import Event, Handler, Projection
+from projections.engine.db import Column, Table, Tx, working
+from projections.engine.workset import Batch, Row
 
 _PAGE = 5000
 Group = tuple[str, str, str]  # (trust_id, cycle_id, school_id)

@@ -36,8 +36,8 @@ from api import (
 from api.observability import Metrics, RequestMiddleware, configure_logging
 from api.params import reject_unknown_query
 from api.security.middleware import HardeningMiddleware
-from appraisals.settings import Settings, check_production
 from appraisals.wiring import Container, build
+from config.settings import Settings, check_production
 from web.app import install as install_dashboard
 
 DESCRIPTION = """

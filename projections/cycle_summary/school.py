@@ -10,11 +10,17 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from projections.common import as_model, select
-from projections.cycle_facts import CYCLE_COLUMNS, METRIC_COLUMNS, CycleFacts, Group, fact_tables
-from projections.db import Column, Database, Table
-from projections.summary_views import SchoolCycleSummaryView
-from projections.workset import Batch
+from projections.cycle_summary.facts import (
+    CYCLE_COLUMNS,
+    METRIC_COLUMNS,
+    CycleFacts,
+    Group,
+    fact_tables,
+)
+from projections.cycle_summary.views import SchoolCycleSummaryView
+from projections.engine.common import as_model, select
+from projections.engine.db import Column, Database, Table
+from projections.engine.workset import Batch
 
 SUBJECTS, FACTS, PRIORITIES = fact_tables("school_cycle_summary")
 SUMMARY = Table(

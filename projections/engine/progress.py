@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from projections.service import Projections, ProjectionStatus, RebuildProgress
+from projections.engine.service import Projections, ProjectionStatus, RebuildProgress
 
 
 def rebuild_with_progress(

@@ -260,11 +260,11 @@ class Database(ABC):
 def connect(url: str, *, pool_size: int = 8) -> Database:
     """The database named by a settings URL: ``sqlite:///path`` or ``postgresql://...``."""
     if url.startswith(("postgresql://", "postgres://")):
-        from projections.db_postgres import PostgresDatabase
+        from projections.engine.db_postgres import PostgresDatabase
 
         return PostgresDatabase(url, pool_size=pool_size)
     if url.startswith("sqlite://"):
-        from projections.db_sqlite import SQLiteDatabase
+        from projections.engine.db_sqlite import SQLiteDatabase
 
         return SQLiteDatabase(url)
     raise ValueError(f"unsupported database URL {url!r}")

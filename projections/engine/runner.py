@@ -11,8 +11,8 @@ import logging
 import threading
 from types import TracebackType
 
-from projections.rebuild import RebuildRunning
-from projections.service import Projections
+from projections.engine.rebuild import RebuildRunning
+from projections.engine.service import Projections
 
 log = logging.getLogger(__name__)
 

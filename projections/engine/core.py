@@ -19,8 +19,8 @@ import orjson
 
 from events.base import DomainEvent, TopicError, registered_topics, topic_of
 from events.codec import decode_state
-from projections.db import Database, Table, Tx
-from projections.workset import Batch
+from projections.engine.db import Database, Table, Tx
+from projections.engine.workset import Batch
 
 EVENTS_TABLE = "appraisals_events"
 REGISTRY = "rm_registry"

@@ -1,6 +1,7 @@
 """The projections of one database: keep them current, report status, rebuild blue/green.
 
-``Projections(url)`` is what the wiring builds; the runners and the CLI call its methods.
+``Projections(url, projections=...)`` runs the given read models (``projections.read_models(url)``
+runs every one); the wiring builds it, the runners and the CLI call its methods.
 """
 
 from __future__ import annotations
@@ -11,48 +12,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from hashlib import blake2b
 
-from projections import registry
-from projections.db import Database, canonical, connect
-from projections.engine import EVENTS_TABLE, Engine, EventLog, Member, PositionConflict, Projection
+from projections.engine import registry
+from projections.engine.core import (
+    EVENTS_TABLE,
+    Engine,
+    EventLog,
+    Member,
+    PositionConflict,
+    Projection,
+)
+from projections.engine.db import Database, canonical, connect
 
 log = logging.getLogger(__name__)
-
-
-def all_projections() -> list[Projection]:
-    """Every read model of DESIGN.md section 5."""
-    from projections.access import Access
-    from projections.audit_log import AuditLog
-    from projections.cpd_log import CpdLog
-    from projections.directory import Directory
-    from projections.event_index import EventIndex
-    from projections.evidence_list import EvidenceList
-    from projections.framework_view import FrameworkView
-    from projections.objective_current import ObjectiveCurrent
-    from projections.objective_revisions import ObjectiveRevisions
-    from projections.observation_log import ObservationLog
-    from projections.pay_recommendations import PayRecommendations
-    from projections.reminder_context import ReminderContext
-    from projections.review_status import ReviewStatus
-    from projections.school_cycle_summary import SchoolCycleSummary
-    from projections.trust_cycle_summary import TrustCycleSummary
-
-    return [
-        ObjectiveCurrent(),
-        ObjectiveRevisions(),
-        ReviewStatus(),
-        SchoolCycleSummary(),
-        TrustCycleSummary(),
-        AuditLog(),
-        EventIndex(),
-        CpdLog(),
-        EvidenceList(),
-        ObservationLog(),
-        PayRecommendations(),
-        FrameworkView(),
-        Access(),
-        Directory(),
-        ReminderContext(),
-    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +71,7 @@ class Projections:
         self,
         database: str | Database,
         *,
-        projections: Sequence[Projection] | None = None,
+        projections: Sequence[Projection],
         page_size: int = 1000,
         rebuild_page_size: int = 50_000,
         events_table: str = EVENTS_TABLE,
@@ -108,7 +79,7 @@ class Projections:
     ) -> None:
         self.db = connect(database) if isinstance(database, str) else database
         self._own_db = isinstance(database, str)
-        self.projections = {p.name: p for p in (projections or all_projections())}
+        self.projections = {p.name: p for p in projections}
         self.engine = Engine(
             self.db,
             log=EventLog(events_table),
@@ -229,6 +200,10 @@ class Projections:
             gen = registry.live(tx, name)
         return head - (gen.position if gen else 0)
 
+    def head(self) -> int:
+        """The log's last position (0 when empty): what read-your-writes waits against."""
+        return self.engine.head()
+
     def status(self) -> list[ProjectionStatus]:
         """Each projection's generations: version, position, head, lag and state."""
         with self.db.transaction() as tx:
@@ -299,7 +274,7 @@ class Projections:
         Several projections rebuilt together share one pass over the log. A rebuild that was
         interrupted is resumed. Returns the new live generation of each projection.
         """
-        from projections.rebuild import run_rebuild
+        from projections.engine.rebuild import run_rebuild
 
         if isinstance(names, str):
             names = [names]

@@ -9,7 +9,7 @@ from commands import development_messages as d
 from commands import messages as m
 from commands.service import CommandService
 from events.values import MeetingKind, ObjectiveOutcome, OverallJudgement
-from tests.scenario import Org
+from testkit.scenario import Org
 
 
 def agreed_objective(svc: CommandService, org: Org, title: str = "Improve reading") -> UUID:
@@ -74,4 +74,4 @@ def plan_cpd(svc: CommandService, org: Org, objective_ids: list[UUID], **fields:
         "objective_ids": objective_ids,
         **fields,
     }
-    return svc.execute(d.PlanCpd(review_id=org.review_id, **values), org.appraisee).aggregate_id  # type: ignore[arg-type]
+    return svc.execute(d.PlanCpd(review_id=org.review_id, **values), org.appraisee).aggregate_id

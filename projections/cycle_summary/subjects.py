@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from projections.common import day
-from projections.db import Table
-from projections.engine import Event
+from projections.engine.common import day
+from projections.engine.core import Event
+from projections.engine.db import Table
+from projections.engine.workset import Batch, Row
 from projections.review_progress import ReviewProgress
-from projections.workset import Batch, Row
 
 
 class SubjectHandlers:

@@ -15,7 +15,7 @@ from psycopg.rows import tuple_row
 from psycopg.types.string import TextLoader
 from psycopg_pool import ConnectionPool
 
-from projections.db import Database, Dialect, Table, Tx, lock_id, pg_value
+from projections.engine.db import Database, Dialect, Table, Tx, lock_id, pg_value
 
 # Rows deleted from each staging table of a connection since it was last truncated.
 _STAGED: weakref.WeakKeyDictionary[psycopg.Connection[Any], dict[str, int]] = (

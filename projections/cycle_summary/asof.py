@@ -22,11 +22,11 @@ from uuid import UUID
 
 import orjson
 
-from projections import registry
-from projections.db import SQLITE_CHUNK, Database, Tx, chunks, connect
-from projections.engine import EVENTS_TABLE, Event, Projection, decode
-from projections.school_cycle_summary import FACTS, SUBJECTS, SchoolCycleSummary
-from projections.workset import Batch
+from projections.cycle_summary.school import FACTS, SUBJECTS, SchoolCycleSummary
+from projections.engine import registry
+from projections.engine.core import EVENTS_TABLE, Event, Projection, decode
+from projections.engine.db import SQLITE_CHUNK, Database, Tx, chunks, connect
+from projections.engine.workset import Batch
 
 SUMMARY = SchoolCycleSummary.name
 # The rows of one replay batch. Summaries are recomputed once per batch from all the facts of

@@ -1,0 +1,59 @@
+"""What the API needs from a running process: the container protocol.
+
+The composition root (``appraisals.wiring.Container``) builds one from settings; the API and
+the dashboard read it from ``app.state.container`` and depend only on this protocol, so the
+API knows nothing of how the pieces are built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from api.identity.service import Identity
+from api.security import Security
+from commands.evidence_files import EvidenceFiles
+from commands.service import CommandService
+from commands.store import EventStoreApp
+from config.settings import Settings
+from projections.engine.service import Projections
+from reminders.service import ReminderService
+
+
+class Container(Protocol):
+    """The pieces of one running process the routes use (read-only to them)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def store(self) -> EventStoreApp:
+        """The event store: the write side, and the log that audit and replay read."""
+        ...
+
+    @property
+    def commands(self) -> CommandService: ...
+
+    @property
+    def projections(self) -> Projections:
+        """The read models: every query reads these."""
+        ...
+
+    @property
+    def security(self) -> Security: ...
+
+    @property
+    def reminders(self) -> ReminderService: ...
+
+    @property
+    def evidence(self) -> EvidenceFiles | None: ...
+
+    @property
+    def identity(self) -> Identity | None: ...
+
+    @property
+    def wake_chases(self) -> Callable[[], object] | None: ...
+
+    def start(self) -> None: ...
+
+    def close(self) -> None: ...
