@@ -16,6 +16,8 @@ from commands.evidence_files import EvidenceFiles
 from commands.service import CommandService
 from commands.store import EventStoreApp
 from config.settings import Settings
+from projections.engine.db import Database
+from projections.engine.replica import ReadReplica
 from projections.engine.service import Projections
 from reminders.service import ReminderService
 
@@ -37,6 +39,16 @@ class Container(Protocol):
     @property
     def projections(self) -> Projections:
         """The read models: every query reads these."""
+        ...
+
+    @property
+    def replica(self) -> ReadReplica | None:
+        """The read replica, when ``APPRAISALS_READ_DATABASE_URL`` names one."""
+        ...
+
+    def read_db(self, min_position: int | None = None) -> Database:
+        """The read models for one query: the replica's when it has what the caller asked
+        for (``min_position``), else the primary's (``projections.db``)."""
         ...
 
     @property

@@ -2,8 +2,10 @@
 
 Readiness is honest: not ready when the store does not answer, when projections cannot be
 woken (Redis mode with Redis down: read models would freeze), or when a read model is behind
-the log by more than ``MAX_READY_LAG`` events or ``ready_max_lag_seconds`` seconds. Nothing
-here shows a URL or a secret: failures are named by their kind only.
+the log by more than ``MAX_READY_LAG`` events or ``ready_max_lag_seconds`` seconds. A read
+replica is reported (state, lag, reads served) but never makes the service unready: queries
+fall back to the primary. Nothing here shows a URL or a secret: failures are named by their
+kind only.
 """
 
 from __future__ import annotations
@@ -49,6 +51,8 @@ def readyz(request: Request, container: AppContainer) -> JSONResponse:
         return JSONResponse({"status": "unavailable", "detail": type(e).__name__}, 503)
     body["projections"] = {r.name: {"position": r.position, "lag": r.lag} for r in rows}
     body["lag_seconds"] = round(age, 3)
+    if container.replica is not None:
+        body["replica"] = _replica(container)
     if container.settings.redis_url:
         body["wakeups"] = "ok" if _redis_answers(request, container) else "unavailable"
     if body.get("wakeups") == "unavailable":
@@ -58,6 +62,14 @@ def readyz(request: Request, container: AppContainer) -> JSONResponse:
         body["status"] = "catching_up"
         return JSONResponse(body, 503)
     return JSONResponse(body)
+
+
+def _replica(container: Container) -> dict[str, Any]:
+    """The read replica, checked now: its state, lag, and the reads each side served. A
+    replica that is down or behind leaves the service ready: queries read the primary."""
+    replica = container.replica
+    assert replica is not None
+    return {**replica.status(fresh=True).as_dict(), "reads": dict(replica.served)}
 
 
 def _store_answers(container: Container) -> None:
@@ -105,5 +117,16 @@ def metrics(request: Request) -> Response:
             metrics.projection_lag.labels(row.name, str(row.version)).set(row.lag)
     except Exception:
         metrics.projection_lag.clear()
+    replica = request.app.state.container.replica
+    if replica is not None:
+        try:
+            state = replica.status()
+        except Exception:  # the primary is down: readiness says so; metrics stay up
+            state = None
+        metrics.replica_up.set(1 if state is not None and state.state == "ok" else 0)
+        lag = state.lag_seconds if state is not None else None
+        metrics.replica_lag.set(lag if lag is not None else float("nan"))
+        metrics.replica_reads.labels("replica").set(replica.served["replica"])
+        metrics.replica_reads.labels("primary").set(replica.served["primary"])
     body, content_type = metrics.render()
     return Response(body, media_type=content_type)

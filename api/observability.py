@@ -52,6 +52,24 @@ class Metrics:
             registry=self.registry,
         )
 
+        # With a read replica (APPRAISALS_READ_DATABASE_URL).
+        self.replica_up = Gauge(
+            "appraisals_read_replica_up",
+            "1 when read-model queries may use the read replica (answering, not lagging)",
+            registry=self.registry,
+        )
+        self.replica_lag = Gauge(
+            "appraisals_read_replica_lag_seconds",
+            "How far the replica's read models are behind the primary's (seconds)",
+            registry=self.registry,
+        )
+        self.replica_reads = Gauge(
+            "appraisals_read_transactions",
+            "Read-model transactions this process ran on each side since it started",
+            ["source"],
+            registry=self.registry,
+        )
+
     def render(self) -> tuple[bytes, str]:
         return _generate_latest(self.registry), CONTENT_TYPE_LATEST
 

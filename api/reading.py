@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Generic, TypeVar
 from uuid import UUID
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from aggregates.errors import Hidden, NotFound, RuleBroken
@@ -14,6 +14,9 @@ from api.naming import names_for
 from api.params import MAX_POSITION, decode_cursor, encode_cursor, position_cursor
 from api.problems import NotReady
 from projections.engine.db import Database
+
+if TYPE_CHECKING:
+    from api.container import Container
 
 T = TypeVar("T")
 
@@ -30,8 +33,23 @@ class Page(BaseModel, Generic[T]):
     )
 
 
-def read_db(container: AppContainer) -> Database:
-    return container.projections.db
+def read_db(request: Request, container: AppContainer) -> Database:
+    return request_db(request, container)
+
+
+def request_db(request: Request, container: Container) -> Database:
+    """The read models for this request: a replica's for a GET when configured and safe for
+    the caller's ``?min_position=`` (docs/deployment.md), else the primary's. A command's
+    own checks (a POST) always read the primary."""
+    if request.method not in ("GET", "HEAD"):
+        return container.projections.db
+    return container.read_db(requested_position(request))
+
+
+def requested_position(request: Request) -> int | None:
+    """The request's ``?min_position=`` when it is a number (the route validates it)."""
+    raw = request.query_params.get("min_position")
+    return int(raw) if raw is not None and raw.isdigit() else None
 
 
 ReadDb = Annotated[Database, Depends(read_db)]

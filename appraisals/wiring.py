@@ -29,6 +29,7 @@ from config.settings import Settings, sqlite_path
 from projections.catalogue import read_models
 from projections.engine.db import Database, connect
 from projections.engine.db_postgres import libpq_conninfo, libpq_params
+from projections.engine.replica import ReadReplica
 from projections.engine.service import Projections
 from reminders.compose import Branding
 from reminders.ledger import Ledger
@@ -57,6 +58,8 @@ class Container:
     wake_chases: Callable[[], object] | None = None
     # Sessions, personal tokens and the OpenID providers (api/identity).
     identity: Identity | None = None
+    # A streaming replica that read-model queries may use (APPRAISALS_READ_DATABASE_URL).
+    replica: ReadReplica | None = None
     on_start: list[Callable[[], None]] = field(default_factory=list)
     closers: list[Callable[[], None]] = field(default_factory=list)
     closed: bool = False
@@ -67,6 +70,13 @@ class Container:
             start()
         self.on_start.clear()
 
+    def read_db(self, min_position: int | None = None) -> Database:
+        """The read models for one query: the replica's when it has what the caller asked
+        for (``min_position``: the caller's own write), else the primary's."""
+        if self.replica is None:
+            return self.projections.db
+        return self.replica.for_request(min_position)
+
     def close(self) -> None:
         """Stop the background threads, then close the pools (SQLite checkpoints its WAL as
         its last connection closes). Safe to call twice."""
@@ -76,6 +86,8 @@ class Container:
         for close in reversed(self.closers):
             close()
         self.closers.clear()
+        if self.replica is not None:
+            self.replica.close()
         self.projections.close()
         self.projections.db.close()
         self.store.close()
@@ -207,6 +219,15 @@ def build(
         retry_deadline=settings.command_retry_seconds,
     )
     container = Container(settings, store, service, projections, security, reminders)
+    if settings.read_database_url:
+        container.replica = ReadReplica(
+            projections.db,
+            settings.read_database_url,
+            pool_size=settings.pool_size,
+            max_lag_seconds=settings.read_replica_max_lag_seconds,
+            wait_seconds=settings.read_replica_wait_seconds,
+            retry_seconds=settings.read_replica_retry_seconds,
+        )
     container.evidence = EvidenceFiles(
         service, build_blob_store(settings), max_bytes=settings.evidence_max_bytes
     )

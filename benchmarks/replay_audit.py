@@ -137,7 +137,7 @@ def main() -> None:
 
     from api.auth import mint_token
     from appraisals.app import create_app
-    from appraisals.wiring import build
+    from appraisals.wiring import build as build_container
     from commands.principal import Principal
     from config.settings import Settings
     from events.base import Role
@@ -159,7 +159,7 @@ def main() -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS audit_chain, audit_checkpoints")
     settings = Settings(database_url=url, context_cache_ttl=0, log_level="WARNING")
-    container = build(settings, run_projections=False)
+    container = build_container(settings, run_projections=False)
     db = container.projections.db
     key = SigningKey.generate()  # this run's own key
     rng = random.Random(1)

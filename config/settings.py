@@ -120,6 +120,17 @@ class Settings(BaseSettings):
     projection_poll_seconds: float = Field(default=1.0, gt=0)
     # How long a query with ?min_position= waits for its read model (seconds).
     read_your_writes_timeout: float = Field(default=5.0, ge=0)
+    # A PostgreSQL streaming replica of database_url: read-model queries go there (unset:
+    # everything on the primary). Writes, idempotency and the audit chain never do.
+    read_database_url: str | None = None
+    # Queries without ?min_position= go to the primary while the replica's read models are
+    # further behind the primary's than this (seconds).
+    read_replica_max_lag_seconds: float = Field(default=30.0, gt=0)
+    # How long a query with ?min_position= waits for the replica to replay the write it asks
+    # for before it reads the primary instead (seconds).
+    read_replica_wait_seconds: float = Field(default=0.5, ge=0, le=10)
+    # After the replica fails to answer, how long queries stay on the primary (seconds).
+    read_replica_retry_seconds: float = Field(default=5.0, gt=0)
     log_level: str = "INFO"
     # Evidence files: the largest accepted, and where their bytes live.
     evidence_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
@@ -182,6 +193,21 @@ class Settings(BaseSettings):
             keys = dev_keys()
             for name in missing:
                 setattr(self, name, SecretStr(keys[name]))
+        return self
+
+    @model_validator(mode="after")
+    def _replica_needs_postgres(self) -> Settings:
+        url = self.read_database_url
+        if not url:
+            self.read_database_url = None
+            return self
+        if not url.startswith(("postgresql://", "postgres://")):
+            raise ValueError("APPRAISALS_READ_DATABASE_URL must be a postgresql:// URL")
+        if not self.is_postgres:
+            raise ValueError(
+                "APPRAISALS_READ_DATABASE_URL needs APPRAISALS_DATABASE_URL on PostgreSQL "
+                "(the replica streams from it)"
+            )
         return self
 
     @property

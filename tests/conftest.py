@@ -6,10 +6,14 @@ import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
 import redis
+
+if TYPE_CHECKING:
+    from testkit.replication import ReplicatedPair
 
 PG_ADMIN_URL = os.environ.get(
     "APPRAISALS_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -97,3 +101,13 @@ def s3_endpoint() -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def pg_replication() -> Iterator[ReplicatedPair]:
+    """A private PostgreSQL primary with an ``appraisals`` database and a hot standby that
+    streams it (pg_basebackup -R), each on a free port. Stopped and removed after."""
+    from testkit.replication import replicated_pair
+
+    with replicated_pair("appraisals") as pair:
+        yield pair

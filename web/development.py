@@ -21,6 +21,7 @@ from pydantic import ValidationError
 
 from aggregates.errors import DomainError
 from api.deps import get_container
+from api.reading import request_db
 from blobstore import BlobMissing
 from commands import development_messages as d
 from commands.messages import Command
@@ -48,7 +49,7 @@ LEADERS = frozenset({Role.SCHOOL_LEADER, Role.TRUST_LEADER, Role.ADMIN})
 
 
 def db_of(request: Request) -> Database:
-    return get_container(request).projections.db
+    return request_db(request, get_container(request))
 
 
 def names_for(db: Database, ids: list[UUID]) -> dict[UUID, str]:

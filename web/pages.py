@@ -17,6 +17,7 @@ from api.audit import verify_log as verify_audit_log
 from api.cycles import UnfinishedReport, unfinished_report
 from api.deps import get_container
 from api.params import MAX_POSITION, Day
+from api.reading import request_db
 from commands.principal import Principal
 from events.base import Role
 from projections import framework_view
@@ -37,7 +38,7 @@ PICK_DATE = frozenset({Role.AUDITOR, Role.TRUST_LEADER, Role.ADMIN})
 
 
 def read_db(request: Request) -> Database:
-    return get_container(request).projections.db
+    return request_db(request, get_container(request))
 
 
 Db = Annotated[Database, Depends(read_db)]

@@ -21,7 +21,7 @@ def _head(container: Container) -> int:
 
 def _kept_alive(response: object) -> bool:
     headers = response.headers  # type: ignore[attr-defined]
-    return headers.get("connection", "").lower() != "close"
+    return bool(headers.get("connection", "").lower() != "close")
 
 
 @pytest.mark.parametrize(("prefix", "route"), ALL_ROUTES, ids=lambda r: getattr(r, "summary", r))

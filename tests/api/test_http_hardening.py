@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -52,7 +53,7 @@ def test_hsts_under_https(client: TestClient) -> None:
 def make_client(pg_url: str) -> Iterator[object]:
     built: list[tuple[Container, TestClient]] = []
 
-    def make(peer: str = "testclient", **overrides: object) -> tuple[Container, TestClient]:
+    def make(peer: str = "testclient", **overrides: Any) -> tuple[Container, TestClient]:
         settings = Settings(database_url=pg_url, context_cache_ttl=0, **overrides)
         container = build(settings, run_projections=False)
         client = TestClient(create_app(container=container), client=(peer, 50000))

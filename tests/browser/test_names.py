@@ -98,4 +98,5 @@ def test_a_review_shows_the_appraisee_appraiser_school_and_cycle_by_name(
     main = page.inner_text("main")
     assert f"Review of {site.demo.staff_member.name}" in main
     assert site.demo.current_cycle.name in main
+    assert site.demo.staff_member.school is not None
     assert site.demo.staff_member.school in main

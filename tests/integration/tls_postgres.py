@@ -11,13 +11,11 @@ import datetime as dt
 import ipaddress
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from glob import glob
 from pathlib import Path
 
 from cryptography import x509
@@ -25,20 +23,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from testkit.replication import as_server_user, free_port, pg_bin
 
-def pg_bin(name: str) -> str | None:
-    """A PostgreSQL server binary (Debian keeps them off the PATH)."""
-    found = shutil.which(name)
-    if found:
-        return found
-    candidates = sorted(glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return candidates[-1] if candidates else None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+__all__ = ["TlsCluster", "free_port", "pg_bin", "self_signed", "tls_cluster"]
 
 
 def self_signed(common_name: str, directory: Path, stem: str) -> tuple[Path, Path]:
@@ -87,13 +74,6 @@ class TlsCluster:
         return f"postgresql://postgres@{host}:{self.port}/{dbname}" + (f"?{query}" if query else "")
 
 
-def _as_server_user(argv: list[str]) -> list[str]:
-    # initdb and postgres refuse to run as root; the test suite often does.
-    if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--", *argv]
-    return argv
-
-
 @contextmanager
 def tls_cluster() -> Iterator[TlsCluster]:
     """Start the cluster, yield how to reach it, stop it and remove its files."""
@@ -111,7 +91,7 @@ def tls_cluster() -> Iterator[TlsCluster]:
             shutil.chown(path, "postgres")
     port = free_port()
     subprocess.run(
-        _as_server_user([initdb, "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync"]),
+        as_server_user([initdb, "-D", str(data), "-U", "postgres", "-A", "trust", "--no-sync"]),
         check=True,
         capture_output=True,
     )
@@ -127,7 +107,7 @@ def tls_cluster() -> Iterator[TlsCluster]:
             "fsync = off\nshared_buffers = 16MB\nmax_connections = 40\n"
         )
     subprocess.run(
-        _as_server_user([pg_ctl, "-D", str(data), "-w", "-l", str(root / "log"), "start"]),
+        as_server_user([pg_ctl, "-D", str(data), "-w", "-l", str(root / "log"), "start"]),
         check=True,
         capture_output=True,
     )
@@ -135,7 +115,7 @@ def tls_cluster() -> Iterator[TlsCluster]:
         yield TlsCluster(port=port, ca_file=cert, wrong_ca_file=wrong_ca)
     finally:
         subprocess.run(
-            _as_server_user([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]),
+            as_server_user([pg_ctl, "-D", str(data), "-m", "immediate", "stop"]),
             check=False,
             capture_output=True,
         )

@@ -7,6 +7,7 @@ hand from the raw events (a plain walk over the log, sharing no code with the re
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -32,12 +33,12 @@ SCORE = {"none": 0, "some": 1, "clear": 2, "strong": 3}
 @pytest.fixture(scope="module")
 def built(
     tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[Any, demo.DemoSummary, Projections, Path]:
+) -> Iterator[tuple[Any, demo.DemoSummary, Projections, Path]]:
     root = tmp_path_factory.mktemp("demo")
     url = f"sqlite:///{root / 'demo.db'}"
     store = build_store(Settings(database_url=url))
     blobs = root / "blobs"
-    summary = demo.generate(store, seed=5, blobs=FilesystemBlobStore(blobs), **SIZE)
+    summary = demo.generate(store, seed=5, blobs=FilesystemBlobStore(blobs), schools=3, staff=90)
     projections = read_models(url)
     projections.ensure()
     projections.catch_up()

@@ -40,9 +40,9 @@ def clock_and_sessions(
     timeouts = {"idle": timedelta(minutes=30), "absolute": timedelta(hours=8), "clock": clock}
     sessions: Sessions
     if request.param == "redis":
-        sessions = RedisSessions(REDIS_URL, redis_namespace, **timeouts)  # type: ignore[arg-type]
+        sessions = RedisSessions(REDIS_URL, redis_namespace, **timeouts)
     else:
-        sessions = SqlSessions(db, **timeouts)  # type: ignore[arg-type]
+        sessions = SqlSessions(db, **timeouts)
     sessions.ensure()
     return clock, sessions
 

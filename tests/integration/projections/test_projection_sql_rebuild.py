@@ -100,7 +100,11 @@ def every_event() -> list[DomainEvent]:
 
 def raw_events() -> Iterator[StoredEvent]:
     """Records SQL cannot read as Python does: a version an upcaster changes, a NUL."""
-    base = {"timestamp": "2025-09-02T10:00:00+00:00", "actor_id": str(STAFF), "actor_role": "admin"}
+    base: dict[str, object] = {
+        "timestamp": "2025-09-02T10:00:00+00:00",
+        "actor_id": str(STAFF),
+        "actor_role": "admin",
+    }
     legacy = {**base, "trust_id": str(TRUST), "name": "Cat Legacy", "email": "c@oak.example"}
     legacy |= {"job_title": "Teacher", "_v": 1}
     yield StoredEvent(uuid5(NS, "legacy"), 1, "appraisals/StaffRegistered", orjson.dumps(legacy))

@@ -26,7 +26,7 @@ from config.settings import Settings
 from projections.catalogue import read_models
 from projections.cycle_summary.school import school_summary
 from projections.cycle_summary.trust import trust_summary
-from replay.summaries import NotReady, school_summary_as_of, trust_summary_as_of
+from replay.summaries import AsOf, NotReady, school_summary_as_of, trust_summary_as_of
 from tests.conftest import create_database, drop_database
 
 pytestmark = pytest.mark.integration
@@ -101,6 +101,7 @@ def test_summaries_as_of_equal_the_live_ones_at_that_moment(staged: Demo, url: s
                 )
     assert any(r[4] is not None for r in recorded[:8]) and any(r[4] is None for r in recorded)
     for kind, owner, cycle, moment, then in recorded:
+        answer: AsOf[Any]
         if kind == "trust":
             answer = trust_summary_as_of(live.db, owner, cycle, at=moment)
         else:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -251,11 +253,12 @@ def test_closing_with_reviews_unfinished_and_no_reason_is_refused_naming_them(
     ctx: Context, opened: list[DomainEvent]
 ) -> None:
     for blank in (None, "   "):
+
+        def close(c: AppraisalCycle, r: str | None = blank) -> list[DomainEvent]:
+            return cycle.close_cycle(c, unfinished=UNFINISHED, reason=r, ctx=ctx)
+
         err = rejected(
-            cycle.evolve,
-            given=opened,
-            when=lambda c, r=blank: cycle.close_cycle(c, unfinished=UNFINISHED, reason=r, ctx=ctx),
-            rule="unfinished-reviews-need-reason",
+            cycle.evolve, given=opened, when=close, rule="unfinished-reviews-need-reason"
         )
         assert "Ada Lovelace" in str(err)
 
@@ -401,7 +404,7 @@ def test_changing_the_policy_needs_a_reason(ctx: Context, opened: list[DomainEve
 
 def test_replaying_the_decided_events_rebuilds_the_cycle(ctx: Context) -> None:
     wider = CyclePolicy(max_objectives=4, appeal_window_days=15)
-    decisions = [
+    decisions: list[Callable[[Any], list[DomainEvent]]] = [
         lambda _: cycle.schedule_cycle(TRUST, "2025-26", DATES, POLICY, ctx),
         lambda c: cycle.change_policy(c, wider, "consultation", ctx),
         lambda c: cycle.open_cycle(c, ctx),

@@ -18,7 +18,7 @@ from events.evidence import (
     EvidenceRemoved,
     EvidenceSubject,
 )
-from tests.unit.aggregates.gwt import History, accepted, rejected
+from tests.unit.aggregates.gwt import Decision, History, accepted, rejected
 
 EV = UUID("42000000-0000-4000-8000-0000000000e1")
 ATTACHMENT = Attachment(
@@ -104,7 +104,7 @@ def test_files_that_are_empty_oversized_or_mislabelled_are_refused(
 
 
 def test_a_link_is_a_full_web_address(ctx: Context, history: History) -> None:
-    def link(url):
+    def link(url: str) -> Decision:
         return lambda _: evidence.attach_link(
             EV, attachment=ATTACHMENT, title="Padlet board", url=url, ctx=ctx
         )

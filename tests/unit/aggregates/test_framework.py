@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -18,7 +19,7 @@ from events.framework import (
     ScaleLevel,
 )
 from events.values import ObjectiveOutcome, OverallJudgement
-from tests.unit.aggregates.gwt import History, accepted, fold, rejected
+from tests.unit.aggregates.gwt import Decision, History, accepted, fold, rejected
 
 TRUST = UUID("44000000-0000-4000-8000-000000000001")
 FW = framework_id_for(TRUST)
@@ -139,8 +140,8 @@ def test_an_assessment_records_the_level_of_the_scale_in_force(
     )
 
 
-def template(ctx: Context, **change: object):  # type: ignore[no-untyped-def]
-    fields: dict[str, object] = {
+def template(ctx: Context, **change: object) -> Decision:
+    fields: dict[str, Any] = {
         "trust_id": TRUST,
         "template_id": TEMPLATE,
         "title": "Reading for pleasure",
@@ -202,7 +203,7 @@ def test_a_template_is_published_once_and_retired_with_a_reason(
     ]
     rejected(framework.evolve, given=given, when=template(ctx), rule="template-new")
 
-    def retire(reason):
+    def retire(reason: str) -> Decision:
         return lambda fw: framework.retire_template(
             fw, template_id=TEMPLATE, reason=reason, ctx=ctx
         )
@@ -229,7 +230,7 @@ def test_a_template_is_published_once_and_retired_with_a_reason(
 def test_the_observation_policy_is_versioned_and_grades_only_when_graded(
     ctx: Context, history: History
 ) -> None:
-    def setting(graded, grades, reason="Trust board decision"):
+    def setting(graded: bool, grades: Any, reason: str = "Trust board decision") -> Decision:
         return lambda fw: framework.set_observation_policy(
             fw, trust_id=TRUST, graded=graded, grades=grades, reason=reason, ctx=ctx
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -903,7 +904,7 @@ def test_an_objective_is_carried_into_another_cycle(
 
 
 def test_replaying_the_decided_events_rebuilds_the_objective(ctx: Context) -> None:
-    decisions = [
+    decisions: list[Callable[[Any], list[DomainEvent]]] = [
         lambda _: objective.draft_objective(OBJ, REVIEW_STATE, OPEN_CYCLE, CONTENT, ctx),
         lambda o: objective.agree_objective(o, Signatory.APPRAISEE, ctx),
         lambda o: objective.agree_objective(o, Signatory.APPRAISER, ctx),

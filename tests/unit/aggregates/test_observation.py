@@ -16,7 +16,7 @@ from aggregates.objective import Objective
 from aggregates.observation import ObservationNotes
 from events.base import DomainEvent
 from events.observation import ObservationCommented, ObservationKind, ObservationRecorded
-from tests.unit.aggregates.gwt import History, accepted, rejected
+from tests.unit.aggregates.gwt import Decision, History, accepted, rejected
 from tests.unit.aggregates.test_cpd import (
     ANN,
     ANNS_OBJECTIVE,
@@ -146,7 +146,10 @@ def test_nobody_observes_themselves_or_links_someone_elses_objective(ctx: Contex
 def test_the_observed_person_responds_once(
     ctx: Context, history: History, recorded: list[DomainEvent]
 ) -> None:
-    comment = lambda text: lambda o: observation.comment_on_observation(o, comment=text, ctx=ctx)  # noqa: E731
+
+    def comment(text: str) -> Decision:
+        return lambda o: observation.comment_on_observation(o, comment=text, ctx=ctx)
+
     rejected(
         observation.evolve, given=recorded, when=comment(" "), rule="observation-comment-required"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -12,7 +13,7 @@ from aggregates.base import Context
 from aggregates.pay import pay_recommendation_id_for
 from events.base import DomainEvent
 from events.pay import PayDecisionRecorded, PayOutcome, PayRecommendationMade
-from tests.unit.aggregates.gwt import History, accepted, rejected
+from tests.unit.aggregates.gwt import Decision, History, accepted, rejected
 from tests.unit.aggregates.test_cpd import ANN, CYCLE, REVIEW, REVIEW_STATE, SCHOOL, TRUST
 
 PAY_ID = pay_recommendation_id_for(REVIEW)
@@ -37,7 +38,7 @@ def recommended(history: History) -> list[DomainEvent]:
 
 
 def test_a_recommendation_follows_the_issued_report(ctx: Context, history: History) -> None:
-    def recommend(rv):
+    def recommend(rv: Any) -> Decision:
         return lambda _: pay.recommend_pay(
             review=rv,
             school_id=SCHOOL,
@@ -80,8 +81,8 @@ def test_a_recommendation_gives_reasons(ctx: Context) -> None:
     )
 
 
-def decide(ctx: Context, **change: object):  # type: ignore[no-untyped-def]
-    fields: dict[str, object] = {
+def decide(ctx: Context, **change: object) -> Decision:
+    fields: dict[str, Any] = {
         "decision": PayOutcome.PROGRESS,
         "body": "Pay committee",
         "decided_on": date(2025, 9, 15),

@@ -57,6 +57,7 @@ def test_an_objective_cites_teachers_or_headteachers_standards(
     ctx: Context, started: list[DomainEvent], codes: tuple[str, ...]
 ) -> None:
     r = fold(review.evolve, started)
+    assert r is not None
     content = replace(CONTENT, standards=codes)
     events = objective.draft_objective(OBJ, r, OPEN_CYCLE, content, ctx)
     assert events[0].standards == codes  # type: ignore[attr-defined]
@@ -67,6 +68,7 @@ def test_a_standard_outside_the_closed_list_is_refused_naming_the_code(
     ctx: Context, started: list[DomainEvent], code: str
 ) -> None:
     r = fold(review.evolve, started)
+    assert r is not None
     content = replace(CONTENT, standards=("TS2", code))
     with pytest.raises(Exception) as caught:
         objective.draft_objective(OBJ, r, OPEN_CYCLE, content, ctx)
@@ -78,6 +80,7 @@ def test_the_trusts_support_staff_frameworks_may_be_cited(
     ctx: Context, started: list[DomainEvent]
 ) -> None:
     r = fold(review.evolve, started)
+    assert r is not None
     content = replace(CONTENT, standards=("TA1",))
     assert objective.draft_objective(OBJ, r, SUPPORT_CYCLE, content, ctx)
 
@@ -86,6 +89,7 @@ def test_revising_to_an_unknown_standard_is_refused(
     ctx: Context, started: list[DomainEvent]
 ) -> None:
     r = fold(review.evolve, started)
+    assert r is not None
     drafted = objective.draft_objective(OBJ, r, OPEN_CYCLE, CONTENT, ctx)
     rejected(
         objective.evolve,
@@ -139,7 +143,7 @@ def test_a_meeting_outside_its_window_is_recorded_with_its_reason(
     ctx: Context, planned: list[DomainEvent]
 ) -> None:
     events = review.record_meeting(
-        fold(review.evolve, planned),
+        _review(planned),
         OPEN_CYCLE,
         MeetingKind.MID_YEAR,
         date(2026, 4, 20),
@@ -197,7 +201,7 @@ def test_a_review_with_an_objective_in_force_is_assessed(
     ctx: Context, year_ended: list[DomainEvent]
 ) -> None:
     events = review.write_assessment(
-        fold(review.evolve, year_ended),
+        _review(year_ended),
         OPEN_CYCLE,
         OverallJudgement.MEETS,
         "summary",
@@ -232,3 +236,9 @@ def test_a_report_is_not_signed_while_an_appeal_against_it_is_pending(
         ),
         rule="no-open-appeal",
     )
+
+
+def _review(events: list[DomainEvent]) -> review.Review:
+    r = fold(review.evolve, events)
+    assert r is not None
+    return r

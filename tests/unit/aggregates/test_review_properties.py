@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from hypothesis import HealthCheck, event, settings
@@ -32,6 +32,7 @@ from commands import messages as m
 from commands.handling import CYCLE, OBJECTIVE, REVIEW, load
 from commands.service import CommandResult, CommandService
 from commands.store import EventStoreApp
+from events.base import DomainEvent
 from events.codec import record_hash
 from events.values import (
     AppealOutcome,
@@ -186,11 +187,12 @@ class ReviewMachine(RuleBasedStateMachine):
     def revise_objective(
         self, actor: str, index: int, change: str, title: str, reason: str | None
     ) -> None:
-        changes: dict[str, Any] = {
+        choices: dict[str, dict[str, Any]] = {
             "title": {"title": title},
             "due_date": {"due_date": self.today()},
             "success_criteria": {"success_criteria": ["85% at ARE", title]},
-        }[change]
+        }
+        changes = choices[change]
         self.run(
             m.ReviseObjective(objective_id=self.objective(index), reason=reason, **changes), actor
         )
@@ -396,10 +398,11 @@ class ReviewMachine(RuleBasedStateMachine):
         try:
             for aggregate_id, state in self.seen.items():
                 kind = REVIEW if isinstance(state, Review) else OBJECTIVE
-                assert load(fresh, kind, aggregate_id) == state
+                assert load(fresh, kind, aggregate_id) == state  # type: ignore[misc]
                 previous = None
                 for record in fresh.recorder.select_events(aggregate_id):
-                    assert fresh.mapper.to_domain_event(record).prev_hash == previous
+                    stored = cast(DomainEvent, fresh.mapper.to_domain_event(record))
+                    assert stored.prev_hash == previous
                     previous = record_hash(
                         record.topic, record.originator_id, record.originator_version, record.state
                     )

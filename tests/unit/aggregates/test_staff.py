@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -316,7 +318,7 @@ def test_someone_cannot_leave_twice(ctx: Context, ann_left: list[DomainEvent]) -
 
 
 def test_replaying_the_decided_events_rebuilds_the_staff_member(ctx: Context) -> None:
-    decisions = [
+    decisions: list[Callable[[Any], list[DomainEvent]]] = [
         lambda _: staff.register_staff(
             ANN, TRUST, "Ann", "ann@oak.example", "Teacher", StaffCategory.TEACHER, ctx
         ),

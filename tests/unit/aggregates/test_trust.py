@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -338,7 +340,7 @@ def test_retiring_a_priority_needs_a_reason(
 def test_replaying_the_decided_events_rebuilds_the_trust(ctx: Context) -> None:
     decided: list[DomainEvent] = []
     state: Trust | None = None
-    decisions = [
+    decisions: list[Callable[[Any], list[DomainEvent]]] = [
         lambda _: trust.register_trust(TRUST, "Oak Learning Trust", ctx),
         lambda t: trust.add_school(t, OAK, "Oak Primary", "primary", ctx),
         lambda t: trust.add_school(t, ASH, "Ash Academy", None, ctx),

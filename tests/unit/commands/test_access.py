@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from functools import partial
 from uuid import uuid4
 
 import pytest
@@ -83,7 +84,7 @@ def test_only_the_trusts_administrators_grant_roles(
     command = m.GrantRole(person_id=org.appraisee_id, role=Role.AUDITOR, reason="Audit")
     for who in (org.trust_leader, org.school_leader, org.appraiser, org.auditor):
         rejected_and_nothing_recorded(
-            event_store, Forbidden, lambda w=who: service.execute(command, w)
+            event_store, Forbidden, partial(service.execute, command, who)
         )
 
 

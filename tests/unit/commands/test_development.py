@@ -113,7 +113,7 @@ def test_a_cycle_reports_by_a_published_scale_and_assessments_use_its_levels(
         event_store, RuleBroken, lambda: service.execute(change, org.admin)
     )
     assert broken.rule == "scale-version-published"
-    service.execute(d.PublishRatingScale(trust_id=org.trust_id, **FIVE_POINT), org.trust_leader)  # type: ignore[arg-type]
+    service.execute(d.PublishRatingScale(trust_id=org.trust_id, **FIVE_POINT), org.trust_leader)
     service.execute(change, org.admin)
     objective_id = agreed_objective(service, org)
     with pytest.raises(RuleBroken) as caught:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 import pytest
@@ -22,7 +22,7 @@ from commands.handling import CYCLE, OBJECTIVE, REVIEW, STAFF, TRUST, load
 from commands.principal import Principal
 from commands.service import CommandResult, CommandService, IdempotencyKeyReused
 from commands.store import EventStoreApp
-from events.base import Role
+from events.base import DomainEvent, Role
 from events.objective import ObjectiveAgreed, ObjectiveDrafted
 from events.review import ObjectiveLinked
 from events.values import Signatory
@@ -69,7 +69,7 @@ def test_a_command_records_its_events_stamped_with_who_and_when(
     # The position is the command's last event (the link), so a read at it sees the whole command.
     assert result == CommandResult(result.aggregate_id, 1, before + 2)
     records = event_store.notification_log.select(start=before + 1, limit=10)
-    events = [event_store.mapper.to_domain_event(r) for r in records]
+    events = [cast(DomainEvent, event_store.mapper.to_domain_event(r)) for r in records]
     assert [type(e) for e in events] == [ObjectiveDrafted, ObjectiveLinked]
     assert {(e.actor_id, e.actor_role, e.timestamp) for e in events} == {
         (org.appraiser_id, Role.STAFF, clock.now)

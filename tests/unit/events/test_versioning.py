@@ -323,7 +323,9 @@ def test_a_current_version_is_not_upcast() -> None:
     event = sample_event(ObjectiveDrafted)
     topic, data = encode(event)
     assert orjson.loads(data)[VERSION_KEY] == 2
-    assert decode(topic, data, OBJ, 7).success_criteria == event.success_criteria
+    decoded = decode(topic, data, OBJ, 7)
+    assert isinstance(decoded, ObjectiveDrafted) and isinstance(event, ObjectiveDrafted)
+    assert decoded.success_criteria == event.success_criteria
 
 
 # Version 1 through the event store ----------------------------------------------------------------

@@ -208,9 +208,9 @@ class HistoryMachine(RuleBasedStateMachine):
             cmd = m.DecideAppeal(review_id=rid, outcome=outcome, note="Panel decided")
             self.run(cmd, self.leader)
         elif how == "referred_back":
-            outcome = ModerationOutcome.REFERRED_BACK
-            cmd = m.ModerateReview(review_id=rid, outcome=outcome, note="Evidence thin")
-            self.run(cmd, self.leader)
+            moderated = ModerationOutcome.REFERRED_BACK
+            moderate = m.ModerateReview(review_id=rid, outcome=moderated, note="Evidence thin")
+            self.run(moderate, self.leader)
         else:
             self.run(m.ReopenReview(review_id=rid, reason="New evidence"), self.leader)
 

@@ -1,0 +1,1 @@
+"""Reproducible benchmarks (run each as a script: `python benchmarks/<name>.py`)."""
