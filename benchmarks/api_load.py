@@ -50,6 +50,8 @@ from config.settings import Settings  # noqa: E402
 from events.base import Role  # noqa: E402
 from testkit.scenario import build_org  # noqa: E402
 
+BENCH_SECRET = "benchmark-only-signing-key-" + "k" * 20
+
 BASELINE_APP = textwrap.dedent(
     """
     import os, uuid
@@ -184,7 +186,8 @@ def pct(values: list[float], q: float) -> float:
 def seed(
     url: str, staff: int
 ) -> tuple[Settings, list[tuple[uuid.UUID, Principal]], dict[str, str]]:
-    settings = Settings(database_url=url)
+    # One signing key for the seeding process and the server (not the cwd's development keys).
+    settings = Settings(database_url=url, jwt_secret=BENCH_SECRET)
     c = build(settings, run_projections=False)
     org = build_org(c.commands)
     targets = []
@@ -286,7 +289,12 @@ def main() -> None:
             bare_port, port = free_port(), free_port()
             bare = start_server("bare_app:app", {"BENCH_PG_URL": url}, bare_port, tmp)
             procs.append(bare)
-            env = {"APPRAISALS_DATABASE_URL": url, "APPRAISALS_LOG_LEVEL": "WARNING", **EXTRA_ENV}
+            env = {
+                "APPRAISALS_DATABASE_URL": url,
+                "APPRAISALS_LOG_LEVEL": "WARNING",
+                "APPRAISALS_JWT_SECRET": BENCH_SECRET,
+                **EXTRA_ENV,
+            }
             ours = start_server("appraisals.asgi:app", env, port, tmp)
             procs.append(ours)
             rng = random.Random(7)
