@@ -1,9 +1,9 @@
 """Command endpoints from one table per resource: path, command model, summary, example.
 
 Each endpoint is a plain ``def`` (run in the threadpool around the synchronous store): it
-takes the path ids and a JSON body, builds the command, runs it for the authenticated
-principal (with ``Idempotency-Key`` and ``If-Match``), and answers with the aggregate id, its
-new version (also as ``ETag``) and the event's log position.
+takes the path ids and a JSON body and hands them to ``api.requesting.CommandRequest``, which
+authenticates the caller, runs the command (with ``Idempotency-Key`` and ``If-Match``) and
+answers with the aggregate id, its new version (also as ``ETag``) and the event's log position.
 """
 
 from __future__ import annotations
@@ -13,26 +13,13 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Path, Request, Response
+from fastapi import APIRouter, Body, Path, Response
 from fastapi.openapi.models import Example
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, create_model
 
-from aggregates.errors import DomainError
-from api.deps import Commands, CurrentPrincipal, ExpectedVersion, IdempotencyKey
+from api.requesting import Accepted, CommandCall, CommandRequest
 from api.schemas import PROBLEM_RESPONSES
 from commands.messages import Command
-
-
-class Accepted(BaseModel):
-    """What a command answers: the aggregate it changed, its new version, the log position."""
-
-    aggregate_id: UUID
-    version: int = Field(description="The aggregate's new version; send it back in If-Match")
-    position: int | None = Field(description="The event's log position, for ?min_position=")
-    created_id: UUID | None = Field(
-        default=None, description="The id of what was created inside it (school, priority...)"
-    )
-    replayed: bool = Field(description="True when this answers a retried Idempotency-Key")
 
 
 @dataclass(frozen=True)
@@ -72,38 +59,11 @@ def _add_route(router: APIRouter, route: CommandRoute) -> None:
     body_cls = body_model(route.command, params)
     status = 201 if route.created else 200
 
-    def endpoint(**kwargs: Any) -> Accepted:
+    def endpoint(**kwargs: Any) -> Response:
         body: BaseModel = kwargs.pop("body") or body_cls()
-        principal = kwargs.pop("principal")
-        commands = kwargs.pop("commands")
-        key = kwargs.pop("idempotency_key")
-        expected = kwargs.pop("expected_version")
-        response: Response = kwargs.pop("response")
-        request: Request = kwargs.pop("request")
-        counter = request.app.state.metrics.commands
-        name = route.command.__name__
-        data = body.model_dump(exclude_unset=True)
-        try:
-            command = route.command(**data, **kwargs)
-            result = commands.execute(
-                command, principal, idempotency_key=key, expected_version=expected
-            )
-        except DomainError as e:
-            counter.labels(name, e.kind).inc()
-            raise
-        except ValidationError:
-            counter.labels(name, "validation-error").inc()
-            raise
-        counter.labels(name, "replayed" if result.replayed else "accepted").inc()
-        response.headers["ETag"] = f'"{result.version}"'
-        if result.replayed:
-            response.headers["Idempotent-Replayed"] = "true"
-        return Accepted(
-            aggregate_id=result.aggregate_id,
-            version=result.version,
-            position=result.position,
-            created_id=result.created_id,
-            replayed=result.replayed,
+        call: CommandRequest = kwargs.pop("call")
+        return call.run(
+            route.command, {**body.model_dump(exclude_unset=True), **kwargs}, status_code=status
         )
 
     parameters = [
@@ -121,16 +81,7 @@ def _add_route(router: APIRouter, route: CommandRoute) -> None:
             else Annotated[body_cls | None, Body(openapi_examples=examples)],
             default=inspect.Parameter.empty if needs_body else None,
         ),
-        inspect.Parameter("principal", inspect.Parameter.KEYWORD_ONLY, annotation=CurrentPrincipal),
-        inspect.Parameter("commands", inspect.Parameter.KEYWORD_ONLY, annotation=Commands),
-        inspect.Parameter(
-            "idempotency_key", inspect.Parameter.KEYWORD_ONLY, annotation=IdempotencyKey
-        ),
-        inspect.Parameter(
-            "expected_version", inspect.Parameter.KEYWORD_ONLY, annotation=ExpectedVersion
-        ),
-        inspect.Parameter("response", inspect.Parameter.KEYWORD_ONLY, annotation=Response),
-        inspect.Parameter("request", inspect.Parameter.KEYWORD_ONLY, annotation=Request),
+        inspect.Parameter("call", inspect.Parameter.KEYWORD_ONLY, annotation=CommandCall),
     ]
     endpoint.__signature__ = inspect.Signature(parameters, return_annotation=Accepted)  # type: ignore[attr-defined]
     endpoint.__name__ = route.command.__name__

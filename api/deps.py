@@ -176,11 +176,16 @@ def _provider_issuer(identity: Identity, token: str) -> str | None:
     return None
 
 
-def get_commands(request: Request) -> CommandService:
+async def get_commands(request: Request) -> CommandService:
     return get_container(request).commands
 
 
-AppContainer = Annotated[Container, Depends(get_container)]
+async def container_dependency(request: Request) -> Container:
+    """``get_container`` as a dependency: ``async`` (no I/O), so no thread-pool hand-off."""
+    return get_container(request)
+
+
+AppContainer = Annotated[Container, Depends(container_dependency)]
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 Commands = Annotated[CommandService, Depends(get_commands)]
 CurrentClaims = Annotated[TokenClaims, Depends(get_claims)]

@@ -12,12 +12,13 @@ from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from aggregates.errors import RuleBroken
-from api.commanding import Accepted, CommandRoute, add_routes
+from api.commanding import CommandRoute, add_routes
 from api.container import Container
 from api.deps import AppContainer, CurrentPrincipal, ExpectedVersion, IdempotencyKey
 from api.objectives import objective_scope
 from api.observations import visible_observation
 from api.reading import MinPosition, ReadDb, fresh, hidden
+from api.requesting import Accepted
 from api.schemas import PROBLEM_RESPONSES
 from blobstore import BlobMissing
 from commands import development_messages as d

@@ -1,6 +1,9 @@
 """Strict parsing of what a request carries besides its body: headers, cursors, moments,
 positions, and the query parameters a route does not declare.
 
+The dependencies here are ``async def``: they only parse (no I/O), and FastAPI runs a plain
+``def`` dependency in the thread pool, a hand-off per dependency per request.
+
 Everything here fails as a 400/422 problem naming the value, never as a 500: digits are ASCII
 digits (``"²".isdigit()`` is true, ``int("²")`` fails), moments have a zone (a naive one is
 read as UTC) and a year the calendar can step past, numbers fit in 63 bits.
@@ -33,7 +36,7 @@ _KEY = re.compile(r"[\x21-\x7e]{1,200}", re.ASCII)
 _DIGITS = re.compile(r"[0-9]{1,18}", re.ASCII)
 
 
-def expected_version(
+async def expected_version(
     if_match: Annotated[
         str | None,
         Header(description='The version you last saw, as its ETag (`"3"`); 412 if stale'),
@@ -47,7 +50,7 @@ def expected_version(
     return int(match.group(1))
 
 
-def idempotency_key(
+async def idempotency_key(
     key: Annotated[
         str | None,
         Header(
@@ -160,7 +163,7 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
-def reject_unknown_query(request: Request) -> None:
+async def reject_unknown_query(request: Request) -> None:
     """An app-wide dependency: a query parameter the route does not declare is a 422 naming
     it (a mistyped filter must not silently return everything)."""
     route = request.scope.get("route")

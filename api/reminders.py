@@ -15,10 +15,10 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.commanding import Accepted
 from api.deps import AppContainer, Commands, CurrentPrincipal, ExpectedVersion, IdempotencyKey
 from api.problems import RateLimited
 from api.reading import MinPosition, ReadDb, fresh, hidden
+from api.requesting import Accepted
 from api.schemas import PROBLEM_RESPONSES
 from api.security.ratelimit import CHASE
 from commands import messages as m

@@ -29,7 +29,7 @@ from commands.principal import Principal
 from commands.states import Overlay, StateCache
 from commands.store import EventStoreApp, IdempotencyRecord
 from events.base import DomainEvent
-from events.codec import encode, record_hash
+from events.codec import encode_chained, record_hash
 
 log = logging.getLogger(__name__)
 
@@ -240,8 +240,9 @@ class CommandService:
         if e.originator_id not in last:
             first = e.originator_version == 1
             last[e.originator_id] = None if first else self.states.last_hash(e.originator_id)
-        e = e.model_copy(update={"prev_hash": last[e.originator_id]})
-        topic, state = encode(e)
+        # The stored record carries the hash; the event object (folded into cached states,
+        # which never read it) is not copied to carry it too.
+        topic, state = encode_chained(e, last[e.originator_id])
         last[e.originator_id] = record_hash(topic, e.originator_id, e.originator_version, state)
         return e, StoredEvent(e.originator_id, e.originator_version, topic, state)
 

@@ -160,6 +160,16 @@ class PostgresRecorder(PostgresApplicationRecorder):
             "%s::uuid[], %s::bigint[], %s::text[], %s::bytea[], "
             "%s::text, %s::text, %s::uuid, %s::bigint, %s::uuid)"
         ).format(schema=schema)
+        # Most commands write one event: its fields go as scalars (psycopg's array dumpers
+        # cost more client CPU than the rest of the call) and the server builds the arrays.
+        self._call_record_one = SQL(
+            "SELECT notification_id FROM {schema}.appraisals_record_events("
+            "ARRAY[%s::uuid], ARRAY[%s::bigint], ARRAY[%s::text], ARRAY[%s::bytea], "
+            "%s::text, %s::text, %s::uuid, %s::bigint, %s::uuid)"
+        ).format(schema=schema)
+        # The two calls rendered to bytes once (by the first writer connection): a composed
+        # statement is otherwise rendered again on every execute.
+        self._call_bytes: tuple[bytes, bytes] | None = None
         self._select_positions = SQL(
             "SELECT originator_id, originator_version, notification_id FROM {schema}.{events} "
             "WHERE originator_id = %s AND originator_version = %s"
@@ -179,20 +189,34 @@ class PostgresRecorder(PostgresApplicationRecorder):
         # its own insert function does, records the idempotency key, and inserts the events,
         # all in the one implicit transaction of the call.
         record: IdempotencyRecord | None = kwargs.get("idempotency")
-        params = (
-            [e.originator_id for e in stored_events],
-            [e.originator_version for e in stored_events],
-            [e.topic for e in stored_events],
-            [e.state for e in stored_events],
-            record.key if record else None,
-            record.fingerprint if record else None,
-            record.aggregate_id if record else None,
-            record.version if record else None,
-            record.created_id if record else None,
+        idempotency = (
+            (record.key, record.fingerprint, record.aggregate_id, record.version, record.created_id)
+            if record
+            else (None, None, None, None, None)
         )
         curs = self._writer()
+        many, one = self._calls(curs)
+        if len(stored_events) == 1:
+            e = stored_events[0]
+            query = one
+            params: tuple[Any, ...] = (
+                e.originator_id,
+                e.originator_version,
+                e.topic,
+                e.state,
+                *idempotency,
+            )
+        else:
+            query = many
+            params = (
+                [e.originator_id for e in stored_events],
+                [e.originator_version for e in stored_events],
+                [e.topic for e in stored_events],
+                [e.state for e in stored_events],
+                *idempotency,
+            )
         try:
-            curs.execute(self._call_record_function, params, prepare=True)
+            curs.execute(query, params, prepare=True)
             return [row[0] for row in curs.fetchall()]
         except psycopg.IntegrityError as e:
             raise IntegrityError(str(e)) from e
@@ -212,6 +236,15 @@ class PostgresRecorder(PostgresApplicationRecorder):
             with self._writers_lock:
                 self._writers.append(conn)
         return curs
+
+    def _calls(self, curs: psycopg.Cursor[tuple[Any, ...]]) -> tuple[bytes, bytes]:
+        if self._call_bytes is None:
+            conn = curs.connection
+            self._call_bytes = (
+                self._call_record_function.as_bytes(conn),
+                self._call_record_one.as_bytes(conn),
+            )
+        return self._call_bytes
 
     def _drop_writer(self) -> None:
         curs = getattr(self._local, "cursor", None)

@@ -27,6 +27,16 @@ def encode(event: DomainEvent) -> tuple[str, bytes]:
     return topic_of(cls), orjson.dumps(state)
 
 
+def encode_chained(event: DomainEvent, prev_hash: str | None) -> tuple[str, bytes]:
+    """The topic and stored bytes of ``event`` as if its ``prev_hash`` were the one given:
+    the command layer stamps the chain while encoding, without copying the event first."""
+    cls = type(event)
+    state = event.model_dump(exclude=_ENVELOPE)
+    state["prev_hash"] = prev_hash
+    state[VERSION_KEY] = cls.class_version
+    return topic_of(cls), orjson.dumps(state)
+
+
 def decode_state(topic: str, data: bytes) -> tuple[type[DomainEvent], dict[str, Any]]:
     """The event class and its fields (upcast to the current version), without validation."""
     cls = resolve(topic)
@@ -52,6 +62,8 @@ def decode(topic: str, data: bytes, originator_id: UUID | str, version: int) -> 
 
 def record_hash(topic: str, originator_id: UUID | str, version: int, state: bytes) -> str:
     """The hash of one stored record: what the next event of its aggregate carries."""
-    digest = hashlib.sha256(f"{UUID(str(originator_id))}|{version}|{topic}|".encode())
+    # The canonical form of the id (a UUID's own str; a text id is parsed to normalise it).
+    oid = str(originator_id) if isinstance(originator_id, UUID) else str(UUID(originator_id))
+    digest = hashlib.sha256(f"{oid}|{version}|{topic}|".encode())
     digest.update(state)
     return digest.hexdigest()
