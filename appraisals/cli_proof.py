@@ -27,7 +27,7 @@ def pack_command(
     from appraisals.wiring import build_store
     from config.settings import get_settings
     from projections.catalogue import read_models
-    from projections.engine.db import connect
+    from projections.engine.connection import connect
     from replay.audit_keys import public_keys, signing_key
     from replay.chain import seal
     from replay.pack import PackError, build_pack, review_documents

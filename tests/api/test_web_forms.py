@@ -38,9 +38,10 @@ def head(container: Container) -> int:
 
 
 def post(client: TestClient, url: str, **data: str) -> httpx.Response:
-    return client.post(
+    response: httpx.Response = client.post(
         url, data={"idempotency_key": str(uuid4()), **data}, headers=ORIGIN, follow_redirects=False
     )
+    return response
 
 
 def test_a_draft_with_bad_fields_shows_inline_errors_and_records_nothing(

@@ -9,14 +9,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, ViewportSize
 
 AXE_JS = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 # Where screenshots go: artifacts/screenshots at the repository root unless overridden.
 SCREENSHOTS_ENV = "APPRAISALS_SCREENSHOTS"
 DEFAULT_SCREENSHOTS = Path(__file__).parents[2] / "artifacts" / "screenshots"
 FAILING = frozenset({"serious", "critical"})
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def screenshots_dir() -> Path:

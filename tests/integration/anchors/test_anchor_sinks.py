@@ -21,8 +21,8 @@ from anchors.http import HttpAnchorSink
 from anchors.s3 import S3AnchorSink
 from appraisals.wiring import build
 from config.settings import Settings
+from projections.engine.connection import connect
 from projections.engine.core import EventLog
-from projections.engine.db import connect
 from replay.anchoring import FORMAT, anchor_record
 from replay.audit_anchors import anchor_sink, anchor_source
 from replay.chain import Checkpoint

@@ -17,7 +17,8 @@ from anchors import FileAnchorSink
 from appraisals.wiring import build
 from commands import messages as m
 from config.settings import Settings
-from projections.engine.db import Database, connect
+from projections.engine.connection import connect
+from projections.engine.db import Database
 from replay.anchoring import Anchorer
 from replay.chain import seal
 from replay.keys import PublicKeys, SigningKey

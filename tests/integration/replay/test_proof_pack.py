@@ -24,7 +24,7 @@ from appraisals.wiring import build
 from commands import messages as m
 from config.settings import Settings, get_settings
 from projections.catalogue import read_models
-from projections.engine.db import connect
+from projections.engine.connection import connect
 from replay.anchoring import Anchorer
 from replay.chain import seal
 from replay.keys import PublicKeys, SigningKey
