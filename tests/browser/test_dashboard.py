@@ -204,7 +204,7 @@ def test_auditor_sees_the_trust_the_date_picker_and_the_verification(
         expect(page.locator("#as-of-note")).to_be_visible()
         page.screenshot(path=str(artifacts / "auditor-trust-cycle.png"), full_page=True)
     page.get_by_role("link", name="Home").click()
-    page.get_by_role("navigation").get_by_role("link", name="Audit").click()
+    page.get_by_role("navigation").get_by_role("link", name="Audit", exact=True).click()
     page.get_by_role("button", name="Run verification").click()
     result = page.locator("#verification-result")
     expect(result).to_contain_text("Intact: intact up to position")
