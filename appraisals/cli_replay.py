@@ -24,7 +24,6 @@ from appraisals.cli_proof import pack_command, verify_pack_command
 from config.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from projections.catalogue import read_models
     from projections.engine.db import Database
 
 replay_app = typer.Typer(help="State as of any moment, and analysts' own projections.")
@@ -286,6 +285,7 @@ def audit_export_command(
     until: Annotated[str | None, typer.Option(help="Before this moment (ISO 8601)")] = None,
 ) -> None:
     """Export the audit log (every event with its actor), streamed in log order."""
+    from projections.catalogue import read_models
     from replay.export import audit_export
 
     written: list[int] = []
