@@ -203,7 +203,7 @@ def get_evidence(
     principal: CurrentPrincipal,
     min_position: MinPosition = None,
 ) -> EvidenceView:
-    fresh(container, min_position, "evidence_list")
+    fresh(container, min_position, "evidence_list", "objective_current", "observation_log")
     return _visible(db, principal, evidence_id)
 
 
@@ -220,7 +220,7 @@ def download_evidence(
     principal: CurrentPrincipal,
     min_position: MinPosition = None,
 ) -> Response:
-    fresh(container, min_position, "evidence_list")
+    fresh(container, min_position, "evidence_list", "objective_current", "observation_log")
     view = _visible(db, principal, evidence_id)
     if not view.is_file or view.removed or view.sha256 is None:
         raise hidden("evidence file")
