@@ -14,8 +14,9 @@ Each event is then redacted by whose record it is (docs/privacy-subject-access.m
 
 * their **own** record: kept whole, colleagues' names and what colleagues wrote about them
   included (an appraiser's notes on their appraisal are their personal data);
-* the **organisation's** (trust, cycle, framework): kept, but the fields the event class
-  declares ``personal`` are withheld, and its ``free_text`` too unless they wrote it;
+* the **organisation's** (trust, cycle, framework): kept, but other people's fields the event
+  class declares ``personal`` are withheld (their own kept), its ``free_text`` unless they
+  wrote it, and other people's entries of nested lists;
 * **another person's** record (they appraised, observed, or were named in it): only that the
   step happened — type, time, who did it, the people and places it names — every other field
   (judgements, outcomes, free text, titles, pay) is withheld and listed as withheld.
@@ -203,7 +204,9 @@ def _consider(
         return
     cls = classes.get(topic)
     record = _record_of(out, originator, cls)
-    fields, withheld = redact(cls, body, record, actor=data.get("actor_id") == out.person_id)
+    fields, withheld = redact(
+        cls, body, record, actor=data.get("actor_id") == out.person_id, person=out.person_id
+    )
     out.events.append(
         ExportedEvent(
             position=position,
@@ -230,14 +233,19 @@ def _record_of(out: Collected, originator: str, cls: type[DomainEvent] | None) -
 
 
 def redact(
-    cls: type[DomainEvent] | None, body: dict[str, Any], record: Record, *, actor: bool
+    cls: type[DomainEvent] | None,
+    body: dict[str, Any],
+    record: Record,
+    *,
+    actor: bool,
+    person: str = "",
 ) -> tuple[dict[str, Any], tuple[str, ...]]:
     """The fields of an event the person receives, and the names of those withheld."""
     if record == "own":
         return dict(body), ()
     facts = NOTHING if cls is None else facts_of(cls)
     if record == "organisation" and cls is not None:
-        return _organisation(facts, body, actor=actor)
+        return _organisation(facts, body, actor=actor, person=person)
     # Another person's record (or an event of a kind this code does not know): the step
     # and the people and places it names, nothing of what it says.
     kept: dict[str, Any] = {}
@@ -251,19 +259,36 @@ def redact(
 
 
 def _organisation(
-    facts: ModelFacts, body: dict[str, Any], *, actor: bool
+    facts: ModelFacts, body: dict[str, Any], *, actor: bool, person: str
 ) -> tuple[dict[str, Any], tuple[str, ...]]:
-    hidden = facts.personal if actor else facts.withheld
-    kept = {k: v for k, v in body.items() if k not in hidden and k not in facts.nested}
-    withheld = sorted(k for k in body if k in hidden)
-    for key, inner in facts.nested.items():
-        if key in body:
-            # Nested models (panel members) on an organisation record: theirs, not ours.
-            if inner.withheld:
-                withheld.append(key)
-            else:
-                kept[key] = body[key]
-    return kept, tuple(withheld)
+    """An organisation record's fields: personal data only where it is the person's own (the
+    model names them: a governor's own appointment), free text only if they wrote it; of a
+    nested list (a closed cycle's unfinished reviews) only the items naming them."""
+    own_model = bool(person) and any(
+        key.endswith("_id") and value == person for key, value in body.items()
+    )
+    hidden = (_NONE if own_model else facts.personal) | (_NONE if actor else facts.free_text)
+    kept: dict[str, Any] = {}
+    withheld: list[str] = []
+    for key, value in body.items():
+        inner = facts.nested.get(key)
+        if key in hidden:
+            withheld.append(key)
+        elif inner is None or not inner.withheld:
+            kept[key] = value
+        elif isinstance(value, list):
+            mine = [v for v in value if isinstance(v, dict) and person in referenced_ids(v)]
+            kept[key] = [_organisation(inner, v, actor=actor, person=person)[0] for v in mine]
+            if len(mine) < len(value):
+                withheld.append(f"{key} (other people's entries)")
+        elif isinstance(value, dict) and person in referenced_ids(value):
+            kept[key] = _organisation(inner, value, actor=actor, person=person)[0]
+        else:
+            withheld.append(key)
+    return kept, tuple(sorted(withheld))
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def _is_reference(key: str, value: Any) -> bool:

@@ -7,10 +7,10 @@ from uuid import uuid4
 from commands.principal import Principal
 from commands.read_policy import may_export_subject_access
 from events.base import Role
-from events.cycle import CycleReopened
+from events.cycle import CycleClosed, CycleReopened
 from events.objective import ObjectiveAssessed, ObjectiveDrafted
-from events.review import PanelAppointed
 from events.staff import LineManagerChanged
+from events.trust import GovernorAppointed
 from privacy.subject_access import ExportedEvent, readable, redact, summary_line
 
 ME, COLLEAGUE = str(uuid4()), str(uuid4())
@@ -51,10 +51,27 @@ def test_organisation_records_lose_declared_free_text_unless_the_person_wrote_it
     assert redact(CycleReopened, body, "organisation", actor=True) == (body, ())
 
 
-def test_nested_personal_data_on_an_organisation_record_is_withheld() -> None:
-    panel = [{"governor_id": COLLEAGUE, "name": "A Governor"}]
-    kept, withheld = redact(PanelAppointed, {"panel": panel}, "organisation", actor=True)
-    assert "panel" in withheld and "panel" not in kept
+def test_of_a_nested_list_on_an_organisation_record_only_the_persons_entries_are_kept() -> None:
+    mine = {
+        "review_id": str(uuid4()),
+        "school_id": str(uuid4()),
+        "appraisee_id": ME,
+        "appraisee_name": "Pat Jones",
+        "left_at": "planning",
+    }
+    theirs = {**mine, "appraisee_id": COLLEAGUE, "appraisee_name": "Sam Smith"}
+    body = {"unfinished": [mine, theirs]}
+    kept, withheld = redact(CycleClosed, body, "organisation", actor=False, person=ME)
+    assert kept == {"unfinished": [mine]}
+    assert withheld == ("unfinished (other people's entries)",)
+
+
+def test_personal_data_on_an_organisation_record_is_kept_only_when_it_is_theirs() -> None:
+    body = {"governor_id": ME, "name": "Pat Jones", "school_id": None}
+    assert redact(GovernorAppointed, body, "organisation", actor=False, person=ME) == (body, ())
+    other = {**body, "governor_id": COLLEAGUE, "name": "Sam Smith"}
+    kept, withheld = redact(GovernorAppointed, other, "organisation", actor=True, person=ME)
+    assert "Sam Smith" not in str(kept) and withheld == ("name",)
 
 
 def test_summaries_show_names_and_mark_what_is_withheld() -> None:
