@@ -24,6 +24,7 @@ from api import (
     observations,
     openapi,
     pay,
+    privacy,
     problems,
     reminders,
     reviews,
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         imports,
         access,
         me,
+        privacy,
     ):
         app.include_router(resource.router)
     app.include_router(security_audit.router)

@@ -52,6 +52,8 @@ STABLE_TOPICS = {
     "AssignedToSchool",
     "LineManagerChanged",
     "StaffRenamed",
+    "PersonErased",
+    "RetentionPolicySet",
     "JobTitleChanged",
     "StaffLeft",
     "CycleScheduled",

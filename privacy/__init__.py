@@ -1,0 +1,1 @@
+"""Personal data: per-person keys (crypto-shredding), erasure and retention."""
