@@ -10,10 +10,13 @@ from uuid import UUID
 from aggregates.base import Context, first_event, next_event, require, require_text
 from events.base import DomainEvent
 from events.reminders import Frequency, ReminderPreferenceChanged
+from events.sealing import ERASED_PERSON
 from events.staff import (
     AssignedToSchool,
+    ErasureBasis,
     JobTitleChanged,
     LineManagerChanged,
+    PersonErased,
     StaffLeft,
     StaffRegistered,
     StaffRenamed,
@@ -45,6 +48,8 @@ class StaffMember:
     preferred_name: str | None = None
     reminder_frequency: Frequency = Frequency.IMMEDIATE
     optional_reminders: bool = True
+    # Their personal data was erased (PersonErased): their key is gone.
+    erased: bool = False
 
     @property
     def school_id(self) -> UUID | None:
@@ -201,6 +206,20 @@ def record_leaving(
     return [next_event(StaffLeft, staff, ctx, effective_date=effective_date, reason=reason.strip())]
 
 
+def erase(
+    staff: StaffMember, *, basis: ErasureBasis, reason: str, ctx: Context
+) -> list[DomainEvent]:
+    """Erase a leaver's personal data (the service deletes their key after this event)."""
+    require(not staff.erased, "not-erased", "this person's personal data is already erased")
+    require(
+        staff.has_left,
+        "erase-only-leavers",
+        f"{staff.name} has not left the trust: record their leaving first",
+    )
+    require_text(reason, "reason", rule="reason-required")
+    return [next_event(PersonErased, staff, ctx, basis=basis, reason=reason.strip())]
+
+
 def _require_employed(staff: StaffMember) -> None:
     require(not staff.has_left, "staff-employed", f"{staff.name} has left the trust")
 
@@ -271,6 +290,16 @@ def evolve(state: StaffMember | None, event: DomainEvent) -> StaffMember:
             return replace(state, version=event.originator_version, left_on=event.effective_date)
         case SubjectAccessExported():
             return replace(state, version=event.originator_version)
+        case PersonErased():
+            # What a process holds in memory forgets them too.
+            return replace(
+                state,
+                version=event.originator_version,
+                name=ERASED_PERSON,
+                email=ERASED_PERSON,
+                preferred_name=None,
+                erased=True,
+            )
         case ReminderPreferenceChanged():
             return replace(
                 state,

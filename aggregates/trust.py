@@ -14,6 +14,7 @@ from events.trust import (
     GovernorAppointed,
     PriorityAdded,
     PriorityRetired,
+    RetentionPolicySet,
     SchoolAdded,
     SchoolRenamed,
     TrustRegistered,
@@ -64,6 +65,8 @@ class Trust:
     reminder_policy: ReminderPolicy = DEFAULT_POLICY
     cycles: dict[UUID, CycleSpan] = field(default_factory=dict)
     governors: dict[UUID, Governor] = field(default_factory=dict)
+    # Leavers' personal data is erased this many whole years after they left (None: never).
+    retention_years: int | None = None
 
     def has_school(self, school_id: UUID) -> bool:
         return school_id in self.schools
@@ -216,6 +219,32 @@ def appoint_governor(
     ]
 
 
+def set_retention_policy(
+    trust: Trust, *, erase_after_years: int | None, reason: str, ctx: Context
+) -> list[DomainEvent]:
+    """How long leavers' personal data is kept (docs/privacy.md)."""
+    require(
+        erase_after_years is None or 1 <= erase_after_years <= 100,
+        "retention-years-range",
+        "keep leavers' data between 1 and 100 years",
+    )
+    require(
+        erase_after_years != trust.retention_years,
+        "retention-changed",
+        "the retention policy is already that",
+    )
+    require_text(reason, "reason", rule="reason-required")
+    return [
+        next_event(
+            RetentionPolicySet,
+            trust,
+            ctx,
+            erase_after_years=erase_after_years,
+            reason=reason.strip(),
+        )
+    ]
+
+
 def _name_free(trust: Trust, name: str, *, except_school: UUID | None = None) -> bool:
     # A school may be renamed to another capitalisation of its own name.
     wanted = name.strip().casefold()
@@ -280,4 +309,8 @@ def evolve(state: Trust | None, event: DomainEvent) -> Trust:
             )
         case ReminderPolicyChanged():
             return replace(state, version=event.originator_version, reminder_policy=event.policy)
+        case RetentionPolicySet():
+            return replace(
+                state, version=event.originator_version, retention_years=event.erase_after_years
+            )
     return replace(state, version=event.originator_version)

@@ -16,6 +16,7 @@ from commands.evidence_files import EvidenceFiles
 from commands.service import CommandService
 from commands.store import EventStoreApp
 from config.settings import Settings
+from privacy.erasure import Eraser
 from projections.engine.db import Database
 from projections.engine.replica import ReadReplica
 from projections.engine.service import Projections
@@ -62,6 +63,11 @@ class Container(Protocol):
 
     @property
     def identity(self) -> Identity | None: ...
+
+    @property
+    def eraser(self) -> Eraser | None:
+        """Erases people's personal data (privacy/erasure.py)."""
+        ...
 
     @property
     def wake_chases(self) -> Callable[[], object] | None: ...

@@ -24,6 +24,7 @@ from api import (
     observations,
     openapi,
     pay,
+    privacy,
     problems,
     reminders,
     reviews,
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         access,
         me,
         subject_access,
+        privacy,
     ):
         app.include_router(resource.router)
     app.include_router(security_audit.router)

@@ -22,7 +22,6 @@ from config.settings import get_settings
 from privacy.export import UnknownPerson
 from privacy.subject_access_service import produce
 
-privacy_export_app = typer.Typer(help="Privacy: subject access export.")
 console = Console(stderr=True)
 Format = Literal["json", "html", "pdf", "zip"]
 
@@ -68,6 +67,3 @@ def export(
         )
     finally:
         container.close()
-
-
-privacy_export_app.command("export")(export)

@@ -26,6 +26,11 @@ from commands.service import CommandService, system_clock
 from commands.states import StateCache
 from commands.store import EventStoreApp
 from config.settings import Settings, sqlite_path
+from events.codec import install_keyring
+from events.codec import keyring as codec_keyring
+from privacy import keys as privacy_keys
+from privacy.erasure import Eraser
+from privacy.keys import Keyring
 from projections.catalogue import read_models
 from projections.engine.connection import connect
 from projections.engine.db import Database
@@ -61,6 +66,8 @@ class Container:
     identity: Identity | None = None
     # A streaming replica that read-model queries may use (APPRAISALS_READ_DATABASE_URL).
     replica: ReadReplica | None = None
+    # Erasure of people's personal data (privacy/erasure.py).
+    eraser: Eraser | None = None
     on_start: list[Callable[[], None]] = field(default_factory=list)
     closers: list[Callable[[], None]] = field(default_factory=list)
     closed: bool = False
@@ -116,9 +123,49 @@ def schema_lock(settings: Settings) -> Iterator[None]:
             conn.execute("SELECT pg_advisory_unlock(%s)", (_SCHEMA_LOCK,))
 
 
-def build_store(settings: Settings) -> EventStoreApp:
+def build_store(settings: Settings, *, own_keys: bool = True) -> EventStoreApp:
+    """The event store; ``own_keys=False`` keeps the keyring already installed (a scratch
+    store whose events are copied into the one that keyring belongs to: the demo's)."""
     with schema_lock(settings):
-        return EventStoreApp(env=eventsourcing_env(settings))
+        store = EventStoreApp(env=eventsourcing_env(settings))
+    if not own_keys:
+        return store
+    try:
+        install_privacy(settings)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+# The keyring of this process: (database URL, master key) and the keyring built for them;
+# and how many open containers use each keyring.
+_keyring: tuple[tuple[str, str], Keyring] | None = None
+_keyring_users: list[Keyring] = []
+
+
+def install_privacy(settings: Settings) -> Keyring:
+    """The keyring sealing personal data in events (privacy/keys.py), installed for this
+    process; ``WrongMasterKey`` if the master key does not open the database's keys."""
+    global _keyring
+    secret = settings.privacy_master_key.get_secret_value()
+    wanted = (settings.database_url, secret)
+    if _keyring is not None and _keyring[0] == wanted and _keyring[1].opened_with(secret):
+        with schema_lock(settings):
+            _keyring[1].ensure()
+        install_keyring(_keyring[1])
+        return _keyring[1]
+    db = connect(settings.database_url, pool_size=1)
+    try:
+        with schema_lock(settings):
+            keyring = privacy_keys.install(db, secret)
+    except BaseException:
+        db.close()
+        raise
+    if _keyring is not None:
+        _keyring[1].db.close()
+    _keyring = (wanted, keyring)
+    return keyring
 
 
 def build_reminders(
@@ -229,8 +276,33 @@ def build(
             wait_seconds=settings.read_replica_wait_seconds,
             retry_seconds=settings.read_replica_retry_seconds,
         )
-    container.evidence = EvidenceFiles(
-        service, build_blob_store(settings), max_bytes=settings.evidence_max_bytes
+    blobs = build_blob_store(settings)
+    container.evidence = EvidenceFiles(service, blobs, max_bytes=settings.evidence_max_bytes)
+
+    def read_models_reach(position: int) -> None:
+        # Apply the log here too (locks keep workers and this from applying a batch twice),
+        # then wait for any batch a worker has in flight.
+        projections.catch_up()
+        projections.wait_for(position, timeout=30)
+
+    keyring = install_privacy(settings)
+    _keyring_users.append(keyring)
+
+    def uninstall_keyring() -> None:
+        # A closed container's keyring is not left to seal what another store writes: the
+        # keyring of the container opened before it (still open) is used again, or none.
+        _keyring_users.remove(keyring)
+        if codec_keyring() is keyring and keyring not in _keyring_users:
+            install_keyring(_keyring_users[-1] if _keyring_users else None)
+
+    container.closers.append(uninstall_keyring)
+    container.eraser = Eraser(
+        commands=service,
+        keyring=keyring,
+        db=projections.db,
+        events_table=projections.engine.log.table,
+        blobs=blobs,
+        wait_for=read_models_reach,
     )
     with schema_lock(settings):
         container.identity = build_identity(settings, projections.db)
@@ -268,6 +340,7 @@ def build(
         container.closers.append(runner.stop)
     notifier = container.notifier
     _schedule_reminders(container)
+    _schedule_retention(container, clock)
 
     def wake(_position: int) -> None:
         notifier.notify()
@@ -299,6 +372,28 @@ def _schedule_reminders(container: Container) -> None:
         reminders.run_once, reminders.send_chases, interval=settings.reminders_interval_seconds
     )
     container.wake_chases = scheduler.wake_chases
+    container.on_start.append(scheduler.start)
+    container.closers.append(scheduler.stop)
+
+
+def _schedule_retention(container: Container, clock: Callable[[], datetime]) -> None:
+    """Leavers past their trust's retention period are erased on a timer in every process
+    that runs the service (privacy/retention.py: each person is erased once)."""
+    interval = container.settings.privacy_retention_interval_seconds
+    eraser = container.eraser
+    if not interval or eraser is None:
+        return
+    from datetime import timedelta
+
+    from privacy.retention import RetentionScheduler, run
+
+    db = container.projections.db
+    scheduler = RetentionScheduler(
+        lambda: run(eraser, db, today=clock().date()),
+        interval=interval,
+        # Not at once: a starting process has read models to catch up first.
+        first_run=clock() + timedelta(seconds=min(interval, 60)),
+    )
     container.on_start.append(scheduler.start)
     container.closers.append(scheduler.stop)
 

@@ -21,6 +21,7 @@ from pydantic import (
 
 from events.base import Role
 from events.reminders import Frequency, Milestone, ReminderPolicy
+from events.staff import ErasureBasis
 from events.values import (
     AppealOutcome,
     MeetingKind,
@@ -162,6 +163,23 @@ class ChangeJobTitle(Command):
 class RecordStaffLeaving(Command):
     staff_id: UUID
     effective_date: date
+    reason: Reason
+
+
+class ErasePerson(Command):
+    """Erase a leaver's personal data: their key is deleted (docs/privacy.md)."""
+
+    staff_id: UUID
+    reason: Reason
+    basis: ErasureBasis = ErasureBasis.REQUEST
+
+
+class SetRetentionPolicy(Command):
+    """How long a trust keeps a leaver's personal data before it is erased."""
+
+    trust_id: UUID
+    # Whole years after their leaving date; None: kept until erased by hand.
+    erase_after_years: Annotated[int, Field(ge=1, le=100)] | None
     reason: Reason
 
 

@@ -198,6 +198,9 @@ POLICIES: dict[type[m.Command], Rule] = {
     m.RenameStaff: school_management,
     m.ChangeJobTitle: school_management,
     m.RecordStaffLeaving: trust_management,
+    # Erasure and retention: the trust's administrators (a data-protection decision).
+    m.ErasePerson: trust_admin,
+    m.SetRetentionPolicy: trust_admin,
     m.ScheduleCycle: trust_management,
     m.OpenCycle: trust_management,
     m.CloseCycle: trust_management,

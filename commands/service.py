@@ -30,6 +30,7 @@ from commands.states import Overlay, StateCache
 from commands.store import EventStoreApp, IdempotencyRecord
 from events.base import DomainEvent
 from events.codec import encode_chained, record_hash
+from events.sealing import Subjects
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,12 @@ class CommandService:
         self.retry_base = retry_base
         self.retry_cap = retry_cap
         self.jitter = jitter
+        # Whom each aggregate is about: its personal fields are sealed under their key.
+        self.subjects = Subjects(self._first_record)
+
+    def _first_record(self, aggregate_id: UUID) -> tuple[str, bytes] | None:
+        records = self.store.recorder.select_events(aggregate_id, limit=1)
+        return (records[0].topic, records[0].state) if records else None
 
     def execute(
         self,
@@ -242,7 +249,7 @@ class CommandService:
             last[e.originator_id] = None if first else self.states.last_hash(e.originator_id)
         # The stored record carries the hash; the event object (folded into cached states,
         # which never read it) is not copied to carry it too.
-        topic, state = encode_chained(e, last[e.originator_id])
+        topic, state = encode_chained(e, last[e.originator_id], self.subjects.of(e))
         last[e.originator_id] = record_hash(topic, e.originator_id, e.originator_version, state)
         return e, StoredEvent(e.originator_id, e.originator_version, topic, state)
 

@@ -26,7 +26,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_DATABASE_URL = "sqlite:///./var/appraisals.db"
 # Development keys: random, generated once per install, never in the source (see dev_keys()).
 DEV_KEYS_FILE = Path("var/dev-keys.json")
-SECRET_SETTINGS = ("jwt_secret", "pseudonym_key", "unsubscribe_secret")
+SECRET_SETTINGS = ("jwt_secret", "pseudonym_key", "unsubscribe_secret", "privacy_master_key")
 MIN_SECRET_BYTES = 32
 
 
@@ -95,6 +95,12 @@ class Settings(BaseSettings):
     jwt_max_ttl_minutes: int = Field(default=8 * 60, ge=1)
     # Pseudonymisation key for analysts' output (replay).
     pseudonym_key: SecretStr = SecretStr("")
+    # The master key wrapping every person's data key (privacy/keys.py, docs/privacy.md):
+    # required in production; a key that does not open this database's keys refuses to start.
+    privacy_master_key: SecretStr = SecretStr("")
+    # Retention: how often the scheduler erases leavers past their trust's retention period
+    # (0: never in this process; `appraisals privacy retention` runs it by hand).
+    privacy_retention_interval_seconds: float = Field(default=6 * 3600, ge=0)
     # Per client address: sign-ins and failed authentications allowed (`limits` notation).
     sign_in_rate_limit: str = "10/minute"
     failed_auth_rate_limit: str = "20/minute"

@@ -14,6 +14,7 @@ from events.base import DomainEvent, Role, register
 
 @register("RoleGranted")
 class RoleGranted(DomainEvent):
+    about: ClassVar[str] = "person_id"
     audit_summary: ClassVar[str] = "Role {role} granted to {person_id}: {reason}"
     free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
 
@@ -28,6 +29,7 @@ class RoleGranted(DomainEvent):
 
 @register("RoleRevoked")
 class RoleRevoked(DomainEvent):
+    about: ClassVar[str] = "person_id"
     audit_summary: ClassVar[str] = "Role {role} revoked from {person_id}: {reason}"
     free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
 

@@ -68,6 +68,13 @@ class DomainEvent(BaseModel):
     audit_summary: ClassVar[str] = ""
     personal: ClassVar[frozenset[str]] = frozenset()
     free_text: ClassVar[frozenset[str]] = frozenset()
+    # The field naming the person the event is about, whose key seals its personal data
+    # (events/sealing.py): set on the events that create a person's aggregate
+    # ("originator_id" on a StaffMember's own events); later events of the aggregate inherit
+    # it. "" on events about the organisation (trusts, cycles, frameworks).
+    about: ClassVar[str] = ""
+    # Reading this event erases its aggregate's person (their key: events/sealing.py).
+    erases_subject: ClassVar[bool] = False
 
 
 class TopicError(LookupError):

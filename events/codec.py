@@ -8,39 +8,90 @@ version it was written at.
 from __future__ import annotations
 
 import hashlib
+import importlib
+import os
 from typing import Any
 from uuid import UUID
 
 import orjson
 
+from events import sealing
 from events.base import DomainEvent, TopicError, resolve, topic_of, upcast
+from events.sealing import Keyring
 
 VERSION_KEY = "_v"
 _ENVELOPE = {"originator_id", "originator_version"}
 
-
-def encode(event: DomainEvent) -> tuple[str, bytes]:
-    """The stable topic and stored bytes of an event."""
-    cls = type(event)
-    state = event.model_dump(exclude=_ENVELOPE)
-    state[VERSION_KEY] = cls.class_version
-    return topic_of(cls), orjson.dumps(state)
+# The process's keyring (``privacy.keys``, installed by the composition root): with one,
+# personal fields are sealed on write and opened on read (events/sealing.py); without one,
+# events are written plain and sealed values read as placeholders.
+_keyring: Keyring | None = None
 
 
-def encode_chained(event: DomainEvent, prev_hash: str | None) -> tuple[str, bytes]:
+def install_keyring(keyring: Keyring | None) -> Keyring | None:
+    """Use ``keyring`` for every event encoded or decoded from now on; returns the previous."""
+    global _keyring
+    previous, _keyring = _keyring, keyring
+    return previous
+
+
+def keyring() -> Keyring | None:
+    return _keyring
+
+
+def install_inherited_keyring() -> None:
+    """In a child process (a rebuild lane): install the keyring its parent named in the
+    environment (``APPRAISALS_KEYRING_FACTORY``, ``module:function``), if any."""
+    spec = os.environ.get("APPRAISALS_KEYRING_FACTORY")
+    if not spec:
+        return
+    module, _, name = spec.partition(":")
+    install_keyring(getattr(importlib.import_module(module), name)())
+
+
+def encode(event: DomainEvent, subject: UUID | None = None) -> tuple[str, bytes]:
+    """The stable topic and stored bytes of an event (``subject``: the person it is about,
+    when the event does not name them itself; see events/sealing.py)."""
+    return encode_chained(event, event.prev_hash, subject)
+
+
+def encode_chained(
+    event: DomainEvent, prev_hash: str | None, subject: UUID | None = None
+) -> tuple[str, bytes]:
     """The topic and stored bytes of ``event`` as if its ``prev_hash`` were the one given:
     the command layer stamps the chain while encoding, without copying the event first."""
     cls = type(event)
+    topic = topic_of(cls)
     state = event.model_dump(exclude=_ENVELOPE)
     state["prev_hash"] = prev_hash
+    if _keyring is not None:
+        sealing.seal(
+            _keyring,
+            cls,
+            state,
+            topic=topic,
+            originator_id=event.originator_id,
+            version=event.originator_version,
+            subject=sealing.subject_in(event) or subject,
+        )
     state[VERSION_KEY] = cls.class_version
-    return topic_of(cls), orjson.dumps(state)
+    return topic, orjson.dumps(state)
 
 
-def decode_state(topic: str, data: bytes) -> tuple[type[DomainEvent], dict[str, Any]]:
-    """The event class and its fields (upcast to the current version), without validation."""
+def decode_state(
+    topic: str, data: bytes, originator_id: UUID | str = "", version: int = 0
+) -> tuple[type[DomainEvent], dict[str, Any]]:
+    """The event class and its fields (upcast to the current version, sealed values opened),
+    without validation. A sealed event needs its aggregate id and version to open."""
     cls = resolve(topic)
+    if cls.erases_subject and _keyring is not None:
+        # A process following the log drops an erased person's key as it reads the erasure.
+        _keyring.forget(str(UUID(str(originator_id))), erased=True)
     state: dict[str, Any] = orjson.loads(data)
+    if sealing.SEALED_KEY in state:
+        sealing.unseal(
+            _keyring, cls, state, topic=topic, originator_id=originator_id, version=version
+        )
     stored_version = state.pop(VERSION_KEY, 1)
     if stored_version > cls.class_version:
         raise TopicError(
@@ -54,7 +105,7 @@ def decode_state(topic: str, data: bytes) -> tuple[type[DomainEvent], dict[str, 
 
 def decode(topic: str, data: bytes, originator_id: UUID | str, version: int) -> DomainEvent:
     """Rebuild the event object from its stored record."""
-    cls, state = decode_state(topic, data)
+    cls, state = decode_state(topic, data, originator_id, version)
     state["originator_id"] = originator_id
     state["originator_version"] = version
     return cls.model_validate(state)

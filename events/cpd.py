@@ -44,6 +44,7 @@ IMPACT_SCORE = {
 class CpdPlanned(DomainEvent):
     """An activity planned for one person in one cycle, linked to objectives and needs."""
 
+    about: ClassVar[str] = "staff_id"
     audit_summary: ClassVar[str] = "CPD planned: {title} ({kind})"
     free_text: ClassVar[frozenset[str]] = frozenset({"development_needs", "provider", "title"})
 

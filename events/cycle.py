@@ -37,6 +37,7 @@ class CycleOpened(DomainEvent):
 class UnfinishedReview(BaseModel):
     """A review left unfinished when its cycle closed, and where it was left."""
 
+    about: ClassVar[str] = "appraisee_id"
     personal: ClassVar[frozenset[str]] = frozenset({"appraisee_name"})
 
     model_config = ConfigDict(frozen=True, extra="forbid")

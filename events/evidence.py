@@ -20,6 +20,7 @@ class EvidenceSubject(StrEnum):
 
 @register("EvidenceFileAttached")
 class EvidenceFileAttached(DomainEvent):
+    about: ClassVar[str] = "person_id"
     audit_summary: ClassVar[str] = (
         "Evidence file attached: {filename} ({content_type}, {size} bytes)"
     )
@@ -39,6 +40,7 @@ class EvidenceFileAttached(DomainEvent):
 
 @register("EvidenceLinkAttached")
 class EvidenceLinkAttached(DomainEvent):
+    about: ClassVar[str] = "person_id"
     audit_summary: ClassVar[str] = "Evidence link attached: {title}"
     free_text: ClassVar[frozenset[str]] = frozenset({"title", "url"})
 

@@ -19,6 +19,7 @@ def _objective_drafted_v1_to_v2(state: dict[str, Any]) -> dict[str, Any]:
 
 @register("ObjectiveDrafted")
 class ObjectiveDrafted(DomainEvent):
+    about: ClassVar[str] = "appraisee_id"
     audit_summary: ClassVar[str] = "Objective drafted: {title}"
     free_text: ClassVar[frozenset[str]] = frozenset({"description", "success_criteria", "title"})
 

@@ -17,6 +17,7 @@ class ObservationKind(StrEnum):
 
 @register("ObservationRecorded")
 class ObservationRecorded(DomainEvent):
+    about: ClassVar[str] = "observed_id"
     audit_summary: ClassVar[str] = "Observation recorded: {kind} on {held_on}"
     free_text: ClassVar[frozenset[str]] = frozenset({"areas_to_develop", "context", "strengths"})
 

@@ -22,6 +22,7 @@ class PayOutcome(StrEnum):
 
 @register("PayRecommendationMade")
 class PayRecommendationMade(DomainEvent):
+    about: ClassVar[str] = "appraisee_id"
     audit_summary: ClassVar[str] = "Pay recommendation recorded"
     free_text: ClassVar[frozenset[str]] = frozenset({"reasons"})
 

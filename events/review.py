@@ -21,6 +21,7 @@ from events.values import (
 
 @register("ReviewStarted")
 class ReviewStarted(DomainEvent):
+    about: ClassVar[str] = "appraisee_id"
     audit_summary: ClassVar[str] = "Review started for {appraisee_id} with appraiser {appraiser_id}"
 
     cycle_id: UUID
@@ -153,6 +154,7 @@ class ReviewReopened(DomainEvent):
 class PanelMember(BaseModel):
     """A governor on a headteacher's appraisal panel (the first is its chair)."""
 
+    about: ClassVar[str] = "governor_id"
     personal: ClassVar[frozenset[str]] = frozenset({"name"})
 
     model_config = ConfigDict(frozen=True, extra="forbid")

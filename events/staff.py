@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from enum import StrEnum
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -18,6 +19,7 @@ def _staff_registered_v1_to_v2(state: dict[str, Any]) -> dict[str, Any]:
 
 @register("StaffRegistered")
 class StaffRegistered(DomainEvent):
+    about: ClassVar[str] = "originator_id"
     audit_summary: ClassVar[str] = "Staff registered: {name}, {job_title}"
     personal: ClassVar[frozenset[str]] = frozenset({"email", "name", "preferred_name"})
 
@@ -35,6 +37,7 @@ class StaffRegistered(DomainEvent):
 
 @register("AssignedToSchool")
 class AssignedToSchool(DomainEvent):
+    about: ClassVar[str] = "originator_id"
     audit_summary: ClassVar[str] = "Assigned to school {school_id} from {effective_date}"
     free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
 
@@ -46,6 +49,7 @@ class AssignedToSchool(DomainEvent):
 
 @register("LineManagerChanged")
 class LineManagerChanged(DomainEvent):
+    about: ClassVar[str] = "originator_id"
     audit_summary: ClassVar[str] = "Line manager changed to {line_manager_id}: {reason}"
     free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
 
@@ -55,6 +59,7 @@ class LineManagerChanged(DomainEvent):
 
 @register("StaffLeft")
 class StaffLeft(DomainEvent):
+    about: ClassVar[str] = "originator_id"
     audit_summary: ClassVar[str] = "Left on {effective_date}: {reason}"
     free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
 
@@ -66,6 +71,7 @@ class StaffLeft(DomainEvent):
 class StaffRenamed(DomainEvent):
     """A change of legal or preferred name (marriage, a correction, an MIS sync)."""
 
+    about: ClassVar[str] = "originator_id"
     audit_summary: ClassVar[str] = "Name changed from {old_name} to {new_name}: {reason}"
     personal: ClassVar[frozenset[str]] = frozenset({"new_name", "old_name", "preferred_name"})
     free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
@@ -78,6 +84,7 @@ class StaffRenamed(DomainEvent):
 
 @register("JobTitleChanged")
 class JobTitleChanged(DomainEvent):
+    about: ClassVar[str] = "originator_id"
     audit_summary: ClassVar[str] = (
         "Job title changed from {old_job_title} to {new_job_title}: {reason}"
     )
@@ -85,4 +92,24 @@ class JobTitleChanged(DomainEvent):
 
     old_job_title: str
     new_job_title: str
+    reason: str
+
+
+class ErasureBasis(StrEnum):
+    """Why a person's data was erased: their request, or the trust's retention policy."""
+
+    REQUEST = "request"
+    RETENTION = "retention"
+
+
+@register("PersonErased")
+class PersonErased(DomainEvent):
+    """A leaver's personal data was erased (their key deleted: docs/privacy.md). The reason
+    stays readable: it is the record of why, and must not name them."""
+
+    audit_summary: ClassVar[str] = "Personal data erased ({basis}): {reason}"
+    # Reading this event tells a process to drop the person's key from its memory.
+    erases_subject = True
+
+    basis: ErasureBasis
     reason: str

@@ -74,8 +74,23 @@ class CycleAdded(DomainEvent):
 class GovernorAppointed(DomainEvent):
     """A governor of a school's governing board, or of the trust board (``school_id`` None)."""
 
+    about: ClassVar[str] = "governor_id"
     personal: ClassVar[frozenset[str]] = frozenset({"name"})
 
     governor_id: UUID
     name: str
     school_id: UUID | None = None
+
+
+@register("RetentionPolicySet")
+class RetentionPolicySet(DomainEvent):
+    """How long the trust keeps a leaver's personal data: erased ``erase_after_years`` whole
+    years after their leaving date (None: kept until erased by hand)."""
+
+    audit_summary: ClassVar[str] = (
+        "Retention set to erase leavers after {erase_after_years} years: {reason}"
+    )
+    free_text: ClassVar[frozenset[str]] = frozenset({"reason"})
+
+    erase_after_years: int | None
+    reason: str

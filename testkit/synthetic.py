@@ -22,6 +22,7 @@ from events import staff as st
 from events import trust as tr
 from events.base import DomainEvent, Role
 from events.codec import encode
+from events.sealing import Subjects
 from events.values import CyclePolicy, FieldChange
 
 
@@ -401,7 +402,11 @@ class History:
         return out
 
 
+_SUBJECTS = Subjects()
+
+
 def stored(event: DomainEvent) -> tuple[UUID, int, str, bytes]:
-    """An event as the event store keeps it: originator, version, topic, state."""
-    topic, state = encode(event)
+    """An event as the event store keeps it: originator, version, topic, state (its personal
+    fields sealed when a keyring is installed, as the command service seals them)."""
+    topic, state = encode(event, _SUBJECTS.of(event))
     return event.originator_id, event.originator_version, topic, state

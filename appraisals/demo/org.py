@@ -249,6 +249,15 @@ def run_org(plan: OrgPlan) -> OrgRun:
         ),
         ceo,
     )
+    # Leavers' personal data is erased six years after they leave (docs/privacy.md).
+    run(
+        m.SetRetentionPolicy(
+            trust_id=plan.trust_id,
+            erase_after_years=6,
+            reason="Retention schedule: staff records six years after employment ends",
+        ),
+        admin,
+    )
     when(tl.priorities_changed)
     for priority in plan.priorities:
         if priority.school is None and priority.in_a and not priority.in_b:

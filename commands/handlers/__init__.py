@@ -35,6 +35,8 @@ COMMAND_HANDLERS: dict[type[m.Command], Handler] = {
     m.RenameStaff: organisation.rename_staff,
     m.ChangeJobTitle: organisation.change_job_title,
     m.RecordStaffLeaving: organisation.record_staff_leaving,
+    m.ErasePerson: organisation.erase_person,
+    m.SetRetentionPolicy: organisation.set_retention_policy,
     m.ScheduleCycle: organisation.schedule_cycle,
     m.OpenCycle: organisation.open_cycle,
     m.CloseCycle: organisation.close_cycle,

@@ -121,6 +121,21 @@ def record_staff_leaving(cmd: m.RecordStaffLeaving, h: Handling) -> Outcome:
     return Outcome(member.id, staff.record_leaving(member, cmd.effective_date, cmd.reason, h.ctx))
 
 
+def erase_person(cmd: m.ErasePerson, h: Handling) -> Outcome:
+    member = h.target(STAFF, cmd.staff_id)
+    h.authorise(cmd, Scope(trust_id=member.trust_id, school_id=member.school_id))
+    return Outcome(member.id, staff.erase(member, basis=cmd.basis, reason=cmd.reason, ctx=h.ctx))
+
+
+def set_retention_policy(cmd: m.SetRetentionPolicy, h: Handling) -> Outcome:
+    t = h.target(TRUST, cmd.trust_id)
+    h.authorise(cmd, Scope(trust_id=t.id))
+    events = trust.set_retention_policy(
+        t, erase_after_years=cmd.erase_after_years, reason=cmd.reason, ctx=h.ctx
+    )
+    return Outcome(t.id, events)
+
+
 def schedule_cycle(cmd: m.ScheduleCycle, h: Handling) -> Outcome:
     t = h.load(TRUST, cmd.trust_id)
     h.authorise(cmd, Scope(trust_id=t.id))

@@ -138,7 +138,7 @@ class Member:
 def decode(row: tuple[Any, ...]) -> Event:
     position, originator_id, version, topic, state = row
     try:
-        _, data = decode_state(topic, bytes(state))
+        _, data = decode_state(topic, bytes(state), originator_id, version)
     except TopicError:
         # A topic this code does not know (a newer writer): the envelope is still readable.
         data = orjson.loads(bytes(state))

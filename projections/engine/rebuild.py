@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from events.codec import install_inherited_keyring
 from projections.engine import registry
 from projections.engine.connection import connect
 from projections.engine.core import Engine, EventLog, Member, Projection
@@ -293,6 +294,7 @@ def _lane_process(
     gc.freeze()
     gc.set_threshold(200_000, 50, 1000)
     chosen = [getattr(importlib.import_module(module), name)() for module, name, _ in spec]
+    install_inherited_keyring()  # sealed personal data opens here as in the parent
     db = connect(url)
     engine = Engine(
         db, log=EventLog(events_table), page_size=page_size, bulk_page_size=bulk_page_size

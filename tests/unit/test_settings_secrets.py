@@ -67,6 +67,21 @@ def test_production_refuses_a_development_key() -> None:
         )
 
 
+@pytest.mark.usefixtures("install")
+def test_production_refuses_the_development_privacy_master_key() -> None:
+    dev = Settings()
+    with pytest.raises(UnsafeSettings, match="APPRAISALS_PRIVACY_MASTER_KEY is a development key"):
+        check_production(
+            Settings(
+                env="production",
+                jwt_secret=STRONG,
+                pseudonym_key=STRONG + "a",
+                unsubscribe_secret=STRONG + "b",
+                privacy_master_key=dev.privacy_master_key,
+            )
+        )
+
+
 def test_production_refuses_a_one_byte_secret(install: Path) -> None:
     del install
     with pytest.raises(UnsafeSettings, match="APPRAISALS_PSEUDONYM_KEY must be at least 32 bytes"):
@@ -89,6 +104,7 @@ def test_production_with_strong_keys_starts(install: Path) -> None:
             jwt_secret=STRONG,
             pseudonym_key=STRONG + "a",
             unsubscribe_secret=STRONG + "b",
+            privacy_master_key=STRONG + "c",
             audit_signing_key_file=install / "audit-signing-key.pem",
             audit_public_keys_file=install / "audit-public-keys.pem",
             audit_anchor_file=install / "anchors" / "audit-anchors.jsonl",
@@ -104,6 +120,7 @@ def test_production_refuses_to_start_without_anchors_outside_the_database(
         "jwt_secret": STRONG,
         "pseudonym_key": STRONG + "a",
         "unsubscribe_secret": STRONG + "b",
+        "privacy_master_key": STRONG + "c",
         "audit_signing_key_file": install / "audit-signing-key.pem",
         "audit_public_keys_file": install / "audit-public-keys.pem",
     }
@@ -122,6 +139,7 @@ def test_production_refuses_to_start_without_the_audit_signing_key(install: Path
                 jwt_secret=STRONG,
                 pseudonym_key=STRONG + "a",
                 unsubscribe_secret=STRONG + "b",
+                privacy_master_key=STRONG + "c",
             )
         )
 

@@ -8,7 +8,11 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 
+from config.settings import Settings
 from events.base import DomainEvent
+from events.codec import install_keyring
+from privacy import keys
+from projections.engine.connection import connect
 from testkit.synthetic import stored
 from tests.conftest import create_database, drop_database
 
@@ -23,6 +27,15 @@ class PgStore:
             self.datastore, events_table_name="appraisals_events"
         )
         self.recorder.create_table()
+        # Personal data is sealed with this database's keys, as the service does.
+        self.keys_db = connect(url, pool_size=1)
+        self.previous_keyring = install_keyring(None)
+        keys.install(self.keys_db, Settings().privacy_master_key.get_secret_value())
+
+    def close(self) -> None:
+        install_keyring(self.previous_keyring)
+        self.keys_db.close()
+        self.datastore.close()
 
     def append(self, events: Iterable[DomainEvent], chunk: int = 100) -> int:
         batch: list[StoredEvent] = []
@@ -46,5 +59,5 @@ def pg_store() -> Iterator[PgStore]:
     try:
         yield store
     finally:
-        store.datastore.close()
+        store.close()
         drop_database(url)

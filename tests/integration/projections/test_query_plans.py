@@ -186,7 +186,7 @@ def data() -> Iterator[Data]:
         )
         service.close()
     finally:
-        store.datastore.close()
+        store.close()
         drop_database(url)
 
 

@@ -260,12 +260,12 @@ def test_an_event_rewritten_and_resealed_by_the_service_is_caught_by_its_anchor(
     if ledger.db.dialect == "postgresql":
         ledger.sql(
             "UPDATE appraisals_events SET state = convert_to(replace(convert_from(state, "
-            "'UTF8'), 'phonics', 'maths'), 'UTF8')"
+            "'UTF8'), '2026-06-30', '2026-07-31'), 'UTF8')"
         )
     else:
         ledger.sql(
-            "UPDATE appraisals_events SET state = CAST(replace(CAST(state AS TEXT), 'phonics', "
-            "'maths') AS BLOB)"
+            "UPDATE appraisals_events SET state = CAST(replace(CAST(state AS TEXT), '2026-06-30', "
+            "'2026-07-31') AS BLOB)"
         )
     ledger.sql("DELETE FROM audit_checkpoints")
     ledger.sql("DELETE FROM audit_chain")

@@ -23,6 +23,7 @@ from appraisals import demo
 from appraisals.demo.summary import DemoSummary
 from appraisals.wiring import build_store
 from config.settings import Settings
+from events import codec
 from projections.catalogue import read_models
 from projections.cycle_summary.school import school_summary
 from projections.cycle_summary.trust import trust_summary
@@ -43,9 +44,14 @@ class Demo:
 
 @pytest.fixture(scope="module")
 def staged() -> Demo:
-    """A small demo trust (two cycles, moves, appeals), generated once."""
-    staging = build_store(Settings(database_url="sqlite:///:memory:"))
-    summary = demo.generate(staging, schools=3, staff=120, seed=11)
+    """A small demo trust (two cycles, moves, appeals), generated once, plain: its events are
+    copied into other stores, which hold no keys of this one (docs/privacy.md)."""
+    previous = codec.install_keyring(None)
+    try:
+        staging = build_store(Settings(database_url="sqlite:///:memory:"), own_keys=False)
+        summary = demo.generate(staging, schools=3, staff=120, seed=11)
+    finally:
+        codec.install_keyring(previous)
     head = staging.recorder.max_notification_id() or 0
     notes = staging.recorder.select_notifications(1, head)
     staging.close()

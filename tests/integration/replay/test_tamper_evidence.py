@@ -103,12 +103,12 @@ def test_an_edited_payload_is_named(store: Store) -> None:
     if store.postgres:
         store.sql(
             "UPDATE appraisals_events SET state = convert_to(replace(convert_from(state, "
-            f"'UTF8'), 'phonics', 'maths'), 'UTF8') WHERE notification_id = {drafted}"
+            f"'UTF8'), '2026-06-30', '2026-07-31'), 'UTF8') WHERE notification_id = {drafted}"
         )
     else:
         store.sql(
-            "UPDATE appraisals_events SET state = CAST(replace(CAST(state AS TEXT), 'phonics', "
-            f"'maths') AS BLOB) WHERE rowid = {drafted}"
+            "UPDATE appraisals_events SET state = CAST(replace(CAST(state AS TEXT), '2026-06-30', "
+            f"'2026-07-31') AS BLOB) WHERE rowid = {drafted}"
         )
     result = verify(store.db, KEY.public)
     first = result.first
@@ -162,12 +162,12 @@ def test_an_edit_after_the_last_seal_shows_in_the_aggregates_chain(store: Store)
     if store.postgres:
         store.sql(
             "UPDATE appraisals_events SET state = convert_to(replace(convert_from(state, "
-            f"'UTF8'), '90%', '50%'), 'UTF8') WHERE notification_id = {drafted}"
+            f"'UTF8'), '2026-06-30', '2026-07-31'), 'UTF8') WHERE notification_id = {drafted}"
         )
     else:
         store.sql(
-            "UPDATE appraisals_events SET state = CAST(replace(CAST(state AS TEXT), '90%', "
-            f"'50%') AS BLOB) WHERE rowid = {drafted}"
+            "UPDATE appraisals_events SET state = CAST(replace(CAST(state AS TEXT), '2026-06-30', "
+            f"'2026-07-31') AS BLOB) WHERE rowid = {drafted}"
         )
     result = verify(store.db, KEY.public)
     assert result.sealed == 0
@@ -187,12 +187,13 @@ def test_a_history_rewritten_with_its_seal_fails_the_signed_checkpoint(store: St
     if store.postgres:
         store.sql(
             "UPDATE appraisals_events SET state = convert_to(replace(convert_from(state, "
-            f"'UTF8'), 'On track', 'Behind'), 'UTF8') WHERE notification_id = {progress}"
+            "'UTF8'), '\"percent\":40', '\"percent\":45'), 'UTF8') "
+            f"WHERE notification_id = {progress}"
         )
     else:
         store.sql(
-            "UPDATE appraisals_events SET state = CAST(replace(CAST(state AS TEXT), 'On track', "
-            f"'Behind') AS BLOB) WHERE rowid = {progress}"
+            "UPDATE appraisals_events SET state = CAST(replace(CAST(state AS TEXT), "
+            f"'\"percent\":40', '\"percent\":45') AS BLOB) WHERE rowid = {progress}"
         )
     # The forger recomputes the per-position hash too, but cannot sign a new checkpoint.
     with store.db.transaction() as tx:

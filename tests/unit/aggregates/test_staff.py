@@ -15,8 +15,10 @@ from aggregates.staff import Assignment, StaffMember
 from events.base import DomainEvent
 from events.staff import (
     AssignedToSchool,
+    ErasureBasis,
     JobTitleChanged,
     LineManagerChanged,
+    PersonErased,
     StaffLeft,
     StaffRegistered,
     StaffRenamed,
@@ -311,6 +313,52 @@ def test_someone_cannot_leave_twice(ctx: Context, ann_left: list[DomainEvent]) -
         given=ann_left,
         when=lambda s: staff.record_leaving(s, date(2026, 8, 31), "again", ctx),
         rule="staff-employed",
+    )
+
+
+# Erasure ---------------------------------------------------------------------------------------
+
+
+def test_erasing_a_leaver_records_why_and_forgets_their_name(
+    ctx: Context, history: History, ann_left: list[DomainEvent]
+) -> None:
+    state = accepted(
+        staff.evolve,
+        given=ann_left,
+        when=lambda s: staff.erase(s, basis=ErasureBasis.REQUEST, reason=" asked ", ctx=ctx),
+        then=[history.next(PersonErased, ANN, basis=ErasureBasis.REQUEST, reason="asked")],
+    )
+    assert state.erased
+    assert (state.name, state.email) == ("Erased person", "Erased person")
+
+
+def test_only_a_leaver_is_erased(ctx: Context, ann: list[DomainEvent]) -> None:
+    rejected(
+        staff.evolve,
+        given=ann,
+        when=lambda s: staff.erase(s, basis=ErasureBasis.REQUEST, reason="asked", ctx=ctx),
+        rule="erase-only-leavers",
+    )
+
+
+def test_a_person_is_erased_once(
+    ctx: Context, history: History, ann_left: list[DomainEvent]
+) -> None:
+    erased = history(PersonErased, ANN, basis=ErasureBasis.RETENTION, reason="policy")
+    rejected(
+        staff.evolve,
+        given=[*ann_left, erased],
+        when=lambda s: staff.erase(s, basis=ErasureBasis.REQUEST, reason="again", ctx=ctx),
+        rule="not-erased",
+    )
+
+
+def test_erasing_needs_a_reason(ctx: Context, ann_left: list[DomainEvent]) -> None:
+    rejected(
+        staff.evolve,
+        given=ann_left,
+        when=lambda s: staff.erase(s, basis=ErasureBasis.REQUEST, reason=" ", ctx=ctx),
+        rule="reason-required",
     )
 
 

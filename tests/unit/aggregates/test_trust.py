@@ -17,6 +17,7 @@ from events.trust import (
     CycleAdded,
     PriorityAdded,
     PriorityRetired,
+    RetentionPolicySet,
     SchoolAdded,
     SchoolRenamed,
     TrustRegistered,
@@ -447,3 +448,42 @@ def test_a_cycle_overlapping_another_is_refused_naming_it(
         rule="cycles-do-not-overlap",
     )
     assert "2025-26" in str(err) and "Overlap" in str(err)
+
+
+# Retention -------------------------------------------------------------------------------------
+
+
+def test_setting_the_retention_policy_records_the_years_and_why(
+    ctx: Context, history: History, oak_trust: list[DomainEvent]
+) -> None:
+    state = accepted(
+        trust.evolve,
+        given=oak_trust,
+        when=lambda t: trust.set_retention_policy(
+            t, erase_after_years=6, reason=" policy ", ctx=ctx
+        ),
+        then=[history.next(RetentionPolicySet, TRUST, erase_after_years=6, reason="policy")],
+    )
+    assert state.retention_years == 6
+
+
+def test_retention_is_between_one_and_a_hundred_years(
+    ctx: Context, oak_trust: list[DomainEvent]
+) -> None:
+    rejected(
+        trust.evolve,
+        given=oak_trust,
+        when=lambda t: trust.set_retention_policy(t, erase_after_years=0, reason="x", ctx=ctx),
+        rule="retention-years-range",
+    )
+
+
+def test_setting_the_same_retention_again_is_refused(
+    ctx: Context, oak_trust: list[DomainEvent]
+) -> None:
+    rejected(
+        trust.evolve,
+        given=oak_trust,
+        when=lambda t: trust.set_retention_policy(t, erase_after_years=None, reason="x", ctx=ctx),
+        rule="retention-changed",
+    )

@@ -74,6 +74,8 @@ ALLOWED: dict[type[m.Command], set[str]] = {
     m.RenameStaff: SCHOOL_MANAGEMENT,
     m.ChangeJobTitle: SCHOOL_MANAGEMENT,
     m.RecordStaffLeaving: TRUST_MANAGEMENT,
+    m.ErasePerson: ORGANISATION,
+    m.SetRetentionPolicy: ORGANISATION,
     m.ScheduleCycle: TRUST_MANAGEMENT,
     m.OpenCycle: TRUST_MANAGEMENT,
     m.CloseCycle: TRUST_MANAGEMENT,

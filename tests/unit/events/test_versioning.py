@@ -53,6 +53,8 @@ STABLE_TOPICS = {
     "AssignedToSchool",
     "LineManagerChanged",
     "StaffRenamed",
+    "PersonErased",
+    "RetentionPolicySet",
     "JobTitleChanged",
     "StaffLeft",
     "CycleScheduled",

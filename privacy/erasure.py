@@ -1,0 +1,367 @@
+"""Erasing a person: the event, their key, their files, and the read models, in seconds.
+
+``Eraser.erase`` runs the ``ErasePerson`` command (policy and rules: a rejected command
+records nothing and touches nothing), then completes the erasure:
+
+1. finds the events holding values sealed under the person's key (one indexed-free scan of
+   the log for their seals, in the database) and reads those values while the key exists;
+2. removes the evidence files they own from the blob store;
+3. deletes their key (``privacy.keys``): from now on every copy of those values, in the log
+   and in its backups, is unreadable;
+4. scrubs the read models without rebuilding them: the audit log's summaries of their
+   aggregates are summarised again (their values now read as placeholders), their directory
+   entry is re-derived, and every text column of every other table has their values
+   replaced by the placeholders a rebuild would show (``Erased person`` / ``[erased]``).
+
+Counts, dates, outcomes and statuses are untouched: summaries keep their numbers. The
+hash chain covers the sealed bytes, which do not change, so ``audit verify`` stays intact
+and proof packs still verify.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import orjson
+
+from commands import messages as m
+from commands.evidence_files import BlobStore, blob_key
+from commands.principal import Principal
+from commands.service import CommandService
+from events import sealing
+from events.codec import decode_state
+from events.sealing import ERASED_PERSON
+from events.staff import ErasureBasis
+from privacy.keys import KEYS_TABLE, Keyring
+from projections.audit_log import summarise
+from projections.directory import display_name, words
+from projections.engine.core import decode
+from projections.engine.db import Database, Tx
+
+# Tables never scrubbed: the log (ciphertext), the keys, idempotency fingerprints.
+_KEEP = ("appraisals_events", "appraisals_idempotency", KEYS_TABLE, "privacy_master")
+# The audit log is re-summarised by aggregate; the event index holds no text of events.
+_TARGETED = ("rm_audit_log", "rm_event_index")
+# Values shorter than this are replaced only where a whole column holds exactly them: a
+# short word inside other people's text is not theirs to take.
+_SUBSTRING_FROM = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Erasure:
+    """What one erasure did (ids and counts only: it names nobody)."""
+
+    person_id: UUID
+    position: int | None
+    sealed_events: int
+    aggregates: int
+    files_removed: int
+    rows_scrubbed: int
+    seconds: float
+    replayed: bool = False
+
+
+class Eraser:
+    """Erases people: the command, then their key, files and read-model rows."""
+
+    def __init__(
+        self,
+        *,
+        commands: CommandService,
+        keyring: Keyring,
+        db: Database,
+        events_table: str,
+        blobs: BlobStore | None = None,
+        wait_for: Callable[[int], object] | None = None,
+    ) -> None:
+        self.commands = commands
+        self.keyring = keyring
+        self.db = db
+        self.events_table = events_table
+        self.blobs = blobs
+        # Waits until the read models have applied a position (so no batch in flight, opened
+        # with the key before it went, writes a value back after the scrub).
+        self.wait_for = wait_for
+
+    def erase(
+        self,
+        person_id: UUID,
+        *,
+        reason: str,
+        principal: Principal,
+        basis: ErasureBasis = ErasureBasis.REQUEST,
+        idempotency_key: str | None = None,
+    ) -> Erasure:
+        started = time.perf_counter()
+        result = self.commands.execute(
+            m.ErasePerson(staff_id=person_id, reason=reason, basis=basis),
+            principal,
+            idempotency_key=idempotency_key,
+        )
+        done = self.complete(person_id, position=result.position)
+        return Erasure(
+            person_id,
+            result.position,
+            done.sealed_events,
+            done.aggregates,
+            done.files_removed,
+            done.rows_scrubbed,
+            time.perf_counter() - started,
+            replayed=result.replayed,
+        )
+
+    def complete(self, person_id: UUID, *, position: int | None = None) -> Erasure:
+        """Everything after the event (safe to run again: a second run finds no key)."""
+        started = time.perf_counter()
+        person = str(person_id)
+        rows = self._sealed_under(person)
+        replacements, files = self._values(person, rows)
+        aggregates = {UUID(str(r[0])) for r in rows} | {person_id}
+        removed = 0
+        if self.blobs is not None:
+            for evidence_id in files:
+                self.blobs.delete(blob_key(evidence_id))
+                removed += 1
+        self.keyring.erase(person)
+        for aggregate_id in aggregates:
+            self.commands.states.forget(aggregate_id)
+        if position is not None and self.wait_for is not None:
+            self.wait_for(position)
+        scrubbed = self._scrub(person_id, replacements, aggregates)
+        return Erasure(
+            person_id,
+            position,
+            len(rows),
+            len(aggregates),
+            removed,
+            scrubbed,
+            time.perf_counter() - started,
+        )
+
+    # -- finding their values -------------------------------------------------------------------
+
+    def _sealed_under(self, person: str) -> list[tuple[Any, ...]]:
+        """The stored events with a value sealed under ``person``'s key."""
+        mark = f'["{person}","'.encode()
+        contains = (
+            "position(?::bytea in state) > 0"
+            if self.db.dialect == "postgresql"
+            else "instr(state, ?) > 0"
+        )
+        with self.db.transaction(write=False) as tx:
+            return tx.query(
+                "SELECT originator_id, originator_version, topic, state "
+                f"FROM {self.events_table} WHERE {contains}",
+                [mark],
+                binary=True,
+            )
+
+    def _values(
+        self, person: str, rows: Sequence[tuple[Any, ...]]
+    ) -> tuple[dict[str, str], list[UUID]]:
+        """Their values (opened with their key) and the placeholders they become; and the
+        evidence files they own."""
+        out: dict[str, str] = {}
+        files: list[UUID] = []
+        for originator_id, version, topic, state in rows:
+            raw = orjson.loads(bytes(state))
+            cls, fields = decode_state(topic, bytes(state), originator_id, version)
+            owned = sealing.values_of(cls, fields, raw[sealing.SEALED_KEY]["s"], person)
+            for value, placeholder in owned:
+                out.setdefault(value, placeholder)
+            if topic == "appraisals/EvidenceFileAttached":
+                files.append(UUID(str(originator_id)))
+            if topic in ("appraisals/StaffRegistered", "appraisals/StaffRenamed"):
+                name = fields.get("name") or fields.get("new_name")
+                if name:
+                    out.setdefault(display_name(name, fields.get("preferred_name")), ERASED_PERSON)
+        return out, files
+
+    # -- scrubbing the read models ----------------------------------------------------------------
+
+    def _scrub(self, person_id: UUID, replacements: dict[str, str], aggregates: set[UUID]) -> int:
+        changed = 0
+        with self.db.transaction() as tx:
+            changed += self._resummarise(tx, aggregates)
+            changed += self._directory(tx, person_id)
+            if replacements:
+                ids = sorted({person_id, *aggregates}, key=str)
+                for table, (texts, id_columns) in _columns(tx).items():
+                    if table.startswith(_KEEP) or table.startswith(_TARGETED):
+                        continue
+                    for column, json in texts:
+                        changed += _replace(
+                            tx, table, column, json, replacements, _Link(id_columns, ids, person_id)
+                        )
+        return changed
+
+    def _resummarise(self, tx: Tx, aggregates: Iterable[UUID]) -> int:
+        """The audit log's rows of the person's aggregates, summarised again (the sealed
+        values now read as placeholders)."""
+        # The log keeps ids as PostgreSQL uuids, or as 32 hex digits in SQLite.
+        pg = tx.dialect == "postgresql"
+        ids = sorted(str(a) if pg else a.hex for a in aggregates)
+        if not ids:
+            return 0
+        where, params = tx.in_list("originator_id", "id" if pg else "text", ids)
+        position = "notification_id" if tx.dialect == "postgresql" else "rowid"
+        oid = "originator_id::text" if tx.dialect == "postgresql" else "originator_id"
+        rows = tx.query(
+            f"SELECT {position}, {oid}, originator_version, topic, state "
+            f"FROM {self.events_table} WHERE {where}",
+            params,
+            binary=True,
+        )
+        summaries = [(summarise(decode(r)), r[0]) for r in rows]
+        changed = 0
+        for table in _tables_like(tx, "rm_audit_log_v"):
+            if table.startswith("rm_audit_log_scope"):
+                continue
+            tx.executemany(f"UPDATE {table} SET summary = ? WHERE position = ?", summaries)
+            changed += len(summaries)
+        return changed
+
+    def _directory(self, tx: Tx, person_id: UUID) -> int:
+        """Their directory entry as a rebuild now derives it, and their search words."""
+        staff = tx.param("id", person_id)
+        changed = 0
+        placeholder_words = sorted(set(words(f"{ERASED_PERSON} {ERASED_PERSON}")))
+        for table in _tables_like(tx, "rm_directory_people_v"):
+            changed += tx.execute(
+                f"UPDATE {table} SET name = ?, display_name = ?, email = ?, sort_key = ?, "
+                "preferred_name = CASE WHEN preferred_name IS NULL THEN NULL ELSE ? END "
+                "WHERE staff_id = ?",
+                [
+                    ERASED_PERSON,
+                    ERASED_PERSON,
+                    ERASED_PERSON,
+                    f"{ERASED_PERSON.lower()}\x1f{person_id}",
+                    ERASED_PERSON,
+                    staff,
+                ],
+            )
+        for table in _tables_like(tx, "rm_directory_search_v"):
+            tx.execute(f"DELETE FROM {table} WHERE staff_id = ?", [staff])
+            tx.executemany(
+                f"INSERT INTO {table} (entry_id, word, staff_id) VALUES (?, ?, ?)",
+                [(f"{person_id}:{w}", w, staff) for w in placeholder_words],
+            )
+        return changed
+
+
+def _tables_like(tx: Tx, prefix: str) -> list[str]:
+    """The base tables whose names start with ``prefix`` (every generation of a read model)."""
+    if tx.dialect == "postgresql":
+        rows = tx.query(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = "
+            "current_schema() AND table_type = 'BASE TABLE' AND table_name LIKE ?",
+            [prefix.replace("_", "\\_") + "%"],
+        )
+    else:
+        rows = tx.query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE ? ESCAPE '\\'",
+            [prefix.replace("_", "\\_") + "%"],
+        )
+    return [r[0] for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class _Link:
+    """Which rows are about the person: an id column holding them or one of their
+    aggregates, or a text column naming their id (JSON lists of people)."""
+
+    id_columns: list[str]
+    ids: list[UUID]
+    person: UUID
+
+    def sql(self, tx: Tx, column: str) -> tuple[str, list[Any]]:
+        parts, params = [], []
+        for c in self.id_columns:
+            where, values = tx.in_list(c, "id", [tx.param("id", i) for i in self.ids])
+            parts.append(where)
+            params += values
+        contains = "strpos({c}, ?) > 0" if tx.dialect == "postgresql" else "instr({c}, ?) > 0"
+        parts.append(contains.format(c=column))
+        params.append(str(self.person))
+        return "(" + " OR ".join(parts) + ")", params
+
+
+def _columns(tx: Tx) -> dict[str, tuple[list[tuple[str, bool]], list[str]]]:
+    """Every base table: its text and JSON columns (``(column, is_json)``) and its id
+    columns."""
+    out: dict[str, tuple[list[tuple[str, bool]], list[str]]] = {}
+    if tx.dialect == "postgresql":
+        rows = tx.query(
+            "SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c "
+            "JOIN information_schema.tables t ON t.table_schema = c.table_schema "
+            "AND t.table_name = c.table_name WHERE c.table_schema = current_schema() "
+            "AND t.table_type = 'BASE TABLE' ORDER BY c.table_name, c.ordinal_position"
+        )
+        for table, column, type_ in rows:
+            texts, ids = out.setdefault(table, ([], []))
+            if type_ in ("text", "character varying", "jsonb", "json"):
+                texts.append((column, type_ in ("jsonb", "json")))
+            elif type_ == "uuid":
+                ids.append(column)
+    else:
+        names = [r[0] for r in tx.query("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in names:
+            texts, ids = out.setdefault(table, ([], []))
+            for _, column, type_, *_ in tx.query(f'PRAGMA table_info("{table}")'):
+                if (str(column).endswith("_id") or column == "id") and column != "entry_id":
+                    ids.append(column)
+                elif str(type_).upper() in ("TEXT", "", "JSON", "VARCHAR"):
+                    texts.append((column, False))
+    return {t: v for t, v in sorted(out.items()) if v[0]}
+
+
+def _replace(
+    tx: Tx, table: str, column: str, json: bool, replacements: dict[str, str], link: _Link
+) -> int:
+    """Replace the values in one column: whole values always, inside longer text only for
+    values long enough to be theirs (a full name, an email, a sentence)."""
+    pairs: list[tuple[str, str]] = []
+    for old, new in replacements.items():
+        pairs.append((old, new))
+        if old.lower() != old:
+            pairs.append((old.lower(), new.lower()))
+        escaped = orjson.dumps(old).decode()[1:-1]
+        if escaped != old:
+            pairs.append((escaped, new))
+    pairs.sort(key=lambda p: -len(p[0]))
+    long_ = [p for p in pairs if len(p[0]) >= _SUBSTRING_FROM]
+    whole = dict(pairs)
+    pg = tx.dialect == "postgresql"
+    col = f"{column}::text" if pg and json else column
+    contains = "strpos({c}, ?) > 0" if pg else "instr({c}, ?) > 0"
+    where = [f"{col} IN ({','.join('?' * len(whole))})"]
+    where += [contains.format(c=col) for _ in long_]
+    linked, link_params = link.sql(tx, col)
+    found = tx.query(
+        f"SELECT DISTINCT {col} FROM {table} WHERE ({' OR '.join(where)}) AND {linked}",
+        [*whole, *(old for old, _ in long_), *link_params],
+    )
+    # The new value is a function of the old one alone: rows holding the same value are
+    # updated together.
+    updates = []
+    for (old,) in found:
+        value: str = whole.get(old) or old
+        if old not in whole:
+            for before, after in long_:
+                value = value.replace(before, after)
+        if value != old:
+            updates.append((value, old))
+    if not updates:
+        return 0
+    cast = "::jsonb" if pg and json else ""
+    changed = 0
+    for new, old in updates:
+        changed += tx.execute(
+            f"UPDATE {table} SET {column} = ?{cast} WHERE {col} = ? AND {linked}",
+            [new, old, *link_params],
+        )
+    return changed
