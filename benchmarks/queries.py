@@ -279,6 +279,9 @@ def queries(db: Database, p: Pools) -> dict[str, Callable[[], Any]]:
         "objectives: school's in a cycle": lambda: objective_current.objectives_for_school(
             db, *school_cycle()
         ),
+        "objectives: school's, first page of 100": lambda: objective_current.objectives_for_school(
+            db, *school_cycle(), limit=100
+        ),
         "objectives: appraiser's": lambda: objective_current.objectives_for_appraiser(
             db, review()[2], review()[1]
         ),
