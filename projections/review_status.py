@@ -144,8 +144,6 @@ class ReviewStatus(Projection):
     # 3: a headteacher's governors' panel and external adviser.
     # 4: indexes in the order a cycle's reviews are paged.
     schema_version = 4
-    # Lanes at 1.16M events: with the cycle summaries (3) it made a lane twice the other's.
-    rebuild_cost = 3
     tables = (REVIEWS, CYCLES)
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
