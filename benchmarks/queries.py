@@ -1,7 +1,7 @@
 """Every read-model query and audit filter at a million events on PostgreSQL: p50/p99 each.
 
     .venv/bin/python benchmarks/queries.py [--events 1000000] [--db bench_queries_1m]
-        [--rounds 5] [--runs 40] [--drop]
+        [--rounds 5] [--runs 40] [--server-runs 20] [--drop]
 
 Builds (or reuses, when ``--db`` already holds at least ``--events`` events) an event store of
 synthetic trusts (``projections.synthetic``: 30 schools x 100 staff over two cycles, about
@@ -9,8 +9,10 @@ synthetic trusts (``projections.synthetic``: 30 schools x 100 staff over two cyc
 (which ANALYZEs the new tables) and brings any outdated one up to date. Then, one client,
 each query is run ``--runs`` times per round with parameters drawn from the data (a trust,
 an actor, a week, a school...), rounds interleaved; printed per query: the median over the
-rounds of each round's p50 and p99, in milliseconds, against the 20 ms goal. The machine's
-load is printed before and after: on two shared cores only figures of one run compare.
+rounds of each round's p50 and p99, in milliseconds, against the 20 ms goal, and the server's
+own time (planning + execution under ``EXPLAIN ANALYZE`` of the statements the query sent, the
+median of ``--server-runs`` runs): the figure the machine's load moves least. The load is
+printed before and after: on two shared cores only figures of one run compare.
 """
 
 from __future__ import annotations
