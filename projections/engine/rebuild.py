@@ -184,7 +184,8 @@ def _bulk_lane(service: Host, lane: Sequence[Member], report: Callable[[str], No
     own = [m for m in lane if m not in copies]
     engine = service.engine
     started = time.monotonic()
-    _catch_up(service, own, report, stop_within=engine.page_size, page=engine.bulk_page_size)
+    # Up to the head: what is left after the lanes is applied by one process, with indexes.
+    _catch_up(service, own, report, stop_within=0, page=engine.bulk_page_size)
     built = time.monotonic()
     _finish_bulk(service, own, copies)
     _log_lane(lane, started, built)
@@ -197,7 +198,7 @@ def _sql_lane(service: Host, lane: Sequence[Member], report: Callable[[str], Non
     while True:
         positions = engine.positions(lane)
         lowest = min(positions)
-        if engine.head() - lowest <= engine.page_size:
+        if engine.head() <= lowest:
             break
         group = [m for m, p in zip(lane, positions, strict=True) if p == lowest]
         if engine.run_sql_batch(group, _SQL_CHUNK) == 0:
