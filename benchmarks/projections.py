@@ -1,11 +1,13 @@
 """Rebuilding every read model over >= 1,000,000 events on PostgreSQL, against two baselines.
 
     .venv/bin/python benchmarks/projections.py [--events 1000000] [--rounds 3]
+        [--sizes 100000,300000] [--db NAME --keep]
 
-In one run, on a fresh database: generate a realistic history with the event classes and
-COPY it into the event store's table; then measure
+In one run, on a fresh database (or ``--db``, reused when it already holds ``--events``): generate
+a realistic history with the event classes and COPY it into the event store's table; then measure
   the batched blue/green rebuild of all read models (in a child process, for its peak
-      memory), at half and at full history (peak memory should stay flat);
+      memory: the largest of the process and its lane processes), at each of ``--sizes``
+      (default: half the history) on the way to the full history: peak memory should stay flat;
   its floor, in --rounds rounds interleaved with full-history rebuilds: (b) a raw paged
       SELECT over the log that decodes nothing (binary, as the engine reads it), plus the
       rows the rebuild wrote binary-COPYed into bare tables, plus the same indexes built
@@ -40,11 +42,22 @@ ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 PAGE = 10_000
 
 
-def create_database() -> str:
-    name = f"bench_projections_{uuid.uuid4().hex[:8]}"
+def create_database(name: str | None = None) -> str:
+    name = name or f"bench_projections_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not exists:
+            conn.execute(f"CREATE DATABASE {name}")
     return name
+
+
+def events_in(dbname: str) -> int:
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{dbname}") as conn:
+        row = conn.execute("SELECT to_regclass('appraisals_events') IS NOT NULL").fetchone()
+        if not (row and row[0]):
+            return 0
+        count = conn.execute("SELECT max(notification_id) FROM appraisals_events").fetchone()
+        return int(count[0] or 0) if count else 0
 
 
 def drop_database(name: str) -> None:
@@ -61,6 +74,8 @@ def load_events(dbname: str, target: int, seed: int) -> int:
     datastore.close()
     history = History(seed)
     n = 0
+    if target <= 0:
+        return 0
     with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{dbname}") as conn:
         while n < target:
             with (
@@ -279,9 +294,14 @@ def stock_runner(url: str, events: int) -> tuple[int, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--stock-events", type=int, default=3000)
+    parser.add_argument("--stock-events", type=int, default=3000, help="0: skip (a)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--rounds", type=int, default=3, help="full-history rebuild vs floor")
+    parser.add_argument(
+        "--sizes",
+        help="comma-separated smaller histories to rebuild (and measure memory) on the way",
+    )
+    parser.add_argument("--db", help="use (and reuse) this database instead of a fresh one")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--rebuild-child")
     args = parser.parse_args()
@@ -289,16 +309,28 @@ def main() -> None:
         rebuild_child(args.rebuild_child)
         return
 
-    dbname = create_database()
+    dbname = create_database(args.db)
     url = f"postgresql://postgres@127.0.0.1:5432/{dbname}"
+    print(f"load average (1/5/15 min) at the start: {load_average()}")
     try:
-        t = time.perf_counter()
-        half = load_events(dbname, args.events // 2, args.seed)
-        print(f"generated and loaded {half:,} events in {time.perf_counter() - t:.1f}s")
-        first = rebuild(url)
-        t = time.perf_counter()
-        total = half + load_events(dbname, args.events - half, args.seed + 1)
-        print(f"generated and loaded {total - half:,} more in {time.perf_counter() - t:.1f}s")
+        sizes = [int(x) for x in args.sizes.split(",")] if args.sizes else [args.events // 2]
+        # Peak memory at each size on the way to the full history (a reused database may
+        # already be past some of them: those are skipped).
+        memory: list[dict[str, Any]] = []
+        total = events_in(dbname)
+        for i, size in enumerate([*sorted(sizes), args.events]):
+            if total >= size:
+                continue
+            t = time.perf_counter()
+            total += load_events(dbname, size - total, args.seed + i)
+            print(f"generated and loaded events up to {total:,} in {time.perf_counter() - t:.1f}s")
+            if size != args.events:
+                memory.append(rebuild(url))
+                print(
+                    f"rebuild at {memory[-1]['events']:,} events: {memory[-1]['seconds']:.1f}s, "
+                    f"peak RSS {memory[-1]['rss_mb']:.0f} MB (load {load_average()})",
+                    flush=True,
+                )
 
         # Rounds: the full-history rebuild against its floor (the raw scan of the log, and
         # the same rows binary-COPYed into bare tables with the same indexes then built),
@@ -323,7 +355,7 @@ def main() -> None:
                 f"(load {load_average()})",
                 flush=True,
             )
-        stock_n, stock_s = stock_runner(url, args.stock_events)
+        stock_n, stock_s = stock_runner(url, args.stock_events) if args.stock_events else (0, 0.0)
 
         mid = sorted(rounds, key=lambda x: x["rebuild"]["seconds"] / x["floor_s"])[len(rounds) // 2]
         second = mid["rebuild"]
@@ -331,7 +363,7 @@ def main() -> None:
         scan_rate = scanned / scan_s
         rebuild_s = statistics.median(x["rebuild"]["seconds"] for x in rounds)
         rate = second["events"] / rebuild_s
-        stock_rate = stock_n / stock_s
+        stock_rate = stock_n / stock_s if stock_s else 0.0
         ratios = [x["rebuild"]["seconds"] / x["floor_s"] for x in rounds]
         print()
         print(f"events in the log                 {total:>12,}")
@@ -353,15 +385,18 @@ def main() -> None:
             f"rebuild vs its floor               {statistics.median(ratios):>12.2f}x   "
             f"(rounds {', '.join(f'{x:.2f}' for x in ratios)}; goal <= 1.5x)"
         )
-        print(
-            f"(a) stock runner, 1 tx per event   {stock_rate:>12,.0f} events/s "
-            f"({stock_s:.1f}s for the first {stock_n:,})"
-        )
-        print(f"rebuild vs (a)                     {rate / stock_rate:>12.1f}x   (goal >= 20x)")
+        if stock_rate:
+            print(
+                f"(a) stock runner, 1 tx per event   {stock_rate:>12,.0f} events/s "
+                f"({stock_s:.1f}s for the first {stock_n:,})"
+            )
+            print(f"rebuild vs (a)                     {rate / stock_rate:>12.1f}x   (goal >= 20x)")
         print(f"rebuild vs (b)                     {rate / scan_rate:>12.2f}x")
+        peaks = [*memory, *(x["rebuild"] for x in rounds)]
         print(
-            f"peak RSS of the rebuild process    {first['rss_mb']:>8.0f} MB at {first['events']:,} "
-            f"events, {second['rss_mb']:.0f} MB at {second['events']:,}"
+            "peak RSS of the rebuild (largest process) "
+            + ", ".join(f"{x['rss_mb']:.0f} MB at {x['events']:,}" for x in peaks)
+            + " events"
         )
         print(f"load average (1/5/15 min) at the end: {load_average()}")
     finally:

@@ -355,15 +355,30 @@ def objectives_for_appraiser(
 
 
 def objectives_for_school(
-    db: Database, school_id: UUID, cycle_id: UUID, status: str | None = None
+    db: Database,
+    school_id: UUID,
+    cycle_id: UUID,
+    status: str | None = None,
+    *,
+    after: tuple[UUID, datetime, UUID] | None = None,
+    limit: int | None = None,
 ) -> list[ObjectiveView]:
-    """Objectives counted at a school (where the appraisee was when they were drafted)."""
+    """Objectives counted at a school (where the appraisee was when they were drafted), by
+    appraisee then creation: all of them, or a page of ``limit`` after the objective whose
+    ``(appraisee_id, created_at, objective_id)`` is ``after`` (a school's cycle holds hundreds:
+    building them all is most of the time the query takes)."""
     where = "school_id = ? AND cycle_id = ?"
     params: list[tuple[Any, Any]] = [("id", school_id), ("id", cycle_id)]
     if status is not None:
         where += " AND status = ?"
         params.append(("text", status))
-    rows = select(db, OBJECTIVES, where, params, "ORDER BY appraisee_id, created_at")
+    if after is not None:
+        where += " AND (appraisee_id, created_at, objective_id) > (?, ?, ?)"
+        params += [("id", after[0]), ("ts", after[1]), ("id", after[2])]
+    tail = "ORDER BY appraisee_id, created_at, objective_id"
+    if limit is not None:
+        tail += f" LIMIT {int(limit)}"
+    rows = select(db, OBJECTIVES, where, params, tail)
     return as_model(ObjectiveView, rows)
 
 

@@ -10,7 +10,7 @@ read model can keep the progress in its rows.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from projections.engine.core import Event
@@ -132,8 +132,13 @@ class ReviewProgress:
         return "planned" if self.planning_on else "started"
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Every field is a plain value: no deep copy (``asdict``'s was a third of a rebuild's
+        # review lane).
+        return {name: getattr(self, name) for name in _FIELDS}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ReviewProgress:
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+_FIELDS = tuple(f.name for f in fields(ReviewProgress))

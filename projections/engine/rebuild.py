@@ -41,6 +41,9 @@ _PROCESS_LANES_FROM = 50_000
 _REPORT_EVERY = 0.25
 # Log positions per transaction of the SQL lane.
 _SQL_CHUNK = 200_000
+# The statistics the lanes gathered are refreshed again when the final catch-up applied more
+# than this share of the events the lanes built from.
+_REANALYZE_AFTER = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,14 +142,19 @@ def run_rebuild(
                 done += [pool.submit(_bulk_lane, service, lane, report) for lane in lanes]
             for future in done:
                 future.result()
+        lanes_done = time.monotonic()
         report("indexing")
         members = [Member(m.projection, m.generation) for m in members]
+        built_upto = min(engine.positions(members))
         _catch_up(service, members, report, stop_within=0)
-        # Fresh statistics before the new tables answer queries (nothing else runs ANALYZE
-        # on them until autovacuum does, and a planner that guesses walks the log).
-        for m in members:
-            with db.transaction() as tx:
-                registry.analyze(tx, m.projection, m.generation)
+        caught_up = time.monotonic()
+        # The lanes refreshed the statistics of what they built (in parallel); the events
+        # that arrived meanwhile only change them materially if they are many.
+        if min(engine.positions(members)) - built_upto > _REANALYZE_AFTER * (built_upto - start):
+            for m in members:
+                with db.transaction() as tx:
+                    registry.analyze(tx, m.projection, m.generation)
+        analyzed = time.monotonic()
         report("switching")
         retired: list[tuple[Projection, int]] = []
         with db.transaction() as tx:
@@ -154,10 +162,20 @@ def run_rebuild(
                 retired += [
                     (m.projection, g) for g in registry.switch(tx, m.projection, m.generation)
                 ]
+    switched = time.monotonic()
     # Dropped after the switch has committed: readers still on an old generation finish first.
     for projection, generation in retired:
         with db.transaction() as tx:
             registry.drop_generation(tx, projection, generation)
+    log.info(
+        "rebuild: lanes %.1fs, final catch-up %.1fs, ANALYZE %.1fs, switch %.1fs, "
+        "dropping the old generations %.1fs",
+        lanes_done - started,
+        caught_up - lanes_done,
+        analyzed - caught_up,
+        switched - analyzed,
+        time.monotonic() - switched,
+    )
     report("done")
     return {m.projection.name: m.generation for m in members}
 
@@ -167,7 +185,8 @@ def _bulk_lane(service: Host, lane: Sequence[Member], report: Callable[[str], No
     own = [m for m in lane if m not in copies]
     engine = service.engine
     started = time.monotonic()
-    _catch_up(service, own, report, stop_within=engine.page_size, page=engine.bulk_page_size)
+    # Up to the head: what is left after the lanes is applied by one process, with indexes.
+    _catch_up(service, own, report, stop_within=0, page=engine.bulk_page_size)
     built = time.monotonic()
     _finish_bulk(service, own, copies)
     _log_lane(lane, started, built)
@@ -180,7 +199,7 @@ def _sql_lane(service: Host, lane: Sequence[Member], report: Callable[[str], Non
     while True:
         positions = engine.positions(lane)
         lowest = min(positions)
-        if engine.head() - lowest <= engine.page_size:
+        if engine.head() <= lowest:
             break
         group = [m for m, p in zip(lane, positions, strict=True) if p == lowest]
         if engine.run_sql_batch(group, _SQL_CHUNK) == 0:
@@ -230,6 +249,12 @@ def _finish_bulk(service: Host, own: Sequence[Member], copies: Mapping[Member, M
             service.engine.move(tx, m, to_position_of=twin)
             registry.mark_indexed(tx, m.projection, m.generation)
             m.projection.complete_bulk(tx, m.generation)
+    # Fresh statistics before the new tables answer queries (nothing else runs ANALYZE on them
+    # until autovacuum does, and a planner that guesses walks the log): here, in the lanes, so
+    # the tables of one lane are analysed while another lane still builds.
+    for m in [*own, *copies]:
+        with service.db.transaction() as tx:
+            registry.analyze(tx, m.projection, m.generation)
 
 
 def _lanes(members: Sequence[Member]) -> list[list[Member]]:

@@ -99,7 +99,10 @@ class Rows:
     def put(self, row: Row) -> None:
         """Add or replace a row (also after changing it in place)."""
         key = row[self._key]
-        self._remember(key, row)
+        if self._index:
+            self._remember(key, row)
+        else:  # the common case, without the call (handlers put rows per event)
+            self._cache[key] = row
         self._dirty.add(key)
 
     def delete(self, key: Any) -> None:
@@ -151,22 +154,29 @@ class Batch:
         self.generation = generation
         self.bulk = bulk
         self._parts: dict[str, Rows | Appender] = {}
+        self._rows: dict[str, Rows] = {}
+        self._appenders: dict[str, Appender] = {}
 
     def name(self, table: Table) -> str:
         return table.physical(self.generation)
 
     def rows(self, table: Table, index_on: Sequence[str] = ()) -> Rows:
-        part = self._parts.get(table.name)
+        # Called per event by handlers: one dict lookup when the part exists.
+        part = self._rows.get(table.name)
         if part is None:
-            part = self._parts[table.name] = Rows(self.tx, table, self.name(table), index_on)
-        assert isinstance(part, Rows)
+            if table.name in self._parts:
+                raise TypeError(f"{table.name} is appended to in this batch, not keyed")
+            part = self._rows[table.name] = Rows(self.tx, table, self.name(table), index_on)
+            self._parts[table.name] = part
         return part
 
     def appender(self, table: Table) -> Appender:
-        part = self._parts.get(table.name)
+        part = self._appenders.get(table.name)
         if part is None:
-            part = self._parts[table.name] = Appender(self.tx, table, self.name(table))
-        assert isinstance(part, Appender)
+            if table.name in self._parts:
+                raise TypeError(f"{table.name} is keyed in this batch, not appended to")
+            part = self._appenders[table.name] = Appender(self.tx, table, self.name(table))
+            self._parts[table.name] = part
         return part
 
     def flush(self) -> None:

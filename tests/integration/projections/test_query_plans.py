@@ -377,6 +377,14 @@ CASES: dict[str, Case] = {
         ("school_id", "cycle_id", "status"),
         sorted_ok=True,
     ),
+    "objectives: a school's, a page after a keyset": Case(
+        lambda d: objective_current.objectives_for_school(
+            d.db, d.school, d.cycle, after=(UUID(int=0), WEEK[0], UUID(int=0)), limit=100
+        ),
+        OBJECTIVES,
+        ("school_id", "cycle_id", "status"),
+        sorted_ok=True,
+    ),
     "objectives: an appraiser's": Case(
         lambda d: objective_current.objectives_for_appraiser(d.db, d.appraiser, d.cycle),
         OBJECTIVES,

@@ -131,3 +131,22 @@ def test_withdrawn_assessed_and_reinstated_objectives_report_their_status(
         "outcome",
         "status",
     ]
+
+
+def test_a_schools_objectives_page_by_keyset_in_the_order_of_the_whole_list(
+    trust: Any, project: Any
+) -> None:
+    trust.start_review()
+    drafted = {draft(trust, title=f"Objective {i}") for i in range(7)}
+    db = project().db
+    whole = objectives_for_school(db, trust.school_a, trust.cycle_id)
+    assert {o.objective_id for o in whole} == drafted
+
+    paged: list[Any] = []
+    after = None
+    while page := objectives_for_school(db, trust.school_a, trust.cycle_id, after=after, limit=3):
+        assert len(page) <= 3
+        paged += page
+        last = page[-1]
+        after = (last.appraisee_id, last.created_at, last.objective_id)
+    assert [o.objective_id for o in paged] == [o.objective_id for o in whole]
