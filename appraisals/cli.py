@@ -101,6 +101,10 @@ def main() -> None:
         raise SystemExit(1) from None
 
 
+# How long a web worker of `serve --workers N` may leave uvicorn's health ping unanswered.
+WORKER_HEALTHCHECK_SECONDS = 120
+
+
 class _Stop:
     """SIGTERM/SIGINT handlers in place before uvicorn installs its own: uvicorn re-raises
     the signal after its shutdown, and with these the process carries on to close the
@@ -177,13 +181,17 @@ def serve(
                 store.close()
         log.info("serving", url=f"http://{host}:{port}", workers=workers, store=store_name)
         stop.install()
-        helper = _Background() if background else None
+        helper = _Background(host, port) if background else None
         try:
             uvicorn.run(
                 "appraisals.app:create_web_app" if background else "appraisals.app:create_app",
                 factory=True,
                 workers=workers,
-                http="api.security.protocol:LimitedH11Protocol",
+                http="api.security.protocol:LimitedHttpToolsProtocol",
+                # uvicorn kills a worker that does not answer its health ping in this time and
+                # starts another: its default (5 s) is shorter than a worker's start-up on a
+                # loaded machine (imports, pools, schema checks), which then never ends.
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
                 **common,
             )
         finally:
@@ -202,7 +210,7 @@ def serve(
         if demo_if_empty and not container.store.recorder.max_notification_id():
             console.print("[bold]Empty store: loading the demo trust…[/bold]")
             _run_demo(container.store, schools=8, staff=400, seed=0)
-        helper = _Background() if background else None
+        helper = _Background(host, port) if background else None
         container.start()  # with Redis: the reminder ticker and the wake-ups' broker
         log.info("serving", url=f"http://{host}:{port}", docs="/docs", store=store_name)
         uvicorn.run(create_app(container=container), http=protocol, **common)
@@ -214,33 +222,57 @@ def serve(
 
 
 class _Background:
-    """`appraisals projections run` as a child of `serve`, restarted if it dies (with
-    back-off), stopped (SIGTERM, then waited for) when `serve` stops."""
+    """`appraisals projections run` as a child of `serve`, started once the web side answers
+    on its port (or after a minute), so the two do not start up at once on a busy machine;
+    restarted if it dies (with back-off), stopped (SIGTERM, then waited for) when `serve` stops."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str, port: int) -> None:
         import os
-        import subprocess
         import sys
         import threading
 
         self._argv = [sys.executable, "-m", "appraisals", "projections", "run"]
         self._argv += ["--parent", str(os.getpid())]
-        self._popen = subprocess.Popen
+        self._address = ("127.0.0.1" if host in ("0.0.0.0", "::", "") else host, port)
         self._stopping = threading.Event()
         self._lock = threading.Lock()
-        self.process = self._spawn()
+        self.process: Any = None
         self._thread = threading.Thread(target=self._supervise, name="background", daemon=True)
         self._thread.start()
 
     def _spawn(self) -> Any:
+        import subprocess
+
         # Its own process group: a Ctrl-C at the terminal reaches `serve`, which stops it.
-        return self._popen(self._argv, start_new_session=True)
+        return subprocess.Popen(self._argv, start_new_session=True)
+
+    def _web_is_up(self) -> bool:
+        import socket
+
+        try:
+            with socket.create_connection(self._address, timeout=1):
+                return True
+        except OSError:
+            return False
+
+    def _start_after_web(self) -> None:
+        import time
+
+        deadline = time.monotonic() + 60
+        while not self._stopping.is_set() and time.monotonic() < deadline:
+            if self._web_is_up():
+                break
+            self._stopping.wait(0.2)
+        with self._lock:
+            if not self._stopping.is_set():
+                self.process = self._spawn()
 
     def _supervise(self) -> None:
+        self._start_after_web()
         pause = 1.0
         while not self._stopping.wait(pause):
             with self._lock:
-                code = self.process.poll()
+                code = self.process.poll() if self.process is not None else None
                 if code is None or self._stopping.is_set():
                     pause = 1.0
                     continue
@@ -254,7 +286,7 @@ class _Background:
         self._stopping.set()
         with self._lock:
             process = self.process
-        if process.poll() is None:
+        if process is not None and process.poll() is None:
             process.terminate()
             try:
                 process.wait(timeout)
@@ -484,7 +516,7 @@ def _reminder_worker(settings: Settings) -> Callable[[], None]:
     return close
 
 
-projections_app = typer.Typer(help="Read models: status, blue/green rebuild, checksum.")
+projections_app = typer.Typer(help="Read models: run, status, blue/green rebuild, checksum.")
 app.add_typer(projections_app, name="projections")
 app.add_typer(replay_app, name="replay")
 app.add_typer(audit_app, name="audit")

@@ -414,6 +414,14 @@ def token(settings: Settings, p: Principal) -> str:
     )
 
 
+def _json_line(line: str) -> dict[str, Any]:
+    try:
+        parsed = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
 def load_average() -> str:
     return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
@@ -510,6 +518,14 @@ def main() -> None:
                 time.sleep(1)  # py-spy attaches
                 phase(ours, port, args.clients, args.seconds, command)
                 spy.wait(timeout=120)
+            server_log = Path(tmp, f"server-{port}.log").read_text(errors="replace")
+            warnings = collections.Counter(
+                " ".join(str(line.get(k, "")) for k in ("logger", "event"))[:200]
+                for line in map(_json_line, server_log.splitlines())
+                if line.get("level") in ("warning", "error", "critical")
+            )
+            for text, n in warnings.most_common(5):
+                print(f"  server logged {n} x: {text}")
     finally:
         for server in procs:
             server.terminate()
