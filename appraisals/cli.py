@@ -550,6 +550,7 @@ def projections_run(
     APPRAISALS_REDIS_URL is not set; with Redis, run `appraisals worker` instead."""
     import os
     import threading
+    import time
 
     from appraisals.wiring import build
     from config.logs import configure_logging
@@ -570,8 +571,21 @@ def projections_run(
     container = build(settings)
     wake = container.commands.on_committed
     assert wake is not None  # the runner's and the sealer's wake-up (appraisals/wiring.py)
+    chases = container.wake_chases
+    last_chase_wake = 0.0
+
+    def moved(head: int) -> None:
+        nonlocal last_chase_wake
+        wake(head)
+        # A chase asked for in a web process is sent soon, not at the next interval: the
+        # scheduler is asked (at most once a second) whenever the log moved.
+        now = time.monotonic()
+        if chases is not None and now - last_chase_wake >= 1.0:
+            last_chase_wake = now
+            chases()
+
     # The commits happen in the web processes: notice them by the log's head.
-    watcher = LogWatcher(container.projections.head, wake)
+    watcher = LogWatcher(container.projections.head, moved)
     try:
         container.start()
         watcher.start()
