@@ -7,6 +7,7 @@ request, and logs one JSON line per request with the principal when known.
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from typing import Any
@@ -159,6 +160,7 @@ class RequestMiddleware:
             client=client[0] if client else None,
             principal=str(principal.id) if principal else None,
             role=principal.role.value if principal else None,
+            pid=os.getpid(),  # which process answered, when `serve --workers N` runs several
         )
 
 

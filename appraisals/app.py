@@ -51,16 +51,24 @@ a bearer JWT (`appraisals token --role ...`).
 """
 
 
-def create_app(settings: Settings | None = None, *, container: Container | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    container: Container | None = None,
+    run_projections: bool = True,
+) -> FastAPI:
     """Build the app. With a ``container`` the caller owns it; otherwise the app builds and
-    closes its own from ``settings``."""
+    closes its own from ``settings`` (with the background work in this process unless
+    ``run_projections`` is False: `serve` runs it in a process of its own)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = container is None
         if owned:
             check_production(settings or Settings())  # refuse development keys in production
-        app.state.container = container or build(settings or Settings())
+        app.state.container = container or build(
+            settings or Settings(), run_projections=run_projections
+        )
         configure_logging(app.state.container.settings.log_level)
         if owned:
             app.state.container.start()
@@ -128,3 +136,9 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         app.include_router(router)
     install_dashboard(app)
     return app
+
+
+def create_web_app() -> FastAPI:
+    """A web process of `serve --workers N` without Redis: the read models, audit sealing and
+    reminders run in the one background process `serve` started (`appraisals projections run`)."""
+    return create_app(run_projections=False)

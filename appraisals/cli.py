@@ -104,6 +104,10 @@ def main() -> None:
         raise SystemExit(1) from None
 
 
+# How long a web worker of `serve --workers N` may leave uvicorn's health ping unanswered.
+WORKER_HEALTHCHECK_SECONDS = 120
+
+
 class _Stop:
     """SIGTERM/SIGINT handlers in place before uvicorn installs its own: uvicorn re-raises
     the signal after its shutdown, and with these the process carries on to close the
@@ -125,7 +129,12 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     workers: Annotated[
-        int, typer.Option(min=1, help="Web processes (more than 1: run projections in workers)")
+        int,
+        typer.Option(
+            min=1,
+            help="Web processes; the read models, audit sealing and reminders run in one"
+            " background process beside them (or in `appraisals worker` with Redis)",
+        ),
     ] = 1,
     demo_if_empty: Annotated[
         bool, typer.Option("--demo-if-empty", help="Load the demo trust when the store is empty")
@@ -158,6 +167,11 @@ def serve(
         "h11_max_incomplete_event_size": settings.max_header_bytes
         + settings.max_request_line_bytes,
     }
+    # Without Redis the background work (read models, audit sealing, scheduled reminders)
+    # runs in one process of its own beside the web processes: `appraisals projections run`,
+    # started and stopped here. With Redis it runs in `appraisals worker` processes.
+    background = not settings.redis_url
+    stop = _Stop()
     if workers > 1:
         # Each process builds and closes its own container (appraisals.app's lifespan). The protocol
         # goes by name (processes are spawned); its limits are the defaults of api/security.
@@ -169,33 +183,119 @@ def serve(
             finally:
                 store.close()
         log.info("serving", url=f"http://{host}:{port}", workers=workers, store=store_name)
-        _Stop().install()
-        uvicorn.run(
-            "appraisals.app:create_app",
-            factory=True,
-            workers=workers,
-            http="api.security.protocol:LimitedH11Protocol",
-            **common,
-        )
-        log.info("stopped")
+        stop.install()
+        helper = _Background(host, port) if background else None
+        try:
+            uvicorn.run(
+                "appraisals.app:create_web_app" if background else "appraisals.app:create_app",
+                factory=True,
+                workers=workers,
+                http="api.security.protocol:LimitedHttpToolsProtocol",
+                # uvicorn kills a worker that does not answer its health ping in this time and
+                # starts another: its default (5 s) is shorter than a worker's start-up on a
+                # loaded machine (imports, pools, schema checks), which then never ends.
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+                **common,
+            )
+        finally:
+            if helper is not None:
+                helper.stop()
+        log.info("stopped", signals=[signal.Signals(s).name for s in stop.signals])
         return
-    container = build(settings)
-    stop = _Stop()
+    container = build(settings, run_projections=not background)
     stop.install()
     protocol = limited_protocol(
         max_request_line_bytes=settings.max_request_line_bytes,
         max_header_bytes=settings.max_header_bytes,
     )
+    helper = None
     try:
         if demo_if_empty and not container.store.recorder.max_notification_id():
             console.print("[bold]Empty store: loading the demo trust…[/bold]")
             _run_demo(container.store, schools=8, staff=400, seed=0)
-        container.start()  # the in-process projection runner (unless Redis workers do it)
+        helper = _Background(host, port) if background else None
+        container.start()  # with Redis: the reminder ticker and the wake-ups' broker
         log.info("serving", url=f"http://{host}:{port}", docs="/docs", store=store_name)
         uvicorn.run(create_app(container=container), http=protocol, **common)
     finally:
+        if helper is not None:
+            helper.stop()
         container.close()
     log.info("stopped", signals=[signal.Signals(s).name for s in stop.signals])
+
+
+class _Background:
+    """`appraisals projections run` as a child of `serve`, started once the web side answers
+    on its port (or after a minute), so the two do not start up at once on a busy machine;
+    restarted if it dies (with back-off), stopped (SIGTERM, then waited for) when `serve` stops."""
+
+    def __init__(self, host: str, port: int) -> None:
+        import os
+        import sys
+        import threading
+
+        self._argv = [sys.executable, "-m", "appraisals", "projections", "run"]
+        self._argv += ["--parent", str(os.getpid())]
+        self._address = ("127.0.0.1" if host in ("0.0.0.0", "::", "") else host, port)
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self.process: Any = None
+        self._thread = threading.Thread(target=self._supervise, name="background", daemon=True)
+        self._thread.start()
+
+    def _spawn(self) -> Any:
+        import subprocess
+
+        # Its own process group: a Ctrl-C at the terminal reaches `serve`, which stops it.
+        return subprocess.Popen(self._argv, start_new_session=True)
+
+    def _web_is_up(self) -> bool:
+        import socket
+
+        try:
+            with socket.create_connection(self._address, timeout=1):
+                return True
+        except OSError:
+            return False
+
+    def _start_after_web(self) -> None:
+        import time
+
+        deadline = time.monotonic() + 60
+        while not self._stopping.is_set() and time.monotonic() < deadline:
+            if self._web_is_up():
+                break
+            self._stopping.wait(0.2)
+        with self._lock:
+            if not self._stopping.is_set():
+                self.process = self._spawn()
+
+    def _supervise(self) -> None:
+        self._start_after_web()
+        pause = 1.0
+        while not self._stopping.wait(pause):
+            with self._lock:
+                code = self.process.poll() if self.process is not None else None
+                if code is None or self._stopping.is_set():
+                    pause = 1.0
+                    continue
+                log.error("background process exited; restarting it", returncode=code)
+                self.process = self._spawn()
+            pause = min(pause * 2, 30.0)
+
+    def stop(self, timeout: float = 60.0) -> None:
+        import subprocess
+
+        self._stopping.set()
+        with self._lock:
+            process = self.process
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def _run_demo(store: EventStoreApp, *, schools: int, staff: int, seed: int) -> None:
@@ -419,7 +519,7 @@ def _reminder_worker(settings: Settings) -> Callable[[], None]:
     return close
 
 
-projections_app = typer.Typer(help="Read models: status, blue/green rebuild, checksum.")
+projections_app = typer.Typer(help="Read models: run, status, blue/green rebuild, checksum.")
 app.add_typer(projections_app, name="projections")
 app.add_typer(replay_app, name="replay")
 app.add_typer(audit_app, name="audit")
@@ -440,6 +540,68 @@ def _projections() -> Projections:
     service = read_models(_settings().database_url)
     service.ensure()
     return service
+
+
+@projections_app.command("run")
+def projections_run(
+    parent: Annotated[
+        int | None,
+        typer.Option(help="Stop when this process (the `serve` that started this) is gone"),
+    ] = None,
+) -> None:
+    """Keep the read models current, seal the audit chain and send scheduled reminders, in
+    this process, until SIGTERM or SIGINT. `serve` starts one beside its web processes when
+    APPRAISALS_REDIS_URL is not set; with Redis, run `appraisals worker` instead."""
+    import os
+    import threading
+    import time
+
+    from appraisals.wiring import build
+    from config.logs import configure_logging
+    from projections.engine.runner import LogWatcher
+
+    settings = _settings()
+    if settings.redis_url:
+        console.print("[red]APPRAISALS_REDIS_URL is set: run `appraisals worker`[/red]")
+        raise typer.Exit(2)
+    configure_logging(settings.log_level)
+    stopping = threading.Event()
+
+    def stop_now(_signum: int, _frame: FrameType | None) -> None:
+        stopping.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, stop_now)
+    container = build(settings)
+    wake = container.commands.on_committed
+    assert wake is not None  # the runner's and the sealer's wake-up (appraisals/wiring.py)
+    chases = container.wake_chases
+    last_chase_wake = 0.0
+
+    def moved(head: int) -> None:
+        nonlocal last_chase_wake
+        wake(head)
+        # A chase asked for in a web process is sent soon, not at the next interval: the
+        # scheduler is asked (at most once a second) whenever the log moved.
+        now = time.monotonic()
+        if chases is not None and now - last_chase_wake >= 1.0:
+            last_chase_wake = now
+            chases()
+
+    # The commits happen in the web processes: notice them by the log's head.
+    watcher = LogWatcher(container.projections.head, moved)
+    try:
+        container.start()
+        watcher.start()
+        log.info("background started", pid=os.getpid())
+        while not stopping.wait(1.0):
+            if parent is not None and os.getppid() != parent:
+                log.warning("serve is gone; stopping", parent=parent)
+                break
+    finally:
+        watcher.stop()
+        container.close()
+    log.info("background stopped")
 
 
 @projections_app.command("status")

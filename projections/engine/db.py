@@ -250,6 +250,12 @@ class Database(ABC):
     def locked(self, *keys: str) -> Iterator[bool]:
         """Try to hold every lock named in ``keys``; yields whether this caller got them all."""
 
+    def read_once(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """One read-only statement on its own: no explicit transaction where the database
+        does not need one (PostgreSQL: one round trip, not four)."""
+        with self.transaction(write=False) as tx:
+            return tx.query(sql, params)
+
     @abstractmethod
     def close(self) -> None: ...
 

@@ -268,6 +268,11 @@ class PostgresDatabase(Database):
                 conn.execute("SET TRANSACTION READ ONLY")
             yield _PgTx(conn)
 
+    def read_once(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        # The pool's connections are in autocommit: the statement is its own transaction.
+        with self.connection() as conn:
+            return conn.execute(sql.replace("?", "%s"), params or None).fetchall()
+
     @contextmanager
     def locked(self, *keys: str) -> Iterator[bool]:
         # Session locks on a connection held for the whole run: released when the run ends

@@ -1,4 +1,5 @@
-"""The embedded runner: a thread that keeps the read models current in the web process.
+"""The embedded runner: a thread that keeps the read models current (in the background process
+that `serve` starts beside its web processes, or in-process where a caller builds one).
 
 The command side calls ``notify()`` after each commit; a short poll catches anything else
 (another process writing to the same database, a notification lost to a crash). Read models
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from types import TracebackType
 
 from projections.engine.rebuild import RebuildRunning
@@ -126,3 +128,53 @@ def start_outdated_rebuild(projections: Projections) -> threading.Thread | None:
     thread = threading.Thread(target=rebuild, name="projections-rebuild", daemon=True)
     thread.start()
     return thread
+
+
+class LogWatcher:
+    """Wakes the background work when the event log grows, whoever wrote to it.
+
+    In the background process (``appraisals projections run``, which ``serve`` starts beside
+    its web processes) the commits happen in other processes: this thread asks the log's head
+    every ``interval`` seconds (one indexed read) and calls ``wake(head)`` when it moved.
+    """
+
+    def __init__(
+        self,
+        head: Callable[[], int],
+        wake: Callable[[int], object],
+        *,
+        interval: float = 0.05,
+        max_backoff: float = 5.0,
+    ) -> None:
+        self.head, self.wake = head, wake
+        self.interval, self.max_backoff = interval, max_backoff
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.last = -1
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._stopping.clear()
+            self._thread = threading.Thread(target=self._run, name="log-watcher", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        pause = self.interval
+        while not self._stopping.wait(pause):
+            try:
+                head = self.head()
+            # A supervisor: the database away for a moment is retried, with back-off.
+            except Exception:
+                log.exception("reading the log's head failed; retrying")
+                pause = min(pause * 2, self.max_backoff)
+                continue
+            pause = self.interval
+            if head != self.last:
+                self.last = head
+                self.wake(head)

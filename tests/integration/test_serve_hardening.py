@@ -146,3 +146,28 @@ def test_normal_requests_keep_working_and_carry_security_headers(server: int) ->
                 answer += conn.recv(65536)
             assert answer.startswith(b"HTTP/1.1 200 ")
             assert b"content-security-policy" in answer.lower()
+
+
+def test_a_large_body_sent_with_its_head_is_not_counted_as_head(server: int) -> None:
+    # Head and a 100 KB body in one write, twice on one connection: the limits are the head's
+    # only (the body is answered on its merits: 401, no bearer token), and the second request's
+    # head is limited afresh.
+    body = b'{"note": "' + b"n" * 100_000 + b'"}'
+    request = (
+        b"POST /v1/objectives/00000000-0000-4000-8000-000000000000/progress HTTP/1.1\r\n"
+        b"Host: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+        % (len(body), body)
+    )
+    with socket.create_connection(("127.0.0.1", server), timeout=30) as conn:
+        for _ in range(2):
+            conn.sendall(request)
+            answer = b""
+            while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+                chunk = conn.recv(65536)
+                assert chunk, answer[:200]
+                answer += chunk
+            assert answer.startswith(b"HTTP/1.1 401 "), answer[:200]
+        conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"h" * 64 * 1024)
+        with suppress(OSError):
+            answer = conn.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 431 "), answer[:100]
