@@ -13,7 +13,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from aggregates.errors import NOT_VISIBLE, Forbidden, Hidden
 from api.commanding import run_command
@@ -36,7 +36,7 @@ class SetRetentionPolicyBody(BaseModel):
 
     trust_id: UUID
     # Whole years after their leaving date; None: kept until erased by hand.
-    erase_after_years: Annotated[int, Field(ge=1, le=100)] | None
+    erase_after_years: m.RetentionYears | None
     reason: m.Reason
 
 

@@ -69,6 +69,8 @@ Reference = Annotated[
 ]
 Phrase = Annotated[str, StringConstraints(max_length=5000), Clean]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000), Clean]
+# Whole years a trust keeps a leaver's personal data (shared with the API body, api/privacy.py).
+RetentionYears = Annotated[int, Field(ge=1, le=100)]
 
 
 class Command(BaseModel):
@@ -179,7 +181,7 @@ class SetRetentionPolicy(Command):
 
     trust_id: UUID
     # Whole years after their leaving date; None: kept until erased by hand.
-    erase_after_years: Annotated[int, Field(ge=1, le=100)] | None
+    erase_after_years: RetentionYears | None
     reason: Reason
 
 

@@ -25,6 +25,7 @@ from api import (
     objectives,
     observations,
     pay,
+    privacy,
     reminders,
     reviews,
     staff,
@@ -97,10 +98,22 @@ ALL_ROUTES: list[CommandEndpoint] = command_endpoints(
             framework,
             access,
             evidence,
+            privacy,
         )
     )
 )
-NOT_JSON_ROUTES = {d.AttachEvidenceFile, d.RemoveEvidence}
+# Commands with endpoints of their own, not the generic JSON-command shape (each tested in its
+# own module): evidence files are multipart uploads and removals; ErasePerson is
+# POST /v1/privacy/erasures/{staff_id}, which after recording the command deletes the person's
+# key, files and read-model values and answers with what it erased (tests/api/test_privacy.py);
+# RecordSubjectAccessExport is recorded by the subject access export endpoint itself, never
+# posted (tests/api/test_subject_access.py).
+NOT_JSON_ROUTES = {
+    d.AttachEvidenceFile,
+    d.RemoveEvidence,
+    m.ErasePerson,
+    m.RecordSubjectAccessExport,
+}
 
 
 def _objective(container: Container, org: Org) -> uuid.UUID:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import secrets
 import subprocess
 import sys
 import zipfile
@@ -13,6 +14,7 @@ from uuid import uuid4
 
 import orjson
 import pytest
+from pydantic import SecretStr
 
 from appraisals.wiring import build
 from config.settings import Settings
@@ -20,11 +22,18 @@ from testkit.scenario import Org, build_org
 
 pytestmark = pytest.mark.integration
 
+# Personal data is sealed under keys wrapped by the privacy master key: the CLI must be given
+# the key the store was written with (a subprocess would otherwise use its own cwd's dev key).
+MASTER_KEY = secrets.token_urlsafe(48)
 
-def appraisals(*args: str, cwd: Path, url: str) -> subprocess.CompletedProcess[bytes]:
+
+def appraisals(
+    *args: str, cwd: Path, url: str, master_key: str = MASTER_KEY
+) -> subprocess.CompletedProcess[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("APPRAISALS_")}
     env["APPRAISALS_DATABASE_URL"] = url
     env["APPRAISALS_BLOB_DIR"] = str(cwd / "blobs")
+    env["APPRAISALS_PRIVACY_MASTER_KEY"] = master_key
     return subprocess.run(
         [sys.executable, "-m", "appraisals", *args],
         env=env,
@@ -37,7 +46,13 @@ def appraisals(*args: str, cwd: Path, url: str) -> subprocess.CompletedProcess[b
 @pytest.fixture
 def store(tmp_path: Path) -> tuple[str, Org]:
     url = f"sqlite:///{tmp_path / 'events.db'}"
-    container = build(Settings(database_url=url, blob_dir=str(tmp_path / "blobs")))
+    container = build(
+        Settings(
+            database_url=url,
+            blob_dir=str(tmp_path / "blobs"),
+            privacy_master_key=SecretStr(MASTER_KEY),
+        )
+    )
     try:
         org = build_org(container.commands)
     finally:
@@ -101,3 +116,22 @@ def test_an_unknown_person_or_format_is_a_one_line_error(
     )
     assert done.returncode == 2
     assert b"unknown format" in done.stderr
+
+
+def test_another_master_key_is_refused_in_one_line(store: tuple[str, Org], tmp_path: Path) -> None:
+    url, org = store
+    out = tmp_path / "ann.json"
+    done = appraisals(
+        "privacy",
+        "export",
+        "--person",
+        str(org.appraisee_id),
+        "--out",
+        str(out),
+        cwd=tmp_path,
+        url=url,
+        master_key=secrets.token_urlsafe(48),
+    )
+    assert done.returncode == 1
+    assert b"APPRAISALS_PRIVACY_MASTER_KEY does not open" in done.stderr
+    assert b"Traceback" not in done.stderr and not out.exists()

@@ -18,12 +18,14 @@ from uuid import UUID
 
 import orjson
 import pytest
+from eventsourcing.persistence import Notification
 from pypdf import PdfReader
 
 from appraisals import demo
 from appraisals.demo.summary import DemoSummary
 from appraisals.wiring import Container, build
 from config.settings import Settings
+from events.codec import decode_state
 from privacy.export import SubjectAccessExport, build_export
 from privacy.subject_access_render import bundle, render_html, render_pdf
 from privacy.subject_access_service import produce
@@ -60,6 +62,16 @@ class Demo:
     log: list[Stored]
 
 
+def opened(n: Notification) -> Stored:
+    """A stored record with its sealed personal values opened (events/codec.decode_state, the
+    store's own read path): names and free text are encrypted at rest, so a text search of
+    the raw bytes would find none of them."""
+    _, state = decode_state(n.topic, n.state, n.originator_id, n.originator_version or 0)
+    return Stored(
+        n.id, str(n.originator_id), n.topic, state, orjson.dumps(state, default=str).decode()
+    )
+
+
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     where = tmp_path_factory.mktemp("demo")
@@ -70,10 +82,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     summary = demo.generate(container, schools=3, staff=120, seed=11)
     container.projections.catch_up()
     head = container.store.recorder.max_notification_id() or 0
-    log = [
-        Stored(n.id, str(n.originator_id), n.topic, orjson.loads(n.state), n.state.decode())
-        for n in container.store.recorder.select_notifications(1, head)
-    ]
+    log = [opened(n) for n in container.store.recorder.select_notifications(1, head)]
     yield Demo(container, summary, log)
     container.close()
 
@@ -123,6 +132,16 @@ def others_private_strings(log: list[Stored], person: str) -> list[str]:
             if isinstance(value, str) and len(value) > 20 and value not in mine_raw:
                 found.append(value)
     return sorted(set(found))
+
+
+def own_objective_titles(log: list[Stored], person: str) -> list[str]:
+    return sorted(
+        {
+            s.state["title"]
+            for s in log
+            if s.topic == "appraisals/ObjectiveDrafted" and s.state["appraisee_id"] == person
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -199,6 +218,19 @@ def test_other_peoples_private_data_is_absent_from_json_html_and_pdf(
     pdf = render_pdf(appraiser_export)
     text_pdf = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     flat_pdf = re.sub(r"\s+", " ", text_pdf)
+    # The export opens the seals: the person's name and their own free text are in it (as
+    # stored they are encrypted, so they cannot have come from the raw bytes).
+    sealed = " ".join(
+        n.state.decode()
+        for n in loaded.container.store.recorder.select_notifications(1, loaded.log[-1].position)
+    )
+    own_titles = own_objective_titles(loaded.log, person)
+    assert own_titles, "the demo appraiser has objectives of their own"
+    name = loaded.summary.appraiser.name
+    for text in (name, *own_titles):
+        assert text not in sealed
+        assert text in text_json and text in text_html
+        assert re.sub(r"\s+", " ", text) in flat_pdf
     for secret in private:
         assert secret not in text_json
         assert secret not in text_html
