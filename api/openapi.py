@@ -8,7 +8,8 @@ post-processes the generated document once:
 * each operation keeps only the error codes it can return, worked out from what the operation
   is: 401/403 only where a bearer token is required, 409/412 only for commands, 413 only with
   a request body, 503 only with ``min_position``, 400 only for commands and cursors, 404 only
-  where something is named in the path or the body, 422 only where there is input;
+  where something is named in the path, the body or a ``trust_id`` query, 422 only where
+  there is input;
 * operation ids are the route functions' names (``get_trust_summary``), tags have descriptions,
   and commands' answers carry an example.
 """
@@ -116,7 +117,9 @@ def possible_errors(method: str, operation: dict[str, Any]) -> set[int]:
     if operation.get("security"):
         # Authenticated: refused, rate-limited after failed attempts, or the store is down.
         codes |= {401, 403, 429, 503}
-    if command or "path" in located:
+    # Something named: in the path, the body, or a trust asked about by query (a trust not
+    # visible to the caller answers 404, as a missing one does).
+    if command or "path" in located or "trust_id" in params:
         codes.add(404)
     if command:
         codes |= {400, 409, 412}

@@ -214,9 +214,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--commands", type=int, default=200)
     parser.add_argument("--rebuild-child")
+    parser.add_argument(
+        "--erase-only",
+        action="store_true",
+        help="Only part 3: load --events sealed, rebuild once, erase one person (a 1M store)",
+    )
     args = parser.parse_args()
     if args.rebuild_child:
         rebuild_child(args.rebuild_child)
+        return
+    if args.erase_only:
+        erase_only(args.events)
         return
     urls = [create_database("write"), create_database("sealed"), create_database("plain")]
     try:
@@ -254,6 +262,29 @@ def main() -> None:
     finally:
         for url in urls:
             drop_database(url)
+
+
+def erase_only(events: int) -> None:
+    """Part 3 alone, at a size where building two stores and six rebuilds does not fit."""
+    url = create_database("erase")
+    try:
+        started = time.perf_counter()
+        n = load_history(url, events, sealed=True)
+        print(
+            f"loaded {n:,} sealed events in {time.perf_counter() - started:.0f}s; "
+            f"load {load_average()}",
+            flush=True,
+        )
+        seconds = rebuild(url)
+        print(f"full rebuild {seconds:.1f}s (load {load_average()})", flush=True)
+        e = erase_one(url)
+        print(
+            f"erasing one person in {n:,} events: {e['seconds']:.2f}s ({e['sealed_events']} "
+            f"sealed events, {e['aggregates']} aggregates, {e['rows_scrubbed']} rows) against "
+            f"a full rebuild of {seconds:.1f}s; load {e['load']}"
+        )
+    finally:
+        drop_database(url)
 
 
 if __name__ == "__main__":

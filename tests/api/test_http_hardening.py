@@ -83,7 +83,11 @@ def test_the_session_cookie_is_secure_in_production(
 ) -> None:
     strong = "s" * 40
     container, client = make_client(  # type: ignore[operator]
-        env="production", jwt_secret=strong, pseudonym_key=strong
+        env="production",
+        jwt_secret=strong,
+        pseudonym_key=strong,
+        # The shared database's personal-data keys are wrapped by the suite's master key.
+        privacy_master_key=api_settings.privacy_master_key,
     )
     token = mint_token(org.appraisee, secret=strong, issuer=api_settings.jwt_issuer)
     # The pasted-token sign-in is development only (docs/sign-in.md): gone in production.

@@ -25,6 +25,9 @@ SITE = "http://testserver"
 KEYS = {
     "jwt_secret": "test-jwt-secret-0123456789abcdef0123456789",
     "pseudonym_key": "test-pseudonym-key-0123456789abcdef012345",
+    # One master key for both modes: a production process must open the keys a development
+    # one wrapped in the same database (a wrong master key refuses to start).
+    "privacy_master_key": "test-privacy-master-key-0123456789abcdef01",
 }
 
 
