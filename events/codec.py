@@ -53,11 +53,40 @@ def decode_state(topic: str, data: bytes) -> tuple[type[DomainEvent], dict[str, 
 
 
 def decode(topic: str, data: bytes, originator_id: UUID | str, version: int) -> DomainEvent:
-    """Rebuild the event object from its stored record."""
-    cls, state = decode_state(topic, data)
+    """Rebuild the event object from its stored record: the one place stored bytes become
+    an event (validated, upcast to the current version).
+
+    A record stored at the class's current version (the common case) is validated by
+    pydantic straight from its bytes, with the envelope spliced in: no Python dict is built.
+    Any other record (an older version to upcast, a record not in ``encode``'s shape) takes
+    ``decode_state``'s path: parse, upcast, then validate.
+    """
+    cls = resolve(topic)
+    tail = _TAILS.get(cls)
+    if tail is None:
+        tail = _TAILS[cls] = b',"%s":%d}' % (VERSION_KEY.encode(), cls.class_version)
+    if data.endswith(tail):
+        oid = originator_id if isinstance(originator_id, str) else str(originator_id)
+        if '"' not in oid and "\\" not in oid:
+            whole = b"".join(
+                (
+                    data[: -len(tail)],
+                    b',"originator_id":"',
+                    oid.encode(),
+                    b'","originator_version":',
+                    b"%d}" % version,
+                )
+            )
+            event: DomainEvent = cls.__pydantic_validator__.validate_json(whole)
+            return event
+    _, state = decode_state(topic, data)
     state["originator_id"] = originator_id
     state["originator_version"] = version
     return cls.model_validate(state)
+
+
+# The end of a record ``encode`` wrote at the class's current version: ``,"_v":N}``.
+_TAILS: dict[type[DomainEvent], bytes] = {}
 
 
 def record_hash(topic: str, originator_id: UUID | str, version: int, state: bytes) -> str:
