@@ -11,7 +11,7 @@ model can keep it in its own row: ``row.update(changes(row, event))``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, TypedDict
 
 from events.objective import (
@@ -119,12 +119,13 @@ def drafted(e: ObjectiveDrafted) -> ObjectiveState:
 
 def changes(state: Mapping[str, Any], e: ObjectiveChange) -> dict[str, Any]:
     """The fields of ``state`` that ``e`` changes, with their new values (``status`` too
-    whenever it moves). ``state`` may be any mapping holding the ``ObjectiveState`` keys."""
+    whenever it moves, or always if ``state`` keeps no status). ``state`` may be any mapping
+    holding the keys ``status`` reads (and ``revisions``, else counted from 0)."""
     out: dict[str, Any]
     match e:
         case ObjectiveRevised():
             out = {**revised_fields(e), **_UNAGREED, "disagreement": None}
-            out["revisions"] = state["revisions"] + 1
+            out["revisions"] = state.get("revisions", 0) + 1
         case ObjectiveAgreed():
             out = {f"agreed_by_{e.by.value}": True}
         case ObjectiveSetWithoutAgreement():
@@ -148,7 +149,7 @@ def changes(state: Mapping[str, Any], e: ObjectiveChange) -> dict[str, Any]:
             }
         case ObjectiveCarriedForward():
             out = {"carried_forward_to": str(e.to_objective_id)}
-    after = _status(out.get, state)
+    after = _status(out, state)
     if after != state.get("status"):
         out["status"] = after
     return out
@@ -179,25 +180,30 @@ def fold(events: Iterable[ObjectiveDrafted | ObjectiveChange]) -> ObjectiveState
 
 def status(state: Mapping[str, Any]) -> str:
     """One status from an objective's flags: the furthest point it has reached."""
-    return _status(_NONE.get, state)
+    return _status(_NONE, state)
 
 
-def _status(changed: Callable[[str, Any], Any], state: Mapping[str, Any]) -> str:
-    """The status of ``state`` with the changes ``changed`` looks up (without merging them)."""
-
-    def flag(name: str) -> Any:
-        return changed(name, state[name])
-
-    if flag("withdrawn"):
+def _status(out: Mapping[str, Any], state: Mapping[str, Any]) -> str:
+    """The status of ``state`` with the changes ``out`` applied (without merging them)."""
+    if out["withdrawn"] if "withdrawn" in out else state["withdrawn"]:
         return "withdrawn"
-    if flag("carried_forward_to"):
+    if out["carried_forward_to"] if "carried_forward_to" in out else state["carried_forward_to"]:
         return "carried_forward"
-    if flag("outcome"):
+    if out["outcome"] if "outcome" in out else state["outcome"]:
         return "assessed"
-    appraisee, appraiser = flag("agreed_by_appraisee"), flag("agreed_by_appraiser")
+    appraisee = (
+        out["agreed_by_appraisee"] if "agreed_by_appraisee" in out else state["agreed_by_appraisee"]
+    )
+    appraiser = (
+        out["agreed_by_appraiser"] if "agreed_by_appraiser" in out else state["agreed_by_appraiser"]
+    )
     if appraisee and appraiser:
         return "agreed"
-    if flag("set_without_agreement"):
+    if (
+        out["set_without_agreement"]
+        if "set_without_agreement" in out
+        else state["set_without_agreement"]
+    ):
         return "set_without_agreement"
     if appraisee or appraiser:
         return "awaiting_agreement"

@@ -226,13 +226,14 @@ class ObjectiveRevisions(Projection):
         d = e.event
         changes = _said(state or {}, d)
         if state is not None:
-            full = {**_UNKNOWN, **state}
-            before = fold.status(full)
-            new = fold.changes(full, d)
-            after = fold.status({**full, **new})
+            before = fold.status(state)
+            new = fold.changes(state, d)
+            after = new["status"]  # this state keeps no status: the fold always names it
             if before != after:
                 changes.append(("status", before, after))
-            state.update({k: v for k, v in new.items() if k in _KEPT})
+            for k, v in new.items():
+                if k in _KEPT:
+                    state[k] = v
             rows.put(state)
         # (Without a state: history before this read model knew the objective.)
         self._record(b, e, changes, _reason(d))
@@ -259,18 +260,18 @@ def _said(state: Row, d: fold.ObjectiveChange) -> list[tuple[str, Any, Any]]:
 
 
 # The fold's fields this read model keeps (what its status and its rows' placing need).
-_KEPT = (
-    "priority_id",
-    "agreed_by_appraisee",
-    "agreed_by_appraiser",
-    "set_without_agreement",
-    "withdrawn",
-    "outcome",
-    "carried_forward_to",
-    "progress_percent",
+_KEPT = frozenset(
+    {
+        "priority_id",
+        "agreed_by_appraisee",
+        "agreed_by_appraiser",
+        "set_without_agreement",
+        "withdrawn",
+        "outcome",
+        "carried_forward_to",
+        "progress_percent",
+    }
 )
-# The fold's other fields, which this read model's status does not depend on.
-_UNKNOWN: dict[str, Any] = {"revisions": 0, "status": None}
 
 
 def _reason(d: fold.ObjectiveChange) -> str | None:
