@@ -18,6 +18,7 @@ from events.staff import (
     StaffRegistered,
     StaffRenamed,
 )
+from events.subject_access import SubjectAccessExported
 from events.values import StaffCategory
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -204,6 +205,35 @@ def _require_employed(staff: StaffMember) -> None:
     require(not staff.has_left, "staff-employed", f"{staff.name} has left the trust")
 
 
+def record_subject_access_export(
+    staff: StaffMember,
+    *,
+    format: str,
+    up_to_position: int,
+    counts: tuple[int, int, int],
+    sha256: str,
+    ctx: Context,
+) -> list[DomainEvent]:
+    """A copy of everything held about the person was produced (leavers included: the right
+    of access outlasts employment). ``counts``: events, read-model rows and files."""
+    events, rows, files = counts
+    return [
+        next_event(
+            SubjectAccessExported,
+            staff,
+            ctx,
+            trust_id=staff.trust_id,
+            person_id=staff.id,
+            format=format,
+            up_to_position=up_to_position,
+            event_count=events,
+            row_count=rows,
+            file_count=files,
+            sha256=sha256,
+        )
+    ]
+
+
 def evolve(state: StaffMember | None, event: DomainEvent) -> StaffMember:
     if isinstance(event, StaffRegistered):
         return StaffMember(
@@ -239,6 +269,8 @@ def evolve(state: StaffMember | None, event: DomainEvent) -> StaffMember:
             return replace(state, version=event.originator_version, job_title=event.new_job_title)
         case StaffLeft():
             return replace(state, version=event.originator_version, left_on=event.effective_date)
+        case SubjectAccessExported():
+            return replace(state, version=event.originator_version)
         case ReminderPreferenceChanged():
             return replace(
                 state,

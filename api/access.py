@@ -11,15 +11,17 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
-from pydantic import AwareDatetime, BaseModel
+from fastapi import APIRouter, Body, Query, Response
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from aggregates.errors import Forbidden, NotFound
-from api.commanding import CommandRoute, add_routes
+from api.commanding import run_command
 from api.deps import AppContainer, CurrentPrincipal
 from api.reading import MinPosition, ReadDb, fresh
+from api.requesting import Accepted, CommandCall
 from api.schemas import PROBLEM_RESPONSES
 from commands import messages as m
+from commands.messages import Reason
 from commands.read_policy import may_read_audit_log
 from commands.states import STAFF, TRUST
 from events.base import Role
@@ -27,26 +29,70 @@ from projections import access as access_model
 
 router = APIRouter(prefix="/v1", tags=["access"])
 
-ROUTES = [
-    CommandRoute(
-        "/people/{person_id}/roles",
-        m.GrantRole,
-        "Grant a person a role, trust-wide or for named schools (trust administrators)",
-        {
-            "role": "school_leader",
-            "school_ids": ["7d2e4f60-1a3b-4c5d-8e9f-0a1b2c3d4e5f"],
-            "reason": "Appointed headteacher from September",
-        },
-        created=True,
-    ),
-    CommandRoute(
-        "/people/{person_id}/roles/{grant_id}/revocation",
-        m.RevokeRole,
-        "Revoke a role a person holds (trust administrators); effective on their next request",
-        {"reason": "Stepped down as headteacher"},
-    ),
-]
-add_routes(router, ROUTES)
+
+class GrantRoleBody(BaseModel):
+    """Give a person a role: trust-wide, or for the schools named (school leaders)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+    school_ids: list[UUID] = Field(default_factory=list, max_length=100)
+    reason: Reason
+
+
+@router.post(
+    "/people/{person_id}/roles",
+    summary="Grant a person a role, trust-wide or for named schools (trust administrators)",
+    description=m.GrantRole.__doc__,
+    status_code=201,
+    response_model=Accepted,
+    responses=PROBLEM_RESPONSES,
+    operation_id="GrantRole",
+)
+def grant_role(
+    person_id: UUID,
+    body: Annotated[
+        GrantRoleBody,
+        Body(
+            openapi_examples={
+                "example": {
+                    "value": {
+                        "role": "school_leader",
+                        "school_ids": ["7d2e4f60-1a3b-4c5d-8e9f-0a1b2c3d4e5f"],
+                        "reason": "Appointed headteacher from September",
+                    }
+                }
+            }
+        ),
+    ],
+    call: CommandCall,
+) -> Response:
+    return run_command(call, m.GrantRole, body, status_code=201, person_id=person_id)
+
+
+class RevokeRoleBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason
+
+
+@router.post(
+    "/people/{person_id}/roles/{grant_id}/revocation",
+    summary="Revoke a role a person holds (trust administrators); effective on their next request",
+    response_model=Accepted,
+    responses=PROBLEM_RESPONSES,
+    operation_id="RevokeRole",
+)
+def revoke_role(
+    person_id: UUID,
+    grant_id: UUID,
+    body: Annotated[
+        RevokeRoleBody,
+        Body(openapi_examples={"example": {"value": {"reason": "Stepped down as headteacher"}}}),
+    ],
+    call: CommandCall,
+) -> Response:
+    return run_command(call, m.RevokeRole, body, person_id=person_id, grant_id=grant_id)
 
 
 class GrantOut(BaseModel):

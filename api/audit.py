@@ -38,7 +38,13 @@ from replay.audit_keys import public_keys, signing_key, signing_key_path
 from replay.chain import seal
 from replay.export import MEDIA_TYPES, Format, NamedAuditEntry, audit_export, named_entries
 from replay.keys import ALGORITHM, SigningKey
-from replay.pack import PackError, build_pack, review_documents
+from replay.pack import (
+    PackError,
+    build_pack,
+    last_checkpoint,
+    rendered_report,
+    review_documents,
+)
 from replay.timeline import TimelineEntry, review_timeline
 from replay.verify import verify
 
@@ -443,12 +449,15 @@ def get_review_proof_pack(
     key = signing_key(container.settings)
     seal(db, key)  # normally a no-op: the server's sealer keeps up
     try:
+        documents = review_documents(db, review_id)
+        # The written report (HTML, PDF) as it stood at the checkpoint sealing the pack.
+        documents.update(rendered_report(db, recorder, review_id, upto=last_checkpoint(db)))
         pack = build_pack(
             db,
             review_id,
             key=key,
             keys=public_keys(container.settings),
-            documents=review_documents(db, review_id),
+            documents=documents,
             now=datetime.now(UTC),
         )
     except PackError as e:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Body, Query, Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from api.commanding import CommandRoute, add_routes
+from api.commanding import run_command
 from api.deps import AppContainer, CurrentPrincipal
 from api.reading import MinPosition, ReadDb, fresh, hidden
+from api.requesting import Accepted, CommandCall
 from api.schemas import PROBLEM_RESPONSES
 from commands import development_messages as d
+from commands.messages import Clean, Name, Reason, Reference, Text
 from commands.read_policy import ReadScope, may_read_record, may_read_summary
+from events.cpd import CpdKind, ImpactRating
 from projections import cpd_log, review_status
 from projections.cpd_log import CpdActivityView
 from projections.cpd_summary import TrustCpd, trust_cpd
@@ -21,45 +26,148 @@ from projections.names import names_of
 
 router = APIRouter(prefix="/v1", tags=["cpd"], responses=PROBLEM_RESPONSES)
 
-ROUTES = [
-    CommandRoute(
-        "/cpd",
-        d.PlanCpd,
-        "Plan a CPD activity for the appraisee of a review, linked to their objectives and needs",
-        {
-            "review_id": "8f7e6d5c-4b3a-4928-9716-05f4e3d2c1b0",
-            "title": "Guided reading masterclass",
-            "provider": "English Hub",
-            "kind": "course",
-            "starts_on": "2026-01-14",
-            "ends_on": "2026-01-14",
-            "hours": 6,
-            "cost_pence": 15000,
-            "objective_ids": ["0f1e2d3c-4b5a-4697-8877-665544332211"],
-            "development_needs": ["Questioning in guided reading"],
-        },
-        created=True,
-    ),
-    CommandRoute(
-        "/cpd/{activity_id}/completion",
-        d.CompleteCpd,
-        "Mark a CPD activity done (hours and cost default to the planned ones)",
-        {"completed_on": "2026-01-14", "hours": 6.5},
-    ),
-    CommandRoute(
-        "/cpd/{activity_id}/reflection",
-        d.ReflectOnCpd,
-        "Reflect on a CPD activity and rate its impact (the person)",
-        {"reflection": "My questions now target inference", "impact": "clear"},
-    ),
-    CommandRoute(
-        "/cpd/{activity_id}/cancellation",
-        d.CancelCpd,
-        "Cancel a planned CPD activity",
-        {"reason": "The course was withdrawn by the provider"},
-    ),
-]
-add_routes(router, ROUTES)
+
+class PlanCpdBody(BaseModel):
+    """Plan a CPD activity for the appraisee of a review, linked to their objectives/needs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    review_id: UUID
+    title: Name
+    provider: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), Clean] = ""
+    kind: CpdKind
+    starts_on: date
+    ends_on: date
+    hours: float = Field(gt=0, le=500)
+    cost_pence: int = Field(default=0, ge=0, le=10_000_000)
+    objective_ids: list[UUID] = Field(default_factory=list, max_length=10)
+    development_needs: list[Reference] = Field(default_factory=list, max_length=10)
+    activity_id: UUID | None = None
+
+
+@router.post(
+    "/cpd",
+    summary="Plan a CPD activity for the appraisee of a review, linked to their objectives "
+    "and needs",
+    description=d.PlanCpd.__doc__,
+    status_code=201,
+    response_model=Accepted,
+    responses=PROBLEM_RESPONSES,
+    operation_id="PlanCpd",
+)
+def plan_cpd(
+    body: Annotated[
+        PlanCpdBody,
+        Body(
+            openapi_examples={
+                "example": {
+                    "value": {
+                        "review_id": "8f7e6d5c-4b3a-4928-9716-05f4e3d2c1b0",
+                        "title": "Guided reading masterclass",
+                        "provider": "English Hub",
+                        "kind": "course",
+                        "starts_on": "2026-01-14",
+                        "ends_on": "2026-01-14",
+                        "hours": 6,
+                        "cost_pence": 15000,
+                        "objective_ids": ["0f1e2d3c-4b5a-4697-8877-665544332211"],
+                        "development_needs": ["Questioning in guided reading"],
+                    }
+                }
+            }
+        ),
+    ],
+    call: CommandCall,
+) -> Response:
+    return run_command(call, d.PlanCpd, body, status_code=201)
+
+
+class CompleteCpdBody(BaseModel):
+    """Mark an activity done; hours and cost default to the planned ones."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    completed_on: date
+    hours: float | None = Field(default=None, gt=0, le=500)
+    cost_pence: int | None = Field(default=None, ge=0, le=10_000_000)
+
+
+@router.post(
+    "/cpd/{activity_id}/completion",
+    summary="Mark a CPD activity done (hours and cost default to the planned ones)",
+    description=d.CompleteCpd.__doc__,
+    response_model=Accepted,
+    responses=PROBLEM_RESPONSES,
+    operation_id="CompleteCpd",
+)
+def complete_cpd(
+    activity_id: UUID,
+    body: Annotated[
+        CompleteCpdBody,
+        Body(openapi_examples={"example": {"value": {"completed_on": "2026-01-14", "hours": 6.5}}}),
+    ],
+    call: CommandCall,
+) -> Response:
+    return run_command(call, d.CompleteCpd, body, activity_id=activity_id)
+
+
+class ReflectOnCpdBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reflection: Text
+    impact: ImpactRating
+
+
+@router.post(
+    "/cpd/{activity_id}/reflection",
+    summary="Reflect on a CPD activity and rate its impact (the person)",
+    response_model=Accepted,
+    responses=PROBLEM_RESPONSES,
+    operation_id="ReflectOnCpd",
+)
+def reflect_on_cpd(
+    activity_id: UUID,
+    body: Annotated[
+        ReflectOnCpdBody,
+        Body(
+            openapi_examples={
+                "example": {
+                    "value": {"reflection": "My questions now target inference", "impact": "clear"}
+                }
+            }
+        ),
+    ],
+    call: CommandCall,
+) -> Response:
+    return run_command(call, d.ReflectOnCpd, body, activity_id=activity_id)
+
+
+class CancelCpdBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason
+
+
+@router.post(
+    "/cpd/{activity_id}/cancellation",
+    summary="Cancel a planned CPD activity",
+    response_model=Accepted,
+    responses=PROBLEM_RESPONSES,
+    operation_id="CancelCpd",
+)
+def cancel_cpd(
+    activity_id: UUID,
+    body: Annotated[
+        CancelCpdBody,
+        Body(
+            openapi_examples={
+                "example": {"value": {"reason": "The course was withdrawn by the provider"}}
+            }
+        ),
+    ],
+    call: CommandCall,
+) -> Response:
+    return run_command(call, d.CancelCpd, body, activity_id=activity_id)
 
 
 class CpdActivityOut(BaseModel):

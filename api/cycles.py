@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Body, Query, Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from api.commanding import CommandRoute, add_routes
+from api.commanding import run_command
 from api.deps import AppContainer, CurrentPrincipal
 from api.naming import names_for
 from api.params import Moment
@@ -26,61 +26,204 @@ from api.reading import (
     fresh,
     hidden,
 )
+from api.requesting import Accepted, CommandCall
 from api.schemas import PROBLEM_RESPONSES
 from commands import messages as m
+from commands.messages import Clean, Reason, Reference
 from commands.principal import Principal
 from commands.read_policy import TRUST_WIDE_READERS
 from events.base import Role
+from events.values import MeetingWindowPolicy
 from projections import cycle_closings, directory, objective_revisions
 from projections.engine.db import Database
 from projections.objective_revisions import Revision
 
 router = APIRouter(prefix="/v1/cycles", tags=["cycles"])
 
-ROUTES = [
-    CommandRoute(
-        "",
-        m.ScheduleCycle,
-        "Schedule a trust-wide appraisal cycle",
-        {
-            "trust_id": "3f1c2a9e-6b1d-4c55-9f1e-2a7d3c4b5e60",
-            "name": "2026-27",
-            "start_date": "2026-09-01",
-            "end_date": "2027-08-31",
-            "objective_setting_deadline": "2026-10-31",
-            "mid_year_window_start": "2027-02-01",
-            "mid_year_window_end": "2027-03-31",
-            "end_year_deadline": "2027-07-16",
-            "max_objectives": 3,
-            "appeal_window_days": 10,
-        },
-        created=True,
-    ),
-    CommandRoute("/{cycle_id}/opening", m.OpenCycle, "Open a scheduled cycle", {}),
-    CommandRoute(
-        "/{cycle_id}/closing",
-        m.CloseCycle,
-        "Close an open cycle (with reviews unfinished: only with a reason, recording them)",
-        {"reason": "Two reviews await long-term sick staff; the board closes the year"},
-    ),
-    CommandRoute(
-        "/{cycle_id}/reopening",
-        m.ReopenCycle,
-        "Reopen a closed cycle",
-        {"reason": "Late appeal admitted by the trust board"},
-    ),
-    CommandRoute(
-        "/{cycle_id}/policy",
-        m.ChangeCyclePolicy,
-        "Change the cycle's policy",
-        {
-            "max_objectives": 4,
-            "appeal_window_days": 15,
-            "reason": "Board approved the revised appraisal policy",
-        },
-    ),
-]
-add_routes(router, ROUTES)
+
+class ScheduleCycleBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    trust_id: UUID
+    name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), Clean
+    ]
+    start_date: date
+    end_date: date
+    objective_setting_deadline: date
+    mid_year_window_start: date
+    mid_year_window_end: date
+    end_year_deadline: date
+    max_objectives: int = Field(default=5, ge=1, le=10)
+    appeal_window_days: int = Field(default=10, ge=1, le=90)
+    rating_scale_version: int = Field(default=0, ge=0, description="0: the built-in scale")
+    support_frameworks: list[Reference] = Field(
+        default_factory=list,
+        max_length=200,
+        description="codes of the trust's support-staff frameworks objectives may cite",
+    )
+    meetings_outside_window: MeetingWindowPolicy = MeetingWindowPolicy.WITH_REASON
+
+
+@router.post(
+    "",
+    summary="Schedule a trust-wide appraisal cycle",
+    status_code=201,
+    response_model=Accepted,
+    responses=PROBLEM_RESPONSES,
+    operation_id="ScheduleCycle",
+)
+def schedule_cycle(
+    body: Annotated[
+        ScheduleCycleBody,
+        Body(
+            openapi_examples={
+                "example": {
+                    "value": {
+                        "trust_id": "3f1c2a9e-6b1d-4c55-9f1e-2a7d3c4b5e60",
+                        "name": "2026-27",
+                        "start_date": "2026-09-01",
+                        "end_date": "2027-08-31",
+                        "objective_setting_deadline": "2026-10-31",
+                        "mid_year_window_start": "2027-02-01",
+                        "mid_year_window_end": "2027-03-31",
+                        "end_year_deadline": "2027-07-16",
+                        "max_objectives": 3,
+                        "appeal_window_days": 10,
+                    }
+                }
+            }
+        ),
+    ],
+    call: CommandCall,
+) -> Response:
+    return run_command(call, m.ScheduleCycle, body, status_code=201)
+
+
+class OpenCycleBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+@router.post(
+    "/{cycle_id}/opening",
+    summary="Open a scheduled cycle",
+    response_model=Accepted,
+    responses=PROBLEM_RESPONSES,
+    operation_id="OpenCycle",
+)
+def open_cycle(
+    cycle_id: UUID,
+    call: CommandCall,
+    body: Annotated[OpenCycleBody | None, Body(openapi_examples={"example": {"value": {}}})] = None,
+) -> Response:
+    return run_command(call, m.OpenCycle, body, cycle_id=cycle_id)
+
+
+class CloseCycleBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason | None = Field(
+        default=None,
+        description="why the cycle closes with reviews unfinished (required if any are)",
+    )
+
+
+@router.post(
+    "/{cycle_id}/closing",
+    summary="Close an open cycle (with reviews unfinished: only with a reason, recording them)",
+    response_model=Accepted,
+    responses=PROBLEM_RESPONSES,
+    operation_id="CloseCycle",
+)
+def close_cycle(
+    cycle_id: UUID,
+    call: CommandCall,
+    body: Annotated[
+        CloseCycleBody | None,
+        Body(
+            openapi_examples={
+                "example": {
+                    "value": {
+                        "reason": "Two reviews await long-term sick staff; "
+                        "the board closes the year"
+                    }
+                }
+            }
+        ),
+    ] = None,
+) -> Response:
+    return run_command(call, m.CloseCycle, body, cycle_id=cycle_id)
+
+
+class ReopenCycleBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason
+
+
+@router.post(
+    "/{cycle_id}/reopening",
+    summary="Reopen a closed cycle",
+    response_model=Accepted,
+    responses=PROBLEM_RESPONSES,
+    operation_id="ReopenCycle",
+)
+def reopen_cycle(
+    cycle_id: UUID,
+    body: Annotated[
+        ReopenCycleBody,
+        Body(
+            openapi_examples={
+                "example": {"value": {"reason": "Late appeal admitted by the trust board"}}
+            }
+        ),
+    ],
+    call: CommandCall,
+) -> Response:
+    return run_command(call, m.ReopenCycle, body, cycle_id=cycle_id)
+
+
+class ChangeCyclePolicyBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_objectives: int = Field(ge=1, le=10)
+    appeal_window_days: int = Field(ge=1, le=90)
+    rating_scale_version: int | None = Field(
+        default=None, ge=0, description="the trust's scale version; unchanged when omitted"
+    )
+    support_frameworks: list[Reference] | None = Field(
+        default=None, max_length=200, description="None keeps the current list"
+    )
+    meetings_outside_window: MeetingWindowPolicy | None = None
+    reason: Reason
+
+
+@router.post(
+    "/{cycle_id}/policy",
+    summary="Change the cycle's policy",
+    response_model=Accepted,
+    responses=PROBLEM_RESPONSES,
+    operation_id="ChangeCyclePolicy",
+)
+def change_cycle_policy(
+    cycle_id: UUID,
+    body: Annotated[
+        ChangeCyclePolicyBody,
+        Body(
+            openapi_examples={
+                "example": {
+                    "value": {
+                        "max_objectives": 4,
+                        "appeal_window_days": 15,
+                        "reason": "Board approved the revised appraisal policy",
+                    }
+                }
+            }
+        ),
+    ],
+    call: CommandCall,
+) -> Response:
+    return run_command(call, m.ChangeCyclePolicy, body, cycle_id=cycle_id)
 
 
 @router.get(

@@ -8,21 +8,22 @@ from urllib.parse import quote
 from uuid import UUID
 
 from anyio.to_thread import run_sync
-from fastapi import APIRouter, File, Form, Request, Response, UploadFile
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Body, File, Form, Request, Response, UploadFile
+from pydantic import AnyUrl, BaseModel, ConfigDict, Field
 
 from aggregates.errors import RuleBroken
-from api.commanding import CommandRoute, add_routes
+from api.commanding import run_command
 from api.container import Container
 from api.deps import AppContainer, CurrentPrincipal, ExpectedVersion, IdempotencyKey
 from api.objectives import objective_scope
 from api.observations import visible_observation
 from api.reading import MinPosition, ReadDb, fresh, hidden
-from api.requesting import Accepted
+from api.requesting import Accepted, CommandCall
 from api.schemas import PROBLEM_RESPONSES
 from blobstore import BlobMissing
 from commands import development_messages as d
 from commands.evidence_files import EvidenceFiles
+from commands.messages import Name
 from commands.principal import Principal
 from commands.read_policy import may_read_record
 from commands.service import CommandResult
@@ -33,21 +34,45 @@ from projections.evidence_list import EvidenceView
 
 router = APIRouter(prefix="/v1", tags=["evidence"], responses=PROBLEM_RESPONSES)
 
-ROUTES = [
-    CommandRoute(
-        "/evidence/links",
-        d.AttachEvidenceLink,
-        "Attach a link as evidence to an objective or an observation",
-        {
-            "subject": "objective",
-            "subject_id": "0f1e2d3c-4b5a-4697-8877-665544332211",
-            "title": "Reading journal (school drive)",
-            "url": "https://drive.example.org/reading-journal",
-        },
-        created=True,
-    )
-]
-add_routes(router, ROUTES)
+
+class AttachEvidenceLinkBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subject: EvidenceSubject
+    subject_id: UUID
+    title: Name
+    url: AnyUrl
+    evidence_id: UUID | None = None
+
+
+@router.post(
+    "/evidence/links",
+    summary="Attach a link as evidence to an objective or an observation",
+    status_code=201,
+    response_model=Accepted,
+    responses=PROBLEM_RESPONSES,
+    operation_id="AttachEvidenceLink",
+)
+def attach_evidence_link(
+    body: Annotated[
+        AttachEvidenceLinkBody,
+        Body(
+            openapi_examples={
+                "example": {
+                    "value": {
+                        "subject": "objective",
+                        "subject_id": "0f1e2d3c-4b5a-4697-8877-665544332211",
+                        "title": "Reading journal (school drive)",
+                        "url": "https://drive.example.org/reading-journal",
+                    }
+                }
+            }
+        ),
+    ],
+    call: CommandCall,
+) -> Response:
+    return run_command(call, d.AttachEvidenceLink, body, status_code=201)
+
 
 _CHUNK = 64 * 1024
 

@@ -3,17 +3,23 @@ view of which Teachers' Standards observations focus on, by school."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Body, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
 
-from api.commanding import CommandRoute, add_routes
+from api.commanding import run_command
 from api.deps import AppContainer, CurrentPrincipal
 from api.reading import MinPosition, ReadDb, fresh, hidden
+from api.requesting import Accepted, CommandCall
 from api.schemas import PROBLEM_RESPONSES
 from commands import development_messages as d
+from commands.development_messages import Standard
+from commands.messages import Name, Text
 from commands.read_policy import ReadScope, may_read_record, may_read_summary
+from events.observation import ObservationKind
 from events.standards import TITLES
 from projections import observation_log, review_status
 from projections.engine.db import Database
@@ -22,31 +28,84 @@ from projections.observation_log import ObservationView, StandardsFocus
 
 router = APIRouter(prefix="/v1", tags=["observations"], responses=PROBLEM_RESPONSES)
 
-ROUTES = [
-    CommandRoute(
-        "/observations",
-        d.RecordObservation,
-        "Record a lesson observation or learning walk (the observer is the caller)",
-        {
-            "review_id": "8f7e6d5c-4b3a-4928-9716-05f4e3d2c1b0",
-            "kind": "lesson_observation",
-            "held_on": "2026-01-20",
-            "context": "Year 4 guided reading, 28 pupils",
-            "focus_standards": ["TS2", "TS5b"],
-            "strengths": "Clear modelling of inference",
-            "areas_to_develop": "Questions for the lowest 20%",
-            "objective_ids": [],
-        },
-        created=True,
-    ),
-    CommandRoute(
-        "/observations/{observation_id}/response",
-        d.CommentOnObservation,
-        "The observed person's response",
-        {"comment": "Agreed; I will try hinge questions"},
-    ),
-]
-add_routes(router, ROUTES)
+
+class RecordObservationBody(BaseModel):
+    """Record a lesson observation or learning walk of the appraisee of a review."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    review_id: UUID
+    kind: ObservationKind = ObservationKind.LESSON_OBSERVATION
+    held_on: date
+    context: Name
+    focus_standards: list[Standard] = Field(min_length=1, max_length=8)
+    strengths: Text
+    areas_to_develop: Text
+    grade: Name | None = None
+    objective_ids: list[UUID] = Field(default_factory=list, max_length=10)
+    observation_id: UUID | None = None
+
+
+@router.post(
+    "/observations",
+    summary="Record a lesson observation or learning walk (the observer is the caller)",
+    description=d.RecordObservation.__doc__,
+    status_code=201,
+    response_model=Accepted,
+    responses=PROBLEM_RESPONSES,
+    operation_id="RecordObservation",
+)
+def record_observation(
+    body: Annotated[
+        RecordObservationBody,
+        Body(
+            openapi_examples={
+                "example": {
+                    "value": {
+                        "review_id": "8f7e6d5c-4b3a-4928-9716-05f4e3d2c1b0",
+                        "kind": "lesson_observation",
+                        "held_on": "2026-01-20",
+                        "context": "Year 4 guided reading, 28 pupils",
+                        "focus_standards": ["TS2", "TS5b"],
+                        "strengths": "Clear modelling of inference",
+                        "areas_to_develop": "Questions for the lowest 20%",
+                        "objective_ids": [],
+                    }
+                }
+            }
+        ),
+    ],
+    call: CommandCall,
+) -> Response:
+    return run_command(call, d.RecordObservation, body, status_code=201)
+
+
+class CommentOnObservationBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    comment: Text
+
+
+@router.post(
+    "/observations/{observation_id}/response",
+    summary="The observed person's response",
+    response_model=Accepted,
+    responses=PROBLEM_RESPONSES,
+    operation_id="CommentOnObservation",
+)
+def comment_on_observation(
+    observation_id: UUID,
+    body: Annotated[
+        CommentOnObservationBody,
+        Body(
+            openapi_examples={
+                "example": {"value": {"comment": "Agreed; I will try hinge questions"}}
+            }
+        ),
+    ],
+    call: CommandCall,
+) -> Response:
+    return run_command(call, d.CommentOnObservation, body, observation_id=observation_id)
 
 
 class ObservationOut(BaseModel):

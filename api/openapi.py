@@ -55,6 +55,11 @@ TAGS: list[dict[str, str]] = [
         "description": "Roles granted and revoked (events), who held which role when, ending a "
         "person's sessions.",
     },
+    {
+        "name": "privacy",
+        "description": "Subject access: everything held about a person, other people's "
+        "private data withheld, for the trust's administrators; each export recorded.",
+    },
     {"name": "me", "description": "Who you are signed in as, your sessions, personal API tokens."},
     {"name": "sessions", "description": "Signing out a JWT, and an admin revoking someone's JWT."},
     {"name": "operations", "description": "Liveness, readiness and Prometheus metrics."},

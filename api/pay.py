@@ -6,17 +6,22 @@ whatever their role, gets the same 404 as for a review with no recommendation.
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter
-from pydantic import BaseModel
+from fastapi import APIRouter, Body, Response
+from pydantic import BaseModel, ConfigDict
 
-from api.commanding import CommandRoute, add_routes
+from api.commanding import run_command
 from api.deps import AppContainer, CurrentPrincipal
 from api.reading import MinPosition, ReadDb, fresh, hidden
+from api.requesting import Accepted, CommandCall
 from api.schemas import PROBLEM_RESPONSES
 from commands import development_messages as d
+from commands.messages import Name, Text
 from commands.read_policy import ReadScope, may_read_pay
+from events.pay import PayOutcome
 from projections import cpd_log
 from projections import pay_recommendations as pay
 from projections.names import names_of
@@ -24,27 +29,78 @@ from projections.pay_recommendations import PayView
 
 router = APIRouter(prefix="/v1/reviews", tags=["pay"], responses=PROBLEM_RESPONSES)
 
-ROUTES = [
-    CommandRoute(
-        "/{review_id}/pay-recommendation",
-        d.RecommendPay,
-        "Recommend pay progression after the report is issued (appraiser or school leader)",
-        {"recommendation": "progress", "reasons": "All objectives met; strong report"},
-        created=True,
-    ),
-    CommandRoute(
-        "/{review_id}/pay-decision",
-        d.RecordPayDecision,
-        "Record the pay committee's decision",
-        {
-            "decision": "progress",
-            "body": "Pay committee",
-            "decided_on": "2026-10-15",
-            "rationale": "Accepted the recommendation",
-        },
-    ),
-]
-add_routes(router, ROUTES)
+
+class RecommendPayBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    recommendation: PayOutcome
+    reasons: Text
+
+
+@router.post(
+    "/{review_id}/pay-recommendation",
+    summary="Recommend pay progression after the report is issued (appraiser or school leader)",
+    status_code=201,
+    response_model=Accepted,
+    responses=PROBLEM_RESPONSES,
+    operation_id="RecommendPay",
+)
+def recommend_pay(
+    review_id: UUID,
+    body: Annotated[
+        RecommendPayBody,
+        Body(
+            openapi_examples={
+                "example": {
+                    "value": {
+                        "recommendation": "progress",
+                        "reasons": "All objectives met; strong report",
+                    }
+                }
+            }
+        ),
+    ],
+    call: CommandCall,
+) -> Response:
+    return run_command(call, d.RecommendPay, body, status_code=201, review_id=review_id)
+
+
+class RecordPayDecisionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: PayOutcome
+    body: Name = "Pay committee"
+    decided_on: date
+    rationale: Text
+
+
+@router.post(
+    "/{review_id}/pay-decision",
+    summary="Record the pay committee's decision",
+    response_model=Accepted,
+    responses=PROBLEM_RESPONSES,
+    operation_id="RecordPayDecision",
+)
+def record_pay_decision(
+    review_id: UUID,
+    body: Annotated[
+        RecordPayDecisionBody,
+        Body(
+            openapi_examples={
+                "example": {
+                    "value": {
+                        "decision": "progress",
+                        "body": "Pay committee",
+                        "decided_on": "2026-10-15",
+                        "rationale": "Accepted the recommendation",
+                    }
+                }
+            }
+        ),
+    ],
+    call: CommandCall,
+) -> Response:
+    return run_command(call, d.RecordPayDecision, body, review_id=review_id)
 
 
 class PayOut(BaseModel):

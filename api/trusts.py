@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Body, Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from api.commanding import CommandRoute, add_routes
+from api.commanding import run_command
 from api.deps import AppContainer, CurrentPrincipal
 from api.naming import NAMES_DESCRIPTION, names_for
 from api.reading import MinPosition, ReadDb, fresh, hidden
 from api.replaying import AsOfMoment, replayed
+from api.requesting import Accepted, CommandCall
 from api.schemas import PROBLEM_RESPONSES
 from commands import messages as m
+from commands.messages import Clean, Name, NewId, Phrase, Reason
 from commands.read_policy import may_read_summary
 from projections.cycle_summary import trust as trust_cycle_summary
 from projections.cycle_summary.views import TrustCycleSummaryView
@@ -25,53 +28,201 @@ router = APIRouter(prefix="/v1/trusts", tags=["trusts"])
 TRUST = "3f1c2a9e-6b1d-4c55-9f1e-2a7d3c4b5e60"
 SCHOOL = "7d2e4f60-1a3b-4c5d-8e9f-0a1b2c3d4e5f"
 
-ROUTES = [
-    CommandRoute(
-        "",
-        m.RegisterTrust,
-        "Register a trust (platform admin)",
-        {"name": "Oak Learning Trust"},
-        created=True,
-    ),
-    CommandRoute(
-        "/{trust_id}/schools",
-        m.AddSchool,
-        "Add a school to the trust",
-        {"name": "Oak Primary Academy", "phase": "primary"},
-        created=True,
-    ),
-    CommandRoute(
-        "/{trust_id}/schools/{school_id}/renaming",
-        m.RenameSchool,
-        "Rename a school",
-        {"new_name": "Oak Primary School", "reason": "Renamed on joining the federation"},
-    ),
-    CommandRoute(
-        "/{trust_id}/governors",
-        m.AppointGovernor,
-        "Appoint a governor of a school's board or the trust board (appraises headteachers)",
-        {"name": "Priya Shah", "school_id": "2b3c4d5e-6f70-4a1b-8c2d-3e4f5a6b7c8d"},
-        created=True,
-    ),
-    CommandRoute(
-        "/{trust_id}/priorities",
-        m.AddPriority,
-        "Add a development priority (trust-wide, or for one school)",
-        {
-            "title": "Reading for pleasure",
-            "description": "Every pupil reads widely and often",
-            "school_id": SCHOOL,
-        },
-        created=True,
-    ),
-    CommandRoute(
-        "/{trust_id}/priorities/{priority_id}/retirement",
-        m.RetirePriority,
-        "Retire a priority",
-        {"reason": "Met in full in the 2024-25 improvement plan"},
-    ),
-]
-add_routes(router, ROUTES)
+
+class RegisterTrustBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    trust_id: NewId = Field(default=None, description="client-chosen id (optional, UUID v4/v7)")
+
+
+@router.post(
+    "",
+    summary="Register a trust (platform admin)",
+    status_code=201,
+    response_model=Accepted,
+    responses=PROBLEM_RESPONSES,
+    operation_id="RegisterTrust",
+)
+def register_trust(
+    body: Annotated[
+        RegisterTrustBody,
+        Body(openapi_examples={"example": {"value": {"name": "Oak Learning Trust"}}}),
+    ],
+    call: CommandCall,
+) -> Response:
+    return run_command(call, m.RegisterTrust, body, status_code=201)
+
+
+class AddSchoolBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    phase: Annotated[str, StringConstraints(max_length=50), Clean] | None = None
+    school_id: NewId = None
+
+
+@router.post(
+    "/{trust_id}/schools",
+    summary="Add a school to the trust",
+    status_code=201,
+    response_model=Accepted,
+    responses=PROBLEM_RESPONSES,
+    operation_id="AddSchool",
+)
+def add_school(
+    trust_id: UUID,
+    body: Annotated[
+        AddSchoolBody,
+        Body(
+            openapi_examples={
+                "example": {"value": {"name": "Oak Primary Academy", "phase": "primary"}}
+            }
+        ),
+    ],
+    call: CommandCall,
+) -> Response:
+    return run_command(call, m.AddSchool, body, status_code=201, trust_id=trust_id)
+
+
+class RenameSchoolBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    new_name: Name
+    reason: Reason
+
+
+@router.post(
+    "/{trust_id}/schools/{school_id}/renaming",
+    summary="Rename a school",
+    response_model=Accepted,
+    responses=PROBLEM_RESPONSES,
+    operation_id="RenameSchool",
+)
+def rename_school(
+    trust_id: UUID,
+    school_id: UUID,
+    body: Annotated[
+        RenameSchoolBody,
+        Body(
+            openapi_examples={
+                "example": {
+                    "value": {
+                        "new_name": "Oak Primary School",
+                        "reason": "Renamed on joining the federation",
+                    }
+                }
+            }
+        ),
+    ],
+    call: CommandCall,
+) -> Response:
+    return run_command(call, m.RenameSchool, body, trust_id=trust_id, school_id=school_id)
+
+
+class AppointGovernorBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    school_id: UUID | None = Field(
+        default=None, description="the school whose board they sit on; None for the trust board"
+    )
+    governor_id: UUID | None = None
+
+
+@router.post(
+    "/{trust_id}/governors",
+    summary="Appoint a governor of a school's board or the trust board (appraises headteachers)",
+    status_code=201,
+    response_model=Accepted,
+    responses=PROBLEM_RESPONSES,
+    operation_id="AppointGovernor",
+)
+def appoint_governor(
+    trust_id: UUID,
+    body: Annotated[
+        AppointGovernorBody,
+        Body(
+            openapi_examples={
+                "example": {
+                    "value": {
+                        "name": "Priya Shah",
+                        "school_id": "2b3c4d5e-6f70-4a1b-8c2d-3e4f5a6b7c8d",
+                    }
+                }
+            }
+        ),
+    ],
+    call: CommandCall,
+) -> Response:
+    return run_command(call, m.AppointGovernor, body, status_code=201, trust_id=trust_id)
+
+
+class AddPriorityBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Name
+    description: Phrase = ""
+    school_id: UUID | None = Field(default=None, description="None for a trust-wide priority")
+    priority_id: NewId = None
+
+
+@router.post(
+    "/{trust_id}/priorities",
+    summary="Add a development priority (trust-wide, or for one school)",
+    status_code=201,
+    response_model=Accepted,
+    responses=PROBLEM_RESPONSES,
+    operation_id="AddPriority",
+)
+def add_priority(
+    trust_id: UUID,
+    body: Annotated[
+        AddPriorityBody,
+        Body(
+            openapi_examples={
+                "example": {
+                    "value": {
+                        "title": "Reading for pleasure",
+                        "description": "Every pupil reads widely and often",
+                        "school_id": SCHOOL,
+                    }
+                }
+            }
+        ),
+    ],
+    call: CommandCall,
+) -> Response:
+    return run_command(call, m.AddPriority, body, status_code=201, trust_id=trust_id)
+
+
+class RetirePriorityBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason
+
+
+@router.post(
+    "/{trust_id}/priorities/{priority_id}/retirement",
+    summary="Retire a priority",
+    response_model=Accepted,
+    responses=PROBLEM_RESPONSES,
+    operation_id="RetirePriority",
+)
+def retire_priority(
+    trust_id: UUID,
+    priority_id: UUID,
+    body: Annotated[
+        RetirePriorityBody,
+        Body(
+            openapi_examples={
+                "example": {"value": {"reason": "Met in full in the 2024-25 improvement plan"}}
+            }
+        ),
+    ],
+    call: CommandCall,
+) -> Response:
+    return run_command(call, m.RetirePriority, body, trust_id=trust_id, priority_id=priority_id)
 
 
 class TrustSummary(BaseModel):

@@ -31,6 +31,7 @@ from api import (
     security_audit,
     sessions,
     staff,
+    subject_access,
     trusts,
 )
 from api.observability import Metrics, RequestMiddleware, configure_logging
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         imports,
         access,
         me,
+        subject_access,
     ):
         app.include_router(resource.router)
     app.include_router(security_audit.router)

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from appraisals.cli_access import roles_app, sessions_app, tokens_app
 from appraisals.cli_import import import_app
+from appraisals.cli_privacy_export import privacy_export_app
 from appraisals.cli_reminders import mail_sink, reminders_app
 from appraisals.cli_replay import audit_app, replay_app
 from commands.principal import Principal
@@ -425,6 +426,8 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(sessions_app, name="sessions")
 app.add_typer(import_app, name="import")
 app.add_typer(reminders_app, name="reminders")
+# Joined with the erasure and retention commands (cli_privacy.py) when both land.
+app.add_typer(privacy_export_app, name="privacy")
 app.command("mail-sink")(mail_sink)
 
 

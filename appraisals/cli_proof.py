@@ -30,13 +30,19 @@ def pack_command(
     from projections.engine.connection import connect
     from replay.audit_keys import public_keys, signing_key
     from replay.chain import seal
-    from replay.pack import PackError, build_pack, review_documents
+    from replay.pack import (
+        PackError,
+        build_pack,
+        last_checkpoint,
+        rendered_report,
+        review_documents,
+    )
 
     if out.exists():
         raise typer.BadParameter(f"{out} exists already; choose another file", param_hint="--out")
     settings = get_settings()
     key = signing_key(settings)
-    build_store(settings).close()
+    store = build_store(settings)
     db = connect(settings.database_url)
     try:
         # Names in the timeline come from the directory; every event must be sealed.
@@ -44,6 +50,8 @@ def pack_command(
         seal(db, key)
         try:
             documents = review_documents(db, review)
+            # The report as people read it, at the checkpoint that seals the pack's events.
+            documents.update(rendered_report(db, store.recorder, review, upto=last_checkpoint(db)))
             pack = build_pack(
                 db,
                 review,
@@ -57,6 +65,7 @@ def pack_command(
             raise typer.Exit(1) from None
     finally:
         db.close()
+        store.close()
     with out.open("xb") as f:
         f.write(pack.data)
     typer.echo(

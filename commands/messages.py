@@ -478,3 +478,19 @@ class RevokeRole(Command):
     person_id: UUID
     grant_id: UUID
     reason: Reason
+
+
+# Subject access ----------------------------------------------------------------------------
+
+
+class RecordSubjectAccessExport(Command):
+    """Record that a subject access export of a person was produced (by whom, what, when):
+    the service issues it itself, after building the export, never a client."""
+
+    person_id: UUID
+    format: Literal["json", "html", "pdf", "zip"]
+    up_to_position: int = Field(ge=0)
+    event_count: int = Field(ge=0)
+    row_count: int = Field(ge=0)
+    file_count: int = Field(ge=0)
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]

@@ -247,6 +247,7 @@ POLICIES: dict[type[m.Command], Rule] = {
     d.SetObservationPolicy: trust_management,
     m.GrantRole: trust_admin,
     m.RevokeRole: trust_admin,
+    m.RecordSubjectAccessExport: trust_admin,
 }
 
 

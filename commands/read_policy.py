@@ -96,3 +96,11 @@ def may_read_pay(p: Principal, s: ReadScope) -> bool:
     if p.role is Role.PAY_COMMITTEE:
         return True
     return p.role is Role.SCHOOL_LEADER and bool(s.school_ids & p.school_ids)
+
+
+def may_export_subject_access(p: Principal, trust_id: UUID) -> bool:
+    """A subject access export of a person: the administrators of the person's own trust
+    (its data-protection function), with a token that may write, since each export is
+    recorded as an event. Not a platform administrator (the trust is the controller), nor a
+    trust leader, auditor or the person themselves (a request goes through the trust)."""
+    return p.role is Role.ADMIN and p.trust_id == trust_id and not p.read_only

@@ -15,6 +15,7 @@ from events import (
     reminders,
     review,
     staff,
+    subject_access,
     trust,
 )
 from events.base import DomainEvent, Role, registered_topics, resolve, topic_of, upcast
@@ -35,6 +36,7 @@ __all__ = [
     "resolve",
     "review",
     "staff",
+    "subject_access",
     "topic_of",
     "trust",
     "upcast",

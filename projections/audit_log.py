@@ -103,6 +103,7 @@ _AGGREGATE_OF = {
     "ReminderPolicyChanged": "trust",
     "ReminderPreferenceChanged": "staff_member",
     "ReviewChased": "review",
+    "SubjectAccessExported": "staff_member",
 }
 _SUMMARY_LENGTH = 300
 

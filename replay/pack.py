@@ -26,10 +26,16 @@ from events.codec import record_hash
 from projections.cycle_summary.asof import read_aggregates
 from projections.engine.core import EventLog, decode
 from projections.engine.db import Database
-from replay.aggregates import HistoryEntry, fold
+from replay.aggregates import HistoryEntry, Recorder, fold
 from replay.chain import GENESIS, Checkpoint, checkpoints, ensure, fetch_records, next_chain
 from replay.keys import PublicKeys, SigningKey
 from replay.proof import FORMAT, VERSION, manifest_message
+from replay.report import (
+    ReportNotFound,
+    build_report,
+    render_report_html,
+    render_report_pdf,
+)
 from replay.timeline import review_timeline
 
 _OBJECTIVES_OF_REVIEW = frozenset({"ObjectiveLinked", "ObjectiveUnlinked"})
@@ -39,6 +45,8 @@ Proof pack of one appraisal review (appraisal-ledger)
 
 What it holds
   report.json      the review as it stands: stage, assessment, sign-offs, appeal (data)
+  report.html      the written report as people read it, rendered at the pack's last
+  report.pdf       checkpoint (its footer names the log position and record hash it shows)
   timeline.json    every event of the review and its objectives, with names, in log order
   events.jsonl     the same events exactly as stored (base64), so their hashes can be redone
   segments.json    the audit chain segments they lie in, each closed by a signed checkpoint
@@ -241,6 +249,29 @@ def review_documents(db: Database, review_id: UUID) -> dict[str, bytes]:
     }
 
 
+def rendered_report(
+    db: Database, recorder: Recorder, review_id: UUID, *, upto: int
+) -> dict[str, bytes]:
+    """The written report (HTML and PDF, as the dashboard renders it) as it stood at log
+    position ``upto``: the pack's last checkpoint, so the report shows exactly the events the
+    pack proves. Listed in the signed manifest like every document."""
+    try:
+        report = build_report(db, recorder, review_id, upto=upto)
+    except ReportNotFound:
+        raise PackError(f"there is no review {review_id}") from None
+    return {
+        "report.html": render_report_html(report).encode(),
+        "report.pdf": render_report_pdf(report),
+    }
+
+
+def last_checkpoint(db: Database) -> int:
+    """The log position the last signed checkpoint seals (0: none yet)."""
+    with db.transaction(write=False) as tx:
+        marks = checkpoints(tx)
+    return marks[-1].position if marks else 0
+
+
 def _checkpoint_json(mark: Checkpoint) -> dict[str, Any]:
     sealed = mark.sealed_at
     return {
@@ -254,4 +285,12 @@ def _checkpoint_json(mark: Checkpoint) -> dict[str, Any]:
     }
 
 
-__all__ = ["Pack", "PackError", "build_pack", "review_documents", "review_records"]
+__all__ = [
+    "Pack",
+    "PackError",
+    "build_pack",
+    "last_checkpoint",
+    "rendered_report",
+    "review_documents",
+    "review_records",
+]

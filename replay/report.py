@@ -125,10 +125,15 @@ class ReportNotFound(LookupError):
     """No review with that id in the ledger."""
 
 
-def build_report(db: Database, recorder: Recorder, review_id: UUID) -> WrittenReport:
-    """The review's written report as the ledger holds it now (raises ``ReportNotFound``)."""
+def build_report(
+    db: Database, recorder: Recorder, review_id: UUID, *, upto: int | None = None
+) -> WrittenReport:
+    """The review's written report as the ledger holds it now, or as it stood at log position
+    ``upto`` (a proof pack's checkpoint); raises ``ReportNotFound``."""
     with db.transaction(write=False) as tx:
         head = EventLog().head(tx)
+    if upto is not None:
+        head = min(head, upto)
     entries = [e for e in review_timeline(db, review_id) if e.position <= head]
     if not entries:
         raise ReportNotFound(str(review_id))

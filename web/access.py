@@ -5,7 +5,7 @@ and ending a person's sessions. Grants run as commands, like the API's."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -17,9 +17,10 @@ from api.access import describe, school_names
 from api.deps import get_container
 from commands import messages as m
 from commands.principal import Principal
-from commands.read_policy import may_read_audit_log
+from commands.read_policy import may_export_subject_access, may_read_audit_log
 from commands.states import STAFF
 from events.base import Role
+from privacy.subject_access_service import produce
 from projections import access as access_model
 from web.render import PageNotFound, caught_up, page
 from web.session import check_same_origin, current_principal, identity_of
@@ -44,6 +45,7 @@ def _page(
     status_code: int = 200,
     fresh: bool = True,
     ended: int | None = None,
+    sar: tuple[str, str] | None = None,
 ) -> HTMLResponse:
     trust_id = _trust(principal)
     container = get_container(request)
@@ -63,6 +65,8 @@ def _page(
         form=form or {"key": str(uuid4()), "values": {}, "error": None},
         fresh=fresh,
         ended=ended,
+        sar_email=sar[0] if sar else None,
+        sar_error=sar[1] if sar else None,
         status_code=status_code,
     )
 
@@ -164,3 +168,37 @@ def end_sessions(request: Request, principal: SignedIn, person_id: UUID) -> Resp
         raise PageNotFound
     ended = identity_of(request).sessions.end_all(person_id)
     return RedirectResponse(f"/access?ended={ended}", status_code=303)
+
+
+@router.post("/access/subject-access")
+def subject_access(
+    request: Request,
+    principal: SignedIn,
+    email: Annotated[str, Form(max_length=300)] = "",
+    format: Annotated[Literal["json", "html", "pdf", "zip"], Form()] = "pdf",
+) -> Response:
+    """An administrator downloads a person's subject access export (recorded as an event)."""
+    check_same_origin(request)
+    _admin(principal)
+    container = get_container(request)
+    db = container.projections.db
+    people = [
+        p for p in access_model.people_by_email(db, email) if p.trust_id == principal.trust_id
+    ]
+    if not people or not may_export_subject_access(principal, people[0].trust_id):
+        error = f"no one with the email address {email.strip()} is in this trust"
+        return _page(request, principal, sar=(email, error), status_code=422)
+    # The export reads the log to its head; its names and rows should be as current.
+    container.projections.wait_for(
+        container.projections.head(), timeout=container.settings.read_your_writes_timeout
+    )
+    blobs = container.evidence.blobs if container.evidence is not None else None
+    produced = produce(db, container.commands, principal, people[0].person_id, format, blobs=blobs)
+    return Response(
+        produced.content,
+        media_type=produced.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{produced.filename}"',
+            "Cache-Control": "no-store",
+        },
+    )

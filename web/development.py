@@ -130,6 +130,10 @@ def development(
     )
 
 
+# Renders the page a refused form came from, with the refusal: (database, message) -> page.
+Refused = Callable[[Database, str], Response]
+
+
 def act(
     request: Request,
     principal: Principal,
@@ -138,31 +142,32 @@ def act(
     build: Callable[[], Command],
     *,
     back: str = "development",
+    refused: Refused | None = None,
 ) -> Response:
-    """Run a form's command; back to the page on success, the page with the refusal if not."""
+    """Run a form's command; back to the page on success, the page with the refusal if not.
+
+    A refusal is shown on this module's development page unless ``refused`` renders another
+    (the pay pages pass theirs: they build on this module, not it on them)."""
     check_same_origin(request)
     container = get_container(request)
     db = container.projections.db
+    show = refused or _refused_on_development(request, principal, review_id)
     try:
         result = container.commands.execute(build(), principal, idempotency_key=key)
     except ValidationError as e:
-        return _refused(request, principal, db, review_id, _message(e), back)
+        return show(db, _message(e))
     except DomainError as e:
-        return _refused(request, principal, db, review_id, e.message, back)
+        return show(db, e.message)
     return RedirectResponse(f"/reviews/{review_id}/{back}?min_position={result.position}", 303)
 
 
-def _refused(
-    request: Request, principal: Principal, db: Database, review_id: UUID, error: str, back: str
-) -> Response:
-    if back == "pay":
-        from web.pay import pay_context  # the pay pages build on this module, not it on them
+def _refused_on_development(request: Request, principal: Principal, review_id: UUID) -> Refused:
+    def show(db: Database, error: str) -> Response:
+        view = reads.review(db, principal, review_id)
+        context = development_context(db, principal, view, error)
+        return page(request, "development.html", principal, status_code=422, fresh=True, **context)
 
-        context = pay_context(db, principal, review_id, error)
-        return page(request, "pay.html", principal, status_code=422, **context)
-    view = reads.review(db, principal, review_id)
-    context = development_context(db, principal, view, error)
-    return page(request, "development.html", principal, status_code=422, fresh=True, **context)
+    return show
 
 
 def _optional_number(value: str) -> str | None:
@@ -351,7 +356,7 @@ async def attach_evidence(
     except DomainError as e:
         message = e.message
         return await run_sync(
-            lambda: _refused(request, principal, db, objective.review_id, message, "development")
+            lambda: _refused_on_development(request, principal, objective.review_id)(db, message)
         )
     return RedirectResponse(
         f"/reviews/{objective.review_id}/development?min_position={result.position}", 303
@@ -412,16 +417,11 @@ def remove_evidence(
             principal, evidence_id, reason, idempotency_key=idempotency_key
         )
     except ValueError:
-        return _refused(
-            request,
-            principal,
-            db,
-            objective.review_id,
-            "Give a reason for removing it",
-            "development",
+        return _refused_on_development(request, principal, objective.review_id)(
+            db, "Give a reason for removing it"
         )
     except DomainError as e:
-        return _refused(request, principal, db, objective.review_id, e.message, "development")
+        return _refused_on_development(request, principal, objective.review_id)(db, e.message)
     return RedirectResponse(
         f"/reviews/{objective.review_id}/development?min_position={result.position}", 303
     )

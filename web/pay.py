@@ -19,7 +19,16 @@ from projections import review_status
 from projections.engine.db import Database
 from projections.pay_recommendations import PayView
 from web import reads
-from web.development import Key, MinPosition, SignedIn, act, db_of, names_for, pay_scope
+from web.development import (
+    Key,
+    MinPosition,
+    Refused,
+    SignedIn,
+    act,
+    db_of,
+    names_for,
+    pay_scope,
+)
 from web.render import PageNotFound, caught_up, page
 
 router = APIRouter(include_in_schema=False)
@@ -56,6 +65,14 @@ def pay_context(
     }
 
 
+def _refused_on_pay(request: Request, principal: Principal, review_id: UUID) -> Refused:
+    def show(db: Database, error: str) -> Response:
+        context = pay_context(db, principal, review_id, error)
+        return page(request, "pay.html", principal, status_code=422, **context)
+
+    return show
+
+
 @router.get("/reviews/{review_id}/pay", response_class=HTMLResponse)
 def pay_page(
     request: Request, review_id: UUID, principal: SignedIn, min_position: MinPosition = None
@@ -83,6 +100,7 @@ def recommend_pay(
     reads.review(db, principal, review_id) if principal.role is Role.STAFF else pay_context(
         db, principal, review_id
     )
+    back = _back(principal, review_id, db)
     return act(
         request,
         principal,
@@ -91,7 +109,8 @@ def recommend_pay(
         lambda: d.RecommendPay.model_validate(
             {"review_id": review_id, "recommendation": recommendation, "reasons": reasons}
         ),
-        back=_back(principal, review_id, db),
+        back=back,
+        refused=_refused_on_pay(request, principal, review_id) if back == "pay" else None,
     )
 
 
@@ -120,6 +139,7 @@ def record_pay_decision(
             }
         ),
         back="pay",
+        refused=_refused_on_pay(request, principal, review_id),
     )
 
 

@@ -8,14 +8,16 @@ It draws from its own seeded random stream, so adding it leaves the appraisal st
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, timedelta
 from random import Random
-from typing import TYPE_CHECKING
 from uuid import UUID
 
 from appraisals.demo import texts
-from appraisals.demo.goals import Goal
-from appraisals.demo.plan import Kind, Person
+from appraisals.demo.calendar import SimClock
+from appraisals.demo.goals import Goal, ReviewRun
+from appraisals.demo.plan import Kind, OrgPlan, Person
+from appraisals.demo.staging import Staging
 from commands import development_messages as d
 from commands.evidence_files import BlobStore, EvidenceFiles
 from commands.messages import Command
@@ -27,9 +29,6 @@ from events.observation import ObservationKind
 from events.pay import PayOutcome
 from events.standards import TEACHERS_STANDARDS
 from events.values import ObjectiveOutcome, StaffCategory
-
-if TYPE_CHECKING:
-    from appraisals.demo.story import ChunkStory, ReviewRun
 
 # (title, provider, kind, hours, cost in pence)
 ACTIVITIES = (
@@ -103,11 +102,20 @@ def evidence_pdf(title: str, person: str, when: date) -> bytes:
 class Development:
     """The development steps of one chunk's people, run through the chunk's command service."""
 
-    def __init__(self, story: ChunkStory, blobs: BlobStore, seed: str) -> None:
-        self.story = story
+    def __init__(
+        self,
+        plan: OrgPlan,
+        staging: Staging,
+        clock: SimClock,
+        counts: Counter[str],
+        blobs: BlobStore,
+        seed: str,
+    ) -> None:
+        self.staging = staging
+        self.clock = clock
+        self.counts = counts  # the chunk's tally of commands run, shared with its story
         self.rng = Random(f"appraisal-ledger demo development: {seed}")
-        self.files = EvidenceFiles(story.staging.service, blobs, max_bytes=10 * 1024 * 1024)
-        plan = story.plan
+        self.files = EvidenceFiles(staging.service, blobs, max_bytes=10 * 1024 * 1024)
         # The CEO chairs the trust's pay committee.
         self.pay_committee = Principal(plan.ceo.id, Role.PAY_COMMITTEE, trust_id=plan.trust_id)
         self.plans: dict[UUID, list[tuple[UUID, date, list[Goal]]]] = {}
@@ -116,15 +124,15 @@ class Development:
         self.removed_one = False
 
     def _act(self, command: Command, who: Principal) -> UUID:
-        result = self.story.staging.execute(command, who)
-        self.story.clock.tick(self.rng.randint(4, 30))
-        self.story.counts[type(command).__name__] += 1
+        result = self.staging.execute(command, who)
+        self.clock.tick(self.rng.randint(4, 30))
+        self.counts[type(command).__name__] += 1
         return result.aggregate_id
 
     # CPD --------------------------------------------------------------------------------
 
     def plan_cpd(self, p: Person, rv: ReviewRun) -> None:
-        rng, today = self.rng, self.story.clock.now.date()
+        rng, today = self.rng, self.clock.now.date()
         in_force = [g for g in rv.goals if g.in_force]
         for _ in range(rng.choice((0, 1, 1, 2))):
             title, provider, kind, hours, cost = rng.choice(ACTIVITIES)
@@ -150,7 +158,7 @@ class Development:
             self.plans.setdefault(rv.id, []).append((activity, ends, linked))
 
     def complete_cpd(self, p: Person, rv: ReviewRun) -> None:
-        today = self.story.clock.now.date()
+        today = self.clock.now.date()
         for activity, ends, linked in self.plans.pop(rv.id, []):
             if ends > today or self.rng.random() < 0.12:
                 reason = "Rescheduled by the provider; rebooked for next term"
@@ -180,7 +188,7 @@ class Development:
     # Evidence ---------------------------------------------------------------------------
 
     def evidence(self, p: Person, rv: ReviewRun) -> None:
-        rng, today = self.rng, self.story.clock.now.date()
+        rng, today = self.rng, self.clock.now.date()
         for g in [g for g in rv.goals if g.in_force]:
             roll = rng.random()
             if roll < 0.35:
@@ -196,14 +204,14 @@ class Development:
                     title=title,
                     idempotency_key=key,
                 )
-                self.story.clock.tick(self.rng.randint(4, 30))
-                self.story.counts["evidence files"] += 1
+                self.clock.tick(self.rng.randint(4, 30))
+                self.counts["evidence files"] += 1
                 if not self.removed_one:
                     self.removed_one = True
                     self.files.remove(
                         p.principal, result.aggregate_id, "Uploaded the wrong term's report"
                     )
-                    self.story.clock.tick(self.rng.randint(4, 30))
+                    self.clock.tick(self.rng.randint(4, 30))
             elif roll < 0.45:
                 title, url = rng.choice(EVIDENCE_LINKS)
                 self._act(
@@ -232,7 +240,7 @@ class Development:
             d.RecordObservation(
                 review_id=rv.id,
                 kind=ObservationKind.LEARNING_WALK if walk else ObservationKind.LESSON_OBSERVATION,
-                held_on=self.story.clock.now.date(),
+                held_on=self.clock.now.date(),
                 context=f"{p.cls or p.subject or 'Class'} lesson, {p.school.pupils}",
                 focus_standards=focus,
                 strengths=rng.choice(STRENGTHS),
@@ -280,7 +288,7 @@ class Development:
                 review_id=rv.id,
                 decision=decision,
                 body="Trust pay committee",
-                decided_on=self.story.clock.now.date(),
+                decided_on=self.clock.now.date(),
                 rationale="Considered with the appraisal evidence and the pay policy.",
             ),
             self.pay_committee,

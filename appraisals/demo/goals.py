@@ -212,3 +212,13 @@ def overall(rng: Random, outcomes: list[ObjectiveOutcome]) -> OverallJudgement:
     if mean >= 0.7:
         return OverallJudgement.PARTIALLY_MEETS
     return OverallJudgement.DOES_NOT_MEET
+
+
+@dataclass(eq=False)
+class ReviewRun:
+    """One person's review in the story: its cycle, id, appraiser and objectives."""
+
+    cycle: str  # "a" (closed) or "b" (current)
+    id: UUID
+    appraiser: Person
+    goals: list[Goal] = field(default_factory=list)

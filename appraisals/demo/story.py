@@ -20,7 +20,7 @@ from uuid import UUID
 from appraisals.demo import goals, texts
 from appraisals.demo.calendar import CycleCalendar, SimClock, later, moment
 from appraisals.demo.development import Development
-from appraisals.demo.goals import Goal
+from appraisals.demo.goals import Goal, ReviewRun
 from appraisals.demo.org import OrgRun, registration, start_date
 from appraisals.demo.plan import Kind, OrgPlan, Person, School
 from appraisals.demo.staging import Staging
@@ -38,14 +38,6 @@ from events.values import (
 )
 
 Story = Iterator[datetime]
-
-
-@dataclass(eq=False)
-class ReviewRun:
-    cycle: str  # "a" (closed) or "b" (current)
-    id: UUID
-    appraiser: Person
-    goals: list[Goal] = field(default_factory=list)
 
 
 @dataclass
@@ -96,7 +88,7 @@ class ChunkStory:
         self.left: set[UUID] = set()
         self.counts: Counter[str] = Counter()
         self.paths = self._choose_paths()
-        self.dev = Development(self, blobs, str(schools[0].id))
+        self.dev = Development(plan, staging, clock, self.counts, blobs, str(schools[0].id))
         # The first objectives of each cycle take these paths, so every kind of event occurs.
         self.forced = {
             "a": ["set_disagree", "agree_then_revise", "revise_first"],

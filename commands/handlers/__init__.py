@@ -16,6 +16,7 @@ from commands.handlers import (
     pay,
     reminders,
     reviews,
+    subject_access,
 )
 from commands.handling import Handling, Outcome
 
@@ -68,6 +69,7 @@ COMMAND_HANDLERS: dict[type[m.Command], Handler] = {
     m.ChaseReview: reminders.chase_review,
     m.GrantRole: access.grant_role,
     m.RevokeRole: access.revoke_role,
+    m.RecordSubjectAccessExport: subject_access.record_subject_access_export,
 }
 
 COMMAND_HANDLERS.update(

@@ -81,6 +81,12 @@ class SQLiteDatabase(Database):
         self._memory = self._path in ("", ":memory:") or "mode=memory" in self._path
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
+        # Connections inside a transaction right now, and those ``close`` found busy: closing
+        # a connection while another thread is inside one of its statements crashes CPython's
+        # sqlite3 (a use-after-free, seen as a segfault), so a busy one is closed by its own
+        # thread when its transaction ends.
+        self._busy: set[sqlite3.Connection] = set()
+        self._doomed: set[sqlite3.Connection] = set()
         self._guard = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
 
@@ -107,15 +113,30 @@ class SQLiteDatabase(Database):
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Tx]:
         conn = self._connection()
-        # IMMEDIATE takes the write lock up front: a deferred transaction that later writes
-        # fails with SQLITE_BUSY when the command side committed in between.
-        conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        with self._guard:
+            self._busy.add(conn)
         try:
-            yield _SQLiteTx(conn)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+            # IMMEDIATE takes the write lock up front: a deferred transaction that later
+            # writes fails with SQLITE_BUSY when the command side committed in between.
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield _SQLiteTx(conn)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        finally:
+            self._release(conn)
+
+    def _release(self, conn: sqlite3.Connection) -> None:
+        with self._guard:
+            self._busy.discard(conn)
+            doomed = conn in self._doomed
+            self._doomed.discard(conn)
+        if doomed:
+            conn.close()
+            if getattr(self._local, "conn", None) is conn:
+                del self._local.conn
 
     @contextmanager
     def locked(self, *keys: str) -> Iterator[bool]:
@@ -135,8 +156,13 @@ class SQLiteDatabase(Database):
                 lock.release()
 
     def close(self) -> None:
+        """Close every idle connection now and each busy one when its transaction ends (by
+        its own thread: see ``_busy``). The database opens new connections if used again."""
         with self._guard:
             for conn in self._all:
-                conn.close()
+                if conn in self._busy:
+                    self._doomed.add(conn)
+                else:
+                    conn.close()
             self._all.clear()
         self._local = threading.local()

@@ -54,6 +54,12 @@ class InProcessRunner:
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
+        # A rebuild of outdated projections checks no stop flag: its last batch finishes
+        # before the pools close (the databases close a busy connection only when its
+        # transaction ends, but the store's pool does not wait).
+        if self._rebuilder is not None:
+            self._rebuilder.join(timeout)
+            self._rebuilder = None
 
     def _run(self) -> None:
         backoff = self.poll_interval

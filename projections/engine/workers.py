@@ -130,15 +130,17 @@ def run_worker(
     stop: threading.Event | None = None,
 ) -> None:
     """Run a projections worker until ``stop`` is set or SIGTERM/SIGINT arrives."""
+    # The handlers come first: a signal that arrives while the schema is being ensured (a
+    # slow start on a loaded host) still ends the worker cleanly once it has started.
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
     service = Projections(database_url, projections=projections, page_size=page_size)
     service.ensure()
     wakeup = RedisWakeup(redis_url, namespace, service.names)
     declare_actor(wakeup.broker, wakeup, service)
     worker = dramatiq.Worker(wakeup.broker, queues={QUEUE}, worker_threads=threads)
-    stop = stop or threading.Event()
-    if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
     worker.start()
     start_outdated_rebuild(service)
     log.info("projections worker started (%d threads, namespace %s)", threads, namespace)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+import zipfile
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
 
@@ -149,6 +151,12 @@ def test_a_reviews_proof_pack_downloads_and_verifies_offline(
     path.write_bytes(r.content)
     result = verify_pack(str(path), trusted=_key_ring(api_container))
     assert result.verified, result.describe()
+    # The written report as people read it is in the pack, listed in its signed manifest.
+    with zipfile.ZipFile(path) as z:
+        manifest = orjson.loads(z.read("manifest.json"))
+        assert b"Ann Appraisee" in z.read("report.html")
+        assert z.read("report.pdf").startswith(b"%PDF")
+    assert {"report.html", "report.pdf"} <= set(manifest["documents"])
     # Denied and missing look the same.
     other = build_org(api_container.commands, name="Elm Trust")
     denied = client.get(

@@ -4,11 +4,17 @@ and problem details — through the real app on the real PostgreSQL."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, get_args
+from uuid import UUID
 
 import pytest
+from fastapi import APIRouter, params
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from api import (
     access,
@@ -25,7 +31,6 @@ from api import (
     trusts,
 )
 from api.auth import mint_token
-from api.commanding import CommandRoute
 from appraisals.wiring import Container
 from commands import development_messages as d
 from commands import messages as m
@@ -37,24 +42,64 @@ from tests.api.conftest import Auth
 
 pytestmark = pytest.mark.integration
 
-ALL_ROUTES: list[tuple[str, CommandRoute]] = [
-    (module.router.prefix, route)
-    for module in (
-        trusts,
-        staff,
-        cycles,
-        reviews,
-        objectives,
-        cpd,
-        observations,
-        pay,
-        framework,
-        access,
+
+@dataclass(frozen=True)
+class CommandEndpoint:
+    """A command's endpoint as the app serves it (read from the route, not from a table)."""
+
+    path: str
+    command: type[m.Command]
+    summary: str
+    example: dict[str, Any]
+    route: APIRoute
+
+
+COMMANDS_BY_NAME = {command.__name__: command for command in POLICIES}
+
+
+def command_endpoints(*routers: APIRouter) -> list[CommandEndpoint]:
+    """The JSON command endpoints of ``routers``: those whose operation id names a command."""
+    found = []
+    for router in routers:
+        for route in router.routes:
+            if not isinstance(route, APIRoute) or route.operation_id not in COMMANDS_BY_NAME:
+                continue
+            assert route.body_field is not None, route.path
+            info = route.body_field.field_info
+            assert isinstance(info, params.Body), route.path
+            examples = info.openapi_examples or {}
+            found.append(
+                CommandEndpoint(
+                    path=route.path,
+                    command=COMMANDS_BY_NAME[route.operation_id],
+                    summary=route.summary or "",
+                    example=dict(examples["example"].get("value") or {})
+                    if "example" in examples
+                    else {},
+                    route=route,
+                )
+            )
+    return found
+
+
+ALL_ROUTES: list[CommandEndpoint] = command_endpoints(
+    *(
+        module.router
+        for module in (
+            trusts,
+            staff,
+            cycles,
+            reviews,
+            objectives,
+            cpd,
+            observations,
+            pay,
+            framework,
+            access,
+            evidence,
+        )
     )
-    for route in module.ROUTES
-] + [(evidence.router.prefix, route) for route in evidence.ROUTES]
-# Files are uploaded as multipart forms and removal deletes bytes too: tests/api/
-# test_development_endpoints.py covers those two commands' endpoints.
+)
 NOT_JSON_ROUTES = {d.AttachEvidenceFile, d.RemoveEvidence}
 
 
@@ -126,8 +171,8 @@ def _ids(container: Container, org: Org) -> dict[str, str]:
     }
 
 
-def _request(prefix: str, route: CommandRoute, ids: dict[str, str]) -> tuple[str, dict[str, Any]]:
-    path = prefix + route.path
+def _request(route: CommandEndpoint, ids: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    path = route.path
     for name, value in ids.items():
         path = path.replace("{" + name + "}", value)
     body = {
@@ -164,19 +209,55 @@ def _head(container: Container) -> int:
 
 
 def test_every_command_has_a_route_and_an_example() -> None:
-    routed = {route.command for _, route in ALL_ROUTES}
-    # Reminders' endpoints are written out as plain functions (tests/api/test_reminders.py).
-    assert routed | NOT_JSON_ROUTES | set(reminders.COMMAND_ENDPOINTS) == set(POLICIES)
-    assert not routed & NOT_JSON_ROUTES
+    routed = [route.command for route in ALL_ROUTES]
+    assert len(routed) == len(set(routed)), "a command has two endpoints"
+    # Reminders' endpoints answer through their own module (tests/api/test_reminders.py).
+    assert set(routed) | NOT_JSON_ROUTES | set(reminders.COMMAND_ENDPOINTS) == set(POLICIES)
+    assert not set(routed) & NOT_JSON_ROUTES
+    assert all(route.example or not _body_fields(route) for route in ALL_ROUTES)
 
 
-@pytest.mark.parametrize(("prefix", "route"), ALL_ROUTES, ids=lambda r: getattr(r, "summary", r))
+def _body_fields(endpoint: CommandEndpoint) -> dict[str, FieldInfo]:
+    assert endpoint.route.body_field is not None
+    annotation = endpoint.route.body_field.field_info.annotation
+    body = next(a for a in get_args(annotation) or (annotation,) if a is not type(None))
+    assert issubclass(body, BaseModel) and body.model_config.get("extra") == "forbid"
+    return dict(body.model_fields)
+
+
+@pytest.mark.parametrize("route", ALL_ROUTES, ids=lambda r: r.summary)
+def test_an_endpoints_path_ids_and_body_are_exactly_its_commands_fields(
+    route: CommandEndpoint,
+) -> None:
+    """The written-out body models cannot drift from the commands they carry."""
+    path_ids = {p.name for p in route.route.dependant.path_params}
+    body = _body_fields(route)
+    command = route.command.model_fields
+    assert not path_ids & set(body)
+    assert list(body) == [name for name in command if name not in path_ids]
+    assert path_ids <= set(command)
+    assert all(p.field_info.annotation is UUID for p in route.route.dependant.path_params)
+    for name, field in body.items():
+        expected = command[name]
+        assert (field.annotation, field.metadata, field.is_required()) == (
+            expected.annotation,
+            expected.metadata,
+            expected.is_required(),
+        ), name
+        assert (field.default, field.default_factory, field.description) == (
+            expected.default,
+            expected.default_factory,
+            expected.description,
+        ), name
+
+
+@pytest.mark.parametrize("route", ALL_ROUTES, ids=lambda r: r.summary)
 def test_command_endpoint_denies_every_out_of_scope_role_and_records_nothing(
-    client: TestClient, api_container: Container, auth: Auth, prefix: str, route: CommandRoute
+    client: TestClient, api_container: Container, auth: Auth, route: CommandEndpoint
 ) -> None:
     org = build_org(api_container.commands)
     other = build_org(api_container.commands, name="Elm Trust")
-    path, body = _request(prefix, route, _ids(api_container, org))
+    path, body = _request(route, _ids(api_container, org))
     unrelated_staff = Principal(uuid.uuid4(), Role.STAFF, trust_id=org.trust_id)
     denied = {
         "auditor": org.auditor,
@@ -208,12 +289,12 @@ def test_command_endpoint_denies_every_out_of_scope_role_and_records_nothing(
     assert _head(api_container) == before
 
 
-@pytest.mark.parametrize(("prefix", "route"), ALL_ROUTES, ids=lambda r: getattr(r, "summary", r))
+@pytest.mark.parametrize("route", ALL_ROUTES, ids=lambda r: r.summary)
 def test_command_endpoint_lets_the_principal_the_policy_names_act(
-    client: TestClient, api_container: Container, auth: Auth, prefix: str, route: CommandRoute
+    client: TestClient, api_container: Container, auth: Auth, route: CommandEndpoint
 ) -> None:
     org = build_org(api_container.commands)
-    path, body = _request(prefix, route, _ids(api_container, org))
+    path, body = _request(route, _ids(api_container, org))
     principal = _allowed_principal(org, route.command)
     response = client.post(path, json=body, headers=auth(principal))
     # Authorised: either it happened, or the domain refused it with a named rule or conflict.

@@ -200,3 +200,32 @@ def test_the_appraiser_carries_an_objective_forward_into_the_next_cycle(
     assert "Lead phonics" in carried.text
     # Carried once: the form is no longer offered.
     assert "Carry forward" not in client.get(f"/reviews/{org.review_id}").text
+
+
+def test_a_refused_pay_form_is_shown_on_the_pay_page_and_records_nothing(
+    client: TestClient, org: Org, signed_in: SignIn, api_container: Container
+) -> None:
+    signed_in(org.school_leader)
+    before = head(api_container)
+    # No report has been issued on the review yet: the domain refuses the recommendation.
+    r = post(
+        client,
+        f"/reviews/{org.review_id}/pay-recommendation",
+        recommendation="progress",
+        reasons="All objectives met",
+    )
+    assert r.status_code == 422
+    assert "<h1>Pay recommendation:" in r.text
+    assert 'class="error" role="alert"' in r.text
+    assert head(api_container) == before
+
+
+def test_a_refused_development_form_is_shown_on_the_development_page_and_records_nothing(
+    client: TestClient, org: Org, signed_in: SignIn, api_container: Container
+) -> None:
+    signed_in(org.appraisee)
+    before = head(api_container)
+    r = post(client, f"/reviews/{org.review_id}/cpd", title="", hours="2")
+    assert r.status_code == 422
+    assert "<h1>Development:" in r.text and 'id="form-error"' in r.text
+    assert head(api_container) == before

@@ -129,7 +129,10 @@ def test_every_kind_of_event_occurs_in_a_small_trust(
     small: tuple[EventStoreApp, demo.DemoSummary],
 ) -> None:
     topics = Counter(n.topic for n in notifications(small[0]))
-    assert set(topics) == set(registered_topics())
+    # A subject access export is recorded only when one is really produced (it carries the
+    # digest of the export), from the read models the demo's staging stores do not have.
+    not_in_demo = {"appraisals/SubjectAccessExported"}
+    assert set(topics) == set(registered_topics()) - not_in_demo
     for name in (
         "ObjectiveRevised",
         "ObjectiveSetWithoutAgreement",

@@ -4,6 +4,7 @@ message when any byte of an event is changed, an event is removed, or a signatur
 from __future__ import annotations
 
 import base64
+import io
 import os
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from uuid import UUID, uuid4
 
 import orjson
 import pytest
+from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from anchors import FileAnchorSink
@@ -28,7 +30,7 @@ from projections.engine.connection import connect
 from replay.anchoring import Anchorer
 from replay.chain import seal
 from replay.keys import PublicKeys, SigningKey
-from replay.pack import build_pack, review_documents
+from replay.pack import build_pack, last_checkpoint, rendered_report, review_documents
 from replay.proof import verify_pack
 from testkit.scenario import build_org
 
@@ -77,14 +79,11 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Made]:
         anchors = tmp / "anchors.jsonl"
         Anchorer(FileAnchorSink(anchors), KEYS).anchor(db, NOW)
         read_models(db).catch_up(["directory"])
-        pack = build_pack(
-            db,
-            org.review_id,
-            key=KEY,
-            keys=KEYS,
-            documents=review_documents(db, org.review_id),
-            now=NOW,
+        documents = review_documents(db, org.review_id)
+        documents.update(
+            rendered_report(db, container.store.recorder, org.review_id, upto=last_checkpoint(db))
         )
+        pack = build_pack(db, org.review_id, key=KEY, keys=KEYS, documents=documents, now=NOW)
         db.close()
     finally:
         container.close()
@@ -236,6 +235,48 @@ def test_a_changed_report_fails(made: Made, tmp_path: Path) -> None:
     assert "report.json was changed after the pack was made" in result.describe()
 
 
+def test_the_pack_holds_the_rendered_report_at_its_checkpoint(made: Made) -> None:
+    with zipfile.ZipFile(made.pack) as z:
+        html = z.read("report.html").decode()
+        pdf = z.read("report.pdf")
+        manifest = orjson.loads(z.read("manifest.json"))
+        segments = orjson.loads(z.read("segments.json"))
+    assert "Improve Year 2 phonics" in html and "Ann Appraisee" in html
+    assert pdf.startswith(b"%PDF")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Improve Year 2 phonics" in text
+    # Rendered at the pack's last checkpoint: the footer names the log head it shows.
+    last = max(s["checkpoint"]["position"] for s in segments)
+    assert f"from the ledger at log position {last}." in html
+    assert {"report.html", "report.pdf"} <= set(manifest["documents"])
+
+
+@pytest.mark.parametrize(
+    ("member", "says"),
+    [
+        ("report.html", "report.html was changed after the pack was made"),
+        ("report.pdf", "report.pdf was changed after the pack was made"),
+    ],
+)
+def test_a_changed_rendered_report_fails(
+    made: Made, tmp_path: Path, member: str, says: str
+) -> None:
+    def change(files: dict[str, bytes]) -> None:
+        files[member] = files[member].replace(b"phonics", b"maths", 1) + b" "
+
+    result = verify_pack(_altered(made, tmp_path, change), trusted=KEYS)
+    assert not result.verified
+    assert says in result.describe()
+
+
+def test_a_removed_rendered_report_fails(made: Made, tmp_path: Path) -> None:
+    def change(files: dict[str, bytes]) -> None:
+        del files["report.pdf"]
+
+    result = verify_pack(_altered(made, tmp_path, change), trusted=KEYS)
+    assert "report.pdf, listed in the manifest, is missing from the pack" in result.describe()
+
+
 def test_the_cli_makes_a_pack_and_refuses_an_unknown_review(
     made: Made, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -255,6 +296,8 @@ def test_the_cli_makes_a_pack_and_refuses_an_unknown_review(
         assert made_pack.exit_code == 0, made_pack.output
         checked = runner.invoke(app, ["audit", "verify-pack", str(out)])
         assert checked.exit_code == 0 and "VERIFIED" in checked.output
+        with zipfile.ZipFile(out) as z:
+            assert {"report.html", "report.pdf"} <= set(z.namelist())
         unknown = runner.invoke(
             app, ["audit", "pack", "--review", str(uuid4()), "--out", str(tmp_path / "x.zip")]
         )

@@ -29,7 +29,7 @@ from events.review import (
 from events.trust import GovernorAppointed, TrustRegistered
 from events.values import StaffCategory
 from tests.unit.aggregates.gwt import History, accepted, fold, rejected, stamp
-from tests.unit.aggregates.test_review import (
+from tests.unit.aggregates.review_support import (
     ANN_STAFF,
     BOB_STAFF,
     CLOSED_CYCLE,

@@ -20,14 +20,7 @@ from events.base import DomainEvent
 from events.review import AppealLodged, MeetingRecorded, ReportIssued, SignedOff
 from events.values import MeetingKind, MeetingWindowPolicy, OverallJudgement, Signatory
 from tests.unit.aggregates.gwt import History, accepted, fold, on, rejected
-from tests.unit.aggregates.test_review import (
-    OPEN_CYCLE,
-    REVIEW,
-    assessed,  # noqa: F401 - fixtures
-    planned,  # noqa: F401
-    started,  # noqa: F401
-    year_ended,  # noqa: F401
-)
+from tests.unit.aggregates.review_support import OPEN_CYCLE, REVIEW
 
 OBJ = UUID("00000000-0000-4000-8000-0000000000b1")
 CONTENT = ObjectiveContent(

@@ -124,6 +124,7 @@ ALLOWED: dict[type[m.Command], set[str]] = {
     d.SetObservationPolicy: TRUST_MANAGEMENT,
     m.GrantRole: ORGANISATION,
     m.RevokeRole: ORGANISATION,
+    m.RecordSubjectAccessExport: ORGANISATION,
 }
 
 MATRIX = [(command, actor) for command in ALLOWED for actor in ACTORS]

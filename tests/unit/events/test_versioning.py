@@ -42,6 +42,7 @@ WHEN = datetime(2024, 9, 20, 10, 0, tzinfo=UTC)
 # its topic, or stored history could no longer be read.
 STABLE_TOPICS = {
     "RoleGranted",
+    "SubjectAccessExported",
     "RoleRevoked",
     "TrustRegistered",
     "SchoolAdded",
@@ -123,6 +124,7 @@ def event_classes() -> list[type[DomainEvent]]:
         events.observation,
         events.pay,
         events.framework,
+        events.subject_access,
     ]
     return [
         cls

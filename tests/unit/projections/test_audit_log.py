@@ -1,4 +1,5 @@
-"""audit_log and event_index: every event, filterable, and positions against time."""
+"""audit_log: every event an audit row with its trust and a summary, filterable by time
+without gaps or repeats, an unknown event type still audited."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from eventsourcing.persistence import StoredEvent
 from events import trust as tr
 from events.base import registered_topics
 from projections.audit_log import _SUMMARIES, audit_events
-from projections.event_index import aggregate_events, entry_at, position_at, version_at
+from projections.event_index import entry_at
 
 
 def test_every_event_is_an_audit_row_with_its_trust_and_a_summary(trust: Any, project: Any) -> None:
@@ -66,19 +67,6 @@ def test_a_time_range_pages_in_time_order_without_gaps_or_repeats(trust: Any, pr
     # The actor's and the type's indexes give the same range.
     assert audit_events(db, event_type="PriorityAdded", **week) == everything
     assert audit_events(db, actor_id=everything[0].actor_id, **week) == everything
-
-
-def test_positions_versions_and_times_answer_as_of_questions(trust: Any, project: Any) -> None:
-    db = project().db
-    first = entry_at(db, 1)
-    assert first is not None and first.event_type == "TrustRegistered"
-    history = aggregate_events(db, trust.trust_id)
-    assert [e.aggregate_version for e in history] == [1, 2, 3, 4]
-
-    assert position_at(db, datetime(2020, 1, 1, tzinfo=UTC)) == 0
-    assert position_at(db, history[1].timestamp) == history[1].position
-    assert version_at(db, trust.trust_id, history[2].timestamp) == 3
-    assert version_at(db, trust.trust_id, datetime(2020, 1, 1, tzinfo=UTC)) is None
 
 
 def test_an_event_of_an_unknown_type_is_still_indexed_and_audited(
