@@ -27,7 +27,7 @@ from projections.engine.common import (
     select,
     when,
 )
-from projections.engine.core import Event, Handler, Handlers, Projection
+from projections.engine.core import Event, Handler, Handlers, Projection, id_text
 from projections.engine.db import Column, Database, Table, typed
 from projections.engine.workset import Batch, Row, Rows
 
@@ -159,10 +159,10 @@ class ObjectiveCurrent(Projection):
     def prefetch(self, batch: Batch, events: Sequence[Event]) -> None:
         _objectives(batch).load(e.originator_id for e in events if e.topic not in _NOT_OBJECTIVE)
         drafted = list(of_type(events, ob.ObjectiveDrafted))
-        batch.rows(REVIEWS).load({str(d.review_id) for d in drafted})
-        batch.rows(ASSIGNMENTS).load({str(d.appraisee_id) for d in drafted})
+        batch.rows(REVIEWS).load({id_text(d.review_id) for d in drafted})
+        batch.rows(ASSIGNMENTS).load({id_text(d.appraisee_id) for d in drafted})
         batch.rows(ASSIGNMENTS).load(originators(events, ["AssignedToSchool"]))
-        batch.rows(PRIORITIES).load({str(d.priority_id) for d in drafted if d.priority_id})
+        batch.rows(PRIORITIES).load({id_text(d.priority_id) for d in drafted if d.priority_id})
 
     # ------------------------------------------------------------ other aggregates
 
@@ -171,14 +171,14 @@ class ObjectiveCurrent(Projection):
         b.rows(REVIEWS).put(
             {
                 "review_id": e.originator_id,
-                "trust_id": str(d.trust_id),
-                "school_id": str(d.school_id),
-                "appraiser_id": str(d.appraiser_id),
+                "trust_id": id_text(d.trust_id),
+                "school_id": id_text(d.school_id),
+                "appraiser_id": id_text(d.appraiser_id),
             }
         )
 
     def _appraiser_changed(self, b: Batch, e: Event[rv.AppraiserChanged]) -> None:
-        appraiser = str(e.event.appraiser_id)
+        appraiser = id_text(e.event.appraiser_id)
         reviews = b.rows(REVIEWS)
         review = reviews.get(e.originator_id)
         if review is not None:
@@ -190,7 +190,7 @@ class ObjectiveCurrent(Projection):
 
     def _priority_added(self, b: Batch, e: Event[trust.PriorityAdded]) -> None:
         d = e.event
-        b.rows(PRIORITIES).put({"priority_id": str(d.priority_id), "title": d.title})
+        b.rows(PRIORITIES).put({"priority_id": id_text(d.priority_id), "title": d.title})
 
     def _priority_title(self, b: Batch, priority_id: str | None) -> str | None:
         row = None if priority_id is None else b.rows(PRIORITIES).get(priority_id)
@@ -200,14 +200,14 @@ class ObjectiveCurrent(Projection):
 
     def _drafted(self, b: Batch, e: Event[ob.ObjectiveDrafted]) -> None:
         d = e.event
-        review_id, appraisee_id = str(d.review_id), str(d.appraisee_id)
+        review_id, appraisee_id = id_text(d.review_id), id_text(d.appraisee_id)
         review = b.rows(REVIEWS).get(review_id) or {}
         at = when(e)
         state = fold.drafted(d)
         row: Row = {
             "objective_id": e.originator_id,
             "review_id": review_id,
-            "cycle_id": str(d.cycle_id),
+            "cycle_id": id_text(d.cycle_id),
             "trust_id": review.get("trust_id"),
             "school_id": school_at(
                 b.rows(ASSIGNMENTS), appraisee_id, at[:10], review.get("school_id")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any, TypedDict
+from uuid import UUID
 
 from events.objective import (
     DisagreementRecorded,
@@ -27,6 +28,7 @@ from events.objective import (
     ProgressRecorded,
 )
 from events.values import FieldValue
+from projections.engine.core import id_text
 
 # The events after ``ObjectiveDrafted`` that change an objective.
 ObjectiveChange = (
@@ -148,7 +150,7 @@ def changes(state: Mapping[str, Any], e: ObjectiveChange) -> dict[str, Any]:
                 "assessment_comment": None,
             }
         case ObjectiveCarriedForward():
-            out = {"carried_forward_to": str(e.to_objective_id)}
+            out = {"carried_forward_to": id_text(e.to_objective_id)}
     after = _status(out, state)
     if after != state.get("status"):
         out["status"] = after
@@ -213,5 +215,5 @@ def _status(out: Mapping[str, Any], state: Mapping[str, Any]) -> str:
 _NONE: dict[str, Any] = {}
 
 
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)
+def _text(value: UUID | None) -> str | None:
+    return None if value is None else id_text(value)

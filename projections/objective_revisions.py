@@ -31,7 +31,7 @@ from projections.engine.common import (
     select,
     when,
 )
-from projections.engine.core import Event, Handler, Handlers, Projection
+from projections.engine.core import Event, Handler, Handlers, Projection, id_text
 from projections.engine.db import Column, ColumnType, Database, Table
 from projections.engine.workset import Batch, Row
 
@@ -158,14 +158,14 @@ class ObjectiveRevisions(Projection):
         states = batch.rows(STATE)
         states.load(e.originator_id for e in events if e.topic not in _NOT_OBJECTIVE)
         drafted = list(of_type(events, ob.ObjectiveDrafted))
-        batch.rows(REVIEWS).load({str(d.review_id) for d in drafted})
-        people = {str(d.appraisee_id) for d in drafted}
+        batch.rows(REVIEWS).load({id_text(d.review_id) for d in drafted})
+        people = {id_text(d.appraisee_id) for d in drafted}
         people |= originators(events, ["AssignedToSchool"])
         people |= {s["appraisee_id"] for s in states.loaded()} - {None}
         batch.rows(ASSIGNMENTS).load(people)
 
     def _review_started(self, b: Batch, e: Event[rv.ReviewStarted]) -> None:
-        b.rows(REVIEWS).put({"review_id": e.originator_id, "school_id": str(e.event.school_id)})
+        b.rows(REVIEWS).put({"review_id": e.originator_id, "school_id": id_text(e.event.school_id)})
 
     def _record(self, b: Batch, e: Event, changes: list[tuple[str, Any, Any]], reason: Any) -> None:
         """Rows for an event's changes, placed by the objective's state after the event."""
@@ -177,7 +177,7 @@ class ObjectiveRevisions(Projection):
             school = school_at(b.rows(ASSIGNMENTS), appraisee, at[:10], state["start_school_id"])
         add = b.appender(REVISIONS).add
         d = e.event
-        actor_id, actor_role = str(d.actor_id), d.actor_role.value
+        actor_id, actor_role = id_text(d.actor_id), d.actor_role.value
         for seq, (field, old, new) in enumerate(changes):
             add(
                 e.position,
@@ -200,14 +200,14 @@ class ObjectiveRevisions(Projection):
 
     def _drafted(self, b: Batch, e: Event[ob.ObjectiveDrafted]) -> None:
         d = e.event
-        review_id = str(d.review_id)
+        review_id = id_text(d.review_id)
         review = b.rows(REVIEWS).get(review_id) or {}
         initial = fold.drafted(d)
         state: Row = {
             "objective_id": e.originator_id,
             "review_id": review_id,
-            "cycle_id": str(d.cycle_id),
-            "appraisee_id": str(d.appraisee_id),
+            "cycle_id": id_text(d.cycle_id),
+            "appraisee_id": id_text(d.appraisee_id),
             "start_school_id": review.get("school_id"),
             **{k: initial[k] for k in _KEPT},  # type: ignore[literal-required]
         }
@@ -254,7 +254,7 @@ def _said(state: Row, d: fold.ObjectiveChange) -> list[tuple[str, Any, Any]]:
         case ob.ObjectiveAssessed():
             return [("outcome", state.get("outcome"), d.outcome.value)]
         case ob.ObjectiveCarriedForward():
-            return [("carried_forward_to", None, str(d.to_objective_id))]
+            return [("carried_forward_to", None, id_text(d.to_objective_id))]
         case _:
             return []
 

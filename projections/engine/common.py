@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
+from uuid import UUID
 
 from events.base import DomainEvent
 from events.staff import AssignedToSchool
-from projections.engine.core import Event
+from projections.engine.core import Event, id_text
 from projections.engine.db import Column, ColumnType, Database, Table, normalize_ts, typed
 from projections.engine.workset import Row, Rows
 
@@ -18,8 +19,8 @@ _ZERO = timedelta(0)
 
 
 def when(event: Event) -> str:
-    """The event's timestamp, normalised (UTC, microseconds)."""
-    return normalize_ts(event.timestamp)
+    """The event's timestamp, normalised (UTC, microseconds; worked out once per event)."""
+    return event.at
 
 
 def utc_text(at: datetime) -> str:
@@ -31,7 +32,9 @@ def utc_text(at: datetime) -> str:
 
 def text(value: object) -> str | None:
     """A row value of an optional id (or date): its text, or None."""
-    return None if value is None else str(value)
+    if value is None:
+        return None
+    return id_text(value) if isinstance(value, UUID) else str(value)
 
 
 def of_type(events: Iterable[Event], cls: type[E]) -> Iterator[E]:
@@ -75,7 +78,7 @@ def record_assignment(rows: Rows, event: Event[AssignedToSchool]) -> None:
     """Keep the assignment history of ``AssignedToSchool`` events, ordered by effective date."""
     row = rows.get(event.originator_id) or {"staff_id": event.originator_id, "history": []}
     e = event.event
-    history = [*row["history"], [e.effective_date.isoformat(), str(e.school_id)]]
+    history = [*row["history"], [e.effective_date.isoformat(), id_text(e.school_id)]]
     # Stable sort: two assignments effective the same day keep their log order.
     history.sort(key=lambda entry: entry[0])
     rows.put({**row, "history": history})

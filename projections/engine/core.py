@@ -14,13 +14,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Generic, cast
+from uuid import UUID
 
 import orjson
 from typing_extensions import TypeVar
 
 from events import codec
 from events.base import DomainEvent, TopicError, registered_topics, resolve, topic_of
-from projections.engine.db import Database, Table, Tx
+from projections.engine.db import Database, Table, Tx, normalize_ts
 from projections.engine.workset import Batch
 
 EVENTS_TABLE = "appraisals_events"
@@ -43,6 +44,7 @@ class Event(Generic[E]):
     """
 
     __slots__ = (
+        "_at",
         "_data",
         "_event",
         "_state",
@@ -50,6 +52,7 @@ class Event(Generic[E]):
         "originator_version",
         "position",
         "topic",
+        "type",
     )
 
     def __init__(
@@ -67,14 +70,12 @@ class Event(Generic[E]):
         self.originator_id = originator_id
         self.originator_version = originator_version
         self.topic = topic
+        # The event's class name, e.g. ``ObjectiveDrafted`` (a field: handlers read it often).
+        self.type = topic[TOPIC_PREFIX_LEN:]
         self._data = data
         self._state = state
         self._event = event
-
-    @property
-    def type(self) -> str:
-        """The event's class name, e.g. ``ObjectiveDrafted``."""
-        return self.topic[TOPIC_PREFIX_LEN:]
+        self._at: str | None = None
 
     @property
     def event(self) -> E:
@@ -96,6 +97,15 @@ class Event(Generic[E]):
         if self._data is not None or self._event is None:
             return str(self.data["timestamp"])
         return self._event.timestamp.isoformat()
+
+    @property
+    def at(self) -> str:
+        """``timestamp`` as rows keep it (``normalize_ts``: UTC, microseconds), worked out
+        once however many projections of the batch read it."""
+        at = self._at
+        if at is None:
+            at = self._at = normalize_ts(self.timestamp)
+        return at
 
     @property
     def decoded(self) -> E | None:
@@ -255,6 +265,23 @@ def decode_data(e: Event) -> dict[str, Any]:
         # A topic this code does not know (a newer writer): the envelope is still readable.
         data = orjson.loads(e._state)
     return data
+
+
+def id_text(value: UUID) -> str:
+    """``str(value)`` of an id, remembered: the same few ids (reviews, cycles, people) recur
+    in event after event, and ``UUID.__str__`` is slow Python (~0.7 µs a call)."""
+    key = value.int
+    found = _ID_TEXTS.get(key)
+    if found is None:
+        if len(_ID_TEXTS) >= _ID_TEXTS_MAX:
+            _ID_TEXTS.clear()
+        found = _ID_TEXTS[key] = str(value)
+    return found
+
+
+# Texts of ids by their integer (an int key hashes in C; a UUID key would not): bounded.
+_ID_TEXTS: dict[int, str] = {}
+_ID_TEXTS_MAX = 65_536
 
 
 def _dashed(hex_id: str) -> str:
