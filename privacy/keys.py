@@ -29,6 +29,9 @@ from projections.engine.db import Database
 KEYS_TABLE = "privacy_keys"
 _PRELOAD_AFTER = 32
 _ABSENT_FOR = 5.0
+# How long a process may go on opening a key another process has erased: every so often a
+# reader asks which people are erased (one query) and drops their cached keys.
+_ERASURES_EVERY = 5.0
 _CHECK = b"appraisals privacy master key check"
 _CHECK_AAD = b"appraisals-master-check"
 
@@ -58,6 +61,7 @@ class Keyring:
         # People with no key here, when last looked for (a reader asks again after a while:
         # another process may have made their key since).
         self._absent: dict[str, float] = {}
+        self._erasures_checked = time.monotonic()
 
     def ensure(self) -> None:
         """Create the tables and check the master key (``WrongMasterKey`` if it is not the
@@ -185,6 +189,8 @@ class Keyring:
     # -- internals ----------------------------------------------------------------------------
 
     def _cipher(self, person: str, *, create: bool) -> AESGCM | None:
+        if time.monotonic() - self._erasures_checked > _ERASURES_EVERY:
+            self._drop_erased()
         try:
             return self._ciphers[person]
         except KeyError:
@@ -216,6 +222,16 @@ class Keyring:
             with self._lock:
                 self._ciphers[person] = cipher
         return cipher
+
+    def _drop_erased(self) -> None:
+        """Forget the cached keys of people erased since (by any process): the web processes
+        and the background process each hold keys, and only the eraser's own is told."""
+        self._erasures_checked = time.monotonic()
+        with self.db.transaction(write=False) as tx:
+            rows = tx.query(f"SELECT person_id FROM {KEYS_TABLE} WHERE erased_at IS NOT NULL")
+        with self._lock:
+            for (person,) in rows:
+                self._ciphers[str(person)] = None
 
     def _unwrap(self, person: str, wrapped: str | None) -> AESGCM | None:
         if wrapped is None:

@@ -15,20 +15,19 @@ from uuid import UUID
 from events import objective as ob
 from events import review as rv
 from events import staff, trust
-from events.base import DomainEvent
+from events.base import DomainEvent, topic_of
+from projections import objective_fold as fold
 from projections.engine.common import (
     as_model,
     assignments_table,
-    day,
-    field_values,
-    objective_status,
+    of_type,
     originators,
     record_assignment,
     school_at,
     select,
     when,
 )
-from projections.engine.core import Event, Handler, Projection
+from projections.engine.core import Event, Handler, Handlers, Projection, id_text
 from projections.engine.db import Column, Database, Table, typed
 from projections.engine.workset import Batch, Row, Rows
 
@@ -94,7 +93,6 @@ PRIORITIES = Table(
     public=False,
 )
 ASSIGNMENTS = assignments_table("objective_current")
-_REVISABLE = ("title", "description", "success_criteria", "standards", "priority_id", "due_date")
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,55 +138,59 @@ class ObjectiveCurrent(Projection):
     tables = (OBJECTIVES, REVIEWS, PRIORITIES, ASSIGNMENTS)
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
-        return {
-            rv.ReviewStarted: self._review_started,
-            rv.AppraiserChanged: self._appraiser_changed,
-            staff.AssignedToSchool: lambda b, e: record_assignment(b.rows(ASSIGNMENTS), e),
-            trust.PriorityAdded: self._priority_added,
-            ob.ObjectiveDrafted: self._drafted,
-            ob.ObjectiveSetWithoutAgreement: self._set_without_agreement,
-            ob.DisagreementRecorded: self._disagreement,
-            ob.ObjectiveRevised: self._revised,
-            ob.ObjectiveAgreed: self._agreed,
-            ob.ProgressRecorded: self._progress,
-            ob.ObjectiveAssessed: self._assessed,
-            ob.ObjectiveWithdrawn: self._withdrawn,
-            ob.ObjectiveReinstated: self._reinstated,
-            ob.ObjectiveCarriedForward: self._carried_forward,
-        }
+        return (
+            Handlers()
+            .on(rv.ReviewStarted, self._review_started)
+            .on(rv.AppraiserChanged, self._appraiser_changed)
+            .on(staff.AssignedToSchool, lambda b, e: record_assignment(b.rows(ASSIGNMENTS), e))
+            .on(trust.PriorityAdded, self._priority_added)
+            .on(ob.ObjectiveDrafted, self._drafted)
+            .on(ob.ObjectiveRevised, self._revised)
+            .on(ob.ObjectiveAgreed, self._changed)
+            .on(ob.ObjectiveSetWithoutAgreement, self._changed)
+            .on(ob.DisagreementRecorded, self._changed)
+            .on(ob.ProgressRecorded, self._changed)
+            .on(ob.ObjectiveAssessed, self._changed)
+            .on(ob.ObjectiveWithdrawn, self._changed)
+            .on(ob.ObjectiveReinstated, self._changed)
+            .on(ob.ObjectiveCarriedForward, self._changed)
+        )
 
     def prefetch(self, batch: Batch, events: Sequence[Event]) -> None:
-        _objectives(batch).load(e.originator_id for e in events if e.type not in _NOT_OBJECTIVE)
-        batch.rows(REVIEWS).load(field_values(events, ["ObjectiveDrafted"], "review_id"))
-        batch.rows(ASSIGNMENTS).load(field_values(events, ["ObjectiveDrafted"], "appraisee_id"))
+        _objectives(batch).load(e.originator_id for e in events if e.topic not in _NOT_OBJECTIVE)
+        drafted = list(of_type(events, ob.ObjectiveDrafted))
+        batch.rows(REVIEWS).load({id_text(d.review_id) for d in drafted})
+        batch.rows(ASSIGNMENTS).load({id_text(d.appraisee_id) for d in drafted})
         batch.rows(ASSIGNMENTS).load(originators(events, ["AssignedToSchool"]))
-        batch.rows(PRIORITIES).load(field_values(events, ["ObjectiveDrafted"], "priority_id"))
+        batch.rows(PRIORITIES).load({id_text(d.priority_id) for d in drafted if d.priority_id})
 
     # ------------------------------------------------------------ other aggregates
 
-    def _review_started(self, b: Batch, e: Event) -> None:
-        d = e.data
+    def _review_started(self, b: Batch, e: Event[rv.ReviewStarted]) -> None:
+        d = e.event
         b.rows(REVIEWS).put(
             {
                 "review_id": e.originator_id,
-                "trust_id": d["trust_id"],
-                "school_id": d["school_id"],
-                "appraiser_id": d["appraiser_id"],
+                "trust_id": id_text(d.trust_id),
+                "school_id": id_text(d.school_id),
+                "appraiser_id": id_text(d.appraiser_id),
             }
         )
 
-    def _appraiser_changed(self, b: Batch, e: Event) -> None:
+    def _appraiser_changed(self, b: Batch, e: Event[rv.AppraiserChanged]) -> None:
+        appraiser = id_text(e.event.appraiser_id)
         reviews = b.rows(REVIEWS)
         review = reviews.get(e.originator_id)
         if review is not None:
-            reviews.put({**review, "appraiser_id": e.data["appraiser_id"]})
+            reviews.put({**review, "appraiser_id": appraiser})
         objectives = _objectives(b)
         for row in objectives.find("review_id", e.originator_id):
-            row["appraiser_id"] = e.data["appraiser_id"]
+            row["appraiser_id"] = appraiser
             objectives.put(row)
 
-    def _priority_added(self, b: Batch, e: Event) -> None:
-        b.rows(PRIORITIES).put({"priority_id": e.data["priority_id"], "title": e.data["title"]})
+    def _priority_added(self, b: Batch, e: Event[trust.PriorityAdded]) -> None:
+        d = e.event
+        b.rows(PRIORITIES).put({"priority_id": id_text(d.priority_id), "title": d.title})
 
     def _priority_title(self, b: Batch, priority_id: str | None) -> str | None:
         row = None if priority_id is None else b.rows(PRIORITIES).get(priority_id)
@@ -196,114 +198,46 @@ class ObjectiveCurrent(Projection):
 
     # ------------------------------------------------------------------ objectives
 
-    def _drafted(self, b: Batch, e: Event) -> None:
-        d = e.data
-        review = b.rows(REVIEWS).get(d["review_id"]) or {}
+    def _drafted(self, b: Batch, e: Event[ob.ObjectiveDrafted]) -> None:
+        d = e.event
+        review_id, appraisee_id = id_text(d.review_id), id_text(d.appraisee_id)
+        review = b.rows(REVIEWS).get(review_id) or {}
         at = when(e)
+        state = fold.drafted(d)
         row: Row = {
             "objective_id": e.originator_id,
-            "review_id": d["review_id"],
-            "cycle_id": d["cycle_id"],
+            "review_id": review_id,
+            "cycle_id": id_text(d.cycle_id),
             "trust_id": review.get("trust_id"),
             "school_id": school_at(
-                b.rows(ASSIGNMENTS), d["appraisee_id"], day(e), review.get("school_id")
+                b.rows(ASSIGNMENTS), appraisee_id, at[:10], review.get("school_id")
             ),
-            "appraisee_id": d["appraisee_id"],
+            "appraisee_id": appraisee_id,
             "appraiser_id": review.get("appraiser_id"),
-            "title": d["title"],
-            "description": d["description"],
-            "success_criteria": list(d.get("success_criteria") or ()),
-            "standards": list(d.get("standards") or ()),
-            "priority_id": d.get("priority_id"),
-            "priority_title": self._priority_title(b, d.get("priority_id")),
-            "due_date": d.get("due_date"),
-            "agreed_by_appraisee": False,
-            "agreed_by_appraiser": False,
-            "set_without_agreement": False,
-            "disagreement": None,
-            "progress_percent": None,
-            "progress_note": None,
-            "outcome": None,
-            "assessment_comment": None,
-            "withdrawn": False,
-            "withdrawal_reason": None,
-            "carried_forward_from": d.get("carried_forward_from"),
-            "carried_forward_to": None,
-            "revisions": 0,
+            **state,
+            "priority_title": self._priority_title(b, state["priority_id"]),
             "created_at": at,
+            "updated_at": at,
+            "version": e.originator_version,
         }
-        self._save(b, e, row)
-
-    def _change(self, b: Batch, e: Event, **fields: Any) -> Row | None:
-        row = _objectives(b).get(e.originator_id)
-        if row is None:  # history before this read model knew the objective: nothing to change
-            return None
-        row.update(fields)
-        self._save(b, e, row)
-        return row
-
-    def _save(self, b: Batch, e: Event, row: Row) -> None:
-        row["status"] = objective_status(row)
-        row["updated_at"] = when(e)
-        row["version"] = e.originator_version
         _objectives(b).put(row)
 
-    def _set_without_agreement(self, b: Batch, e: Event) -> None:
-        self._change(b, e, set_without_agreement=True)
-
-    def _disagreement(self, b: Batch, e: Event) -> None:
-        self._change(b, e, disagreement=e.data["statement"])
-
-    def _revised(self, b: Batch, e: Event) -> None:
-        row = _objectives(b).get(e.originator_id)
-        if row is None:
+    def _changed(self, b: Batch, e: Event[fold.ObjectiveChange]) -> None:
+        """Any change after drafting: the shared fold says what it changes."""
+        objectives = _objectives(b)
+        row = objectives.get(e.originator_id)
+        if row is None:  # history before this read model knew the objective: nothing to change
             return
-        fields: dict[str, Any] = {}
-        for change in e.data["changes"]:
-            if change["field"] in _REVISABLE:
-                fields[change["field"]] = change["new"]
-        if "priority_id" in fields:
-            fields["priority_title"] = self._priority_title(b, fields["priority_id"])
-        # Revising clears agreement: both must agree again.
-        self._change(
-            b,
-            e,
-            **fields,
-            agreed_by_appraisee=False,
-            agreed_by_appraiser=False,
-            set_without_agreement=False,
-            disagreement=None,
-            revisions=row["revisions"] + 1,
-        )
+        row.update(fold.changes(row, e.event))
+        row["updated_at"] = when(e)
+        row["version"] = e.originator_version
+        objectives.put(row)
 
-    def _agreed(self, b: Batch, e: Event) -> None:
-        self._change(b, e, **{f"agreed_by_{e.data['by']}": True})
-
-    def _progress(self, b: Batch, e: Event) -> None:
-        self._change(b, e, progress_percent=e.data["percent"], progress_note=e.data["note"])
-
-    def _assessed(self, b: Batch, e: Event) -> None:
-        self._change(b, e, outcome=e.data["outcome"], assessment_comment=e.data["comment"])
-
-    def _withdrawn(self, b: Batch, e: Event) -> None:
-        self._change(b, e, withdrawn=True, withdrawal_reason=e.data["reason"])
-
-    def _reinstated(self, b: Batch, e: Event) -> None:
-        # Back to a draft, as the aggregate has it: agreement and any outcome no longer stand.
-        self._change(
-            b,
-            e,
-            withdrawn=False,
-            withdrawal_reason=None,
-            agreed_by_appraisee=False,
-            agreed_by_appraiser=False,
-            set_without_agreement=False,
-            outcome=None,
-            assessment_comment=None,
-        )
-
-    def _carried_forward(self, b: Batch, e: Event) -> None:
-        self._change(b, e, carried_forward_to=e.data["to_objective_id"])
+    def _revised(self, b: Batch, e: Event[ob.ObjectiveRevised]) -> None:
+        self._changed(b, e)
+        row = _objectives(b).get(e.originator_id)
+        if row is not None and "priority_id" in fold.revised_fields(e.event):
+            row["priority_title"] = self._priority_title(b, row["priority_id"])
 
 
 def _objectives(b: Batch) -> Rows:
@@ -311,7 +245,8 @@ def _objectives(b: Batch) -> Rows:
 
 
 _NOT_OBJECTIVE = frozenset(
-    {"ReviewStarted", "AppraiserChanged", "AssignedToSchool", "PriorityAdded"}
+    topic_of(c)
+    for c in (rv.ReviewStarted, rv.AppraiserChanged, staff.AssignedToSchool, trust.PriorityAdded)
 )
 
 

@@ -18,13 +18,12 @@ from uuid import UUID
 from events import objective as ob
 from events import review as rv
 from events import staff
-from events.base import DomainEvent
+from events.base import DomainEvent, topic_of
+from projections import objective_fold as fold
 from projections.engine.common import (
     as_model,
     assignments_table,
-    day,
-    field_values,
-    objective_status,
+    of_type,
     originators,
     pinned,
     record_assignment,
@@ -32,7 +31,7 @@ from projections.engine.common import (
     select,
     when,
 )
-from projections.engine.core import Event, Handler, Projection
+from projections.engine.core import Event, Handler, Handlers, Projection, id_text
 from projections.engine.db import Column, ColumnType, Database, Table
 from projections.engine.workset import Batch, Row
 
@@ -132,47 +131,53 @@ class ObjectiveRevisions(Projection):
     name = "objective_revisions"
     # 2: rows carry school_id and priority_id.
     # 3: indexes in time order for date ranges.
-    schema_version = 3
+    # 4: the shared objective fold: reinstating clears agreement and outcome, as the aggregate
+    #    does, so the status row after a reinstatement reads "draft".
+    schema_version = 4
     rebuild_cost = 2
     tables = (REVISIONS, STATE, REVIEWS, ASSIGNMENTS)
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
-        return {
-            rv.ReviewStarted: self._review_started,
-            staff.AssignedToSchool: lambda b, e: record_assignment(b.rows(ASSIGNMENTS), e),
-            ob.ObjectiveDrafted: self._drafted,
-            ob.ObjectiveSetWithoutAgreement: self._flags("set_without_agreement", "reason"),
-            ob.DisagreementRecorded: self._disagreement,
-            ob.ObjectiveRevised: self._revised,
-            ob.ObjectiveAgreed: self._agreed,
-            ob.ProgressRecorded: self._progress,
-            ob.ObjectiveAssessed: self._assessed,
-            ob.ObjectiveWithdrawn: self._flags("withdrawn", "reason"),
-            ob.ObjectiveReinstated: self._reinstated,
-            ob.ObjectiveCarriedForward: self._carried_forward,
-        }
+        return (
+            Handlers()
+            .on(rv.ReviewStarted, self._review_started)
+            .on(staff.AssignedToSchool, lambda b, e: record_assignment(b.rows(ASSIGNMENTS), e))
+            .on(ob.ObjectiveDrafted, self._drafted)
+            .on(ob.ObjectiveSetWithoutAgreement, self._changed)
+            .on(ob.DisagreementRecorded, self._changed)
+            .on(ob.ObjectiveRevised, self._changed)
+            .on(ob.ObjectiveAgreed, self._changed)
+            .on(ob.ProgressRecorded, self._changed)
+            .on(ob.ObjectiveAssessed, self._changed)
+            .on(ob.ObjectiveWithdrawn, self._changed)
+            .on(ob.ObjectiveReinstated, self._changed)
+            .on(ob.ObjectiveCarriedForward, self._changed)
+        )
 
     def prefetch(self, batch: Batch, events: Sequence[Event]) -> None:
         states = batch.rows(STATE)
-        states.load(e.originator_id for e in events if e.type not in _NOT_OBJECTIVE)
-        batch.rows(REVIEWS).load(field_values(events, ["ObjectiveDrafted"], "review_id"))
-        people = field_values(events, ["ObjectiveDrafted"], "appraisee_id")
+        states.load(e.originator_id for e in events if e.topic not in _NOT_OBJECTIVE)
+        drafted = list(of_type(events, ob.ObjectiveDrafted))
+        batch.rows(REVIEWS).load({id_text(d.review_id) for d in drafted})
+        people = {id_text(d.appraisee_id) for d in drafted}
         people |= originators(events, ["AssignedToSchool"])
         people |= {s["appraisee_id"] for s in states.loaded()} - {None}
         batch.rows(ASSIGNMENTS).load(people)
 
-    def _review_started(self, b: Batch, e: Event) -> None:
-        b.rows(REVIEWS).put({"review_id": e.originator_id, "school_id": e.data["school_id"]})
+    def _review_started(self, b: Batch, e: Event[rv.ReviewStarted]) -> None:
+        b.rows(REVIEWS).put({"review_id": e.originator_id, "school_id": id_text(e.event.school_id)})
 
     def _record(self, b: Batch, e: Event, changes: list[tuple[str, Any, Any]], reason: Any) -> None:
         """Rows for an event's changes, placed by the objective's state after the event."""
         state = b.rows(STATE).get(e.originator_id) or {}
         appraisee = state.get("appraisee_id")
+        at = when(e)
         school = None
         if appraisee is not None:
-            school = school_at(b.rows(ASSIGNMENTS), appraisee, day(e), state["start_school_id"])
+            school = school_at(b.rows(ASSIGNMENTS), appraisee, at[:10], state["start_school_id"])
         add = b.appender(REVISIONS).add
-        at = when(e)
+        d = e.event
+        actor_id, actor_role = id_text(d.actor_id), d.actor_role.value
         for seq, (field, old, new) in enumerate(changes):
             add(
                 e.position,
@@ -187,101 +192,109 @@ class ObjectiveRevisions(Projection):
                 old,
                 new,
                 reason,
-                e.data.get("actor_id"),
-                e.data.get("actor_role"),
+                actor_id,
+                actor_role,
                 at,
                 e.originator_version,
             )
 
-    def _update(self, b: Batch, e: Event, **fields: Any) -> list[tuple[str, Any, Any]]:
-        """Change the objective's state; the status change it makes, if any."""
-        rows = b.rows(STATE)
-        state = rows.get(e.originator_id)
-        if state is None:
-            return []
-        before = _status(state)
-        state.update(fields)
-        rows.put(state)
-        after = _status(state)
-        return [] if before == after else [("status", before, after)]
-
-    def _drafted(self, b: Batch, e: Event) -> None:
-        d = e.data
-        review = b.rows(REVIEWS).get(d["review_id"]) or {}
+    def _drafted(self, b: Batch, e: Event[ob.ObjectiveDrafted]) -> None:
+        d = e.event
+        review_id = id_text(d.review_id)
+        review = b.rows(REVIEWS).get(review_id) or {}
+        initial = fold.drafted(d)
         state: Row = {
             "objective_id": e.originator_id,
-            "review_id": d["review_id"],
-            "cycle_id": d["cycle_id"],
-            "appraisee_id": d["appraisee_id"],
+            "review_id": review_id,
+            "cycle_id": id_text(d.cycle_id),
+            "appraisee_id": id_text(d.appraisee_id),
             "start_school_id": review.get("school_id"),
-            "priority_id": d.get("priority_id"),
-            "agreed_by_appraisee": False,
-            "agreed_by_appraiser": False,
-            "set_without_agreement": False,
-            "withdrawn": False,
-            "outcome": None,
-            "carried_forward_to": None,
-            "progress_percent": None,
+            **{k: initial[k] for k in _KEPT},  # type: ignore[literal-required]
         }
         b.rows(STATE).put(state)
-        changes = [(f, None, d.get(f)) for f in _INITIAL_FIELDS if d.get(f) not in (None, [])]
-        self._record(b, e, [*changes, ("status", None, _status(state))], None)
+        changes: list[tuple[str, Any, Any]] = [
+            (f, None, initial[f])  # type: ignore[literal-required]
+            for f in _INITIAL_FIELDS
+            if initial[f] not in (None, [])  # type: ignore[literal-required]
+        ]
+        self._record(b, e, [*changes, ("status", None, initial["status"])], None)
 
-    def _flags(self, flag: str, reason_field: str) -> Handler:
-        def handle(b: Batch, e: Event) -> None:
-            self._record(b, e, self._update(b, e, **{flag: True}), e.data.get(reason_field))
-
-        return handle
-
-    def _disagreement(self, b: Batch, e: Event) -> None:
-        self._record(b, e, [("disagreement", None, e.data["statement"])], e.data["statement"])
-
-    def _revised(self, b: Batch, e: Event) -> None:
-        changes = [(c["field"], c["old"], c["new"]) for c in e.data["changes"]]
-        priority = {c["field"]: c["new"] for c in e.data["changes"] if c["field"] == "priority_id"}
-        # Revising clears agreement: both must agree again.
-        changes += self._update(
-            b,
-            e,
-            **priority,
-            agreed_by_appraisee=False,
-            agreed_by_appraiser=False,
-            set_without_agreement=False,
-        )
-        self._record(b, e, changes, e.data.get("reason"))
-
-    def _agreed(self, b: Batch, e: Event) -> None:
-        flag = f"agreed_by_{e.data['by']}"
-        state = b.rows(STATE).get(e.originator_id) or {}
-        changes = [(flag, bool(state.get(flag)), True)]
-        self._record(b, e, changes + self._update(b, e, **{flag: True}), None)
-
-    def _progress(self, b: Batch, e: Event) -> None:
-        state = b.rows(STATE).get(e.originator_id) or {}
-        old = state.get("progress_percent")
-        self._update(b, e, progress_percent=e.data["percent"])
-        self._record(b, e, [("progress_percent", old, e.data["percent"])], e.data.get("note"))
-
-    def _assessed(self, b: Batch, e: Event) -> None:
-        state = b.rows(STATE).get(e.originator_id) or {}
-        changes = [("outcome", state.get("outcome"), e.data["outcome"])]
-        changes += self._update(b, e, outcome=e.data["outcome"])
-        self._record(b, e, changes, e.data.get("comment"))
-
-    def _reinstated(self, b: Batch, e: Event) -> None:
-        self._record(b, e, self._update(b, e, withdrawn=False), e.data.get("reason"))
-
-    def _carried_forward(self, b: Batch, e: Event) -> None:
-        to = e.data["to_objective_id"]
-        changes = [("carried_forward_to", None, to), *self._update(b, e, carried_forward_to=to)]
-        self._record(b, e, changes, None)
+    def _changed(self, b: Batch, e: Event[fold.ObjectiveChange]) -> None:
+        """What the event says, as rows, and the status change the shared fold makes."""
+        rows = b.rows(STATE)
+        state = rows.get(e.originator_id)
+        d = e.event
+        changes = _said(state or {}, d)
+        if state is not None:
+            before = fold.status(state)
+            new = fold.changes(state, d)
+            after = new["status"]  # this state keeps no status: the fold always names it
+            if before != after:
+                changes.append(("status", before, after))
+            for k, v in new.items():
+                if k in _KEPT:
+                    state[k] = v
+            rows.put(state)
+        # (Without a state: history before this read model knew the objective.)
+        self._record(b, e, changes, _reason(d))
 
 
-def _status(state: Row) -> str:
-    return objective_status(state)
+def _said(state: Row, d: fold.ObjectiveChange) -> list[tuple[str, Any, Any]]:
+    """The (field, old, new) rows an event records besides the status."""
+    match d:
+        case ob.ObjectiveRevised():
+            return [(c.field, c.old, c.new) for c in d.changes]
+        case ob.DisagreementRecorded():
+            return [("disagreement", None, d.statement)]
+        case ob.ObjectiveAgreed():
+            flag = f"agreed_by_{d.by.value}"
+            return [(flag, bool(state.get(flag)), True)]
+        case ob.ProgressRecorded():
+            return [("progress_percent", state.get("progress_percent"), d.percent)]
+        case ob.ObjectiveAssessed():
+            return [("outcome", state.get("outcome"), d.outcome.value)]
+        case ob.ObjectiveCarriedForward():
+            return [("carried_forward_to", None, id_text(d.to_objective_id))]
+        case _:
+            return []
 
 
-_NOT_OBJECTIVE = frozenset({"ReviewStarted", "AssignedToSchool"})
+# The fold's fields this read model keeps (what its status and its rows' placing need).
+_KEPT = frozenset(
+    {
+        "priority_id",
+        "agreed_by_appraisee",
+        "agreed_by_appraiser",
+        "set_without_agreement",
+        "withdrawn",
+        "outcome",
+        "carried_forward_to",
+        "progress_percent",
+    }
+)
+
+
+def _reason(d: fold.ObjectiveChange) -> str | None:
+    """The words that come with a change, if any (the reason, the note, the comment)."""
+    match d:
+        case (
+            ob.ObjectiveRevised()
+            | ob.ObjectiveSetWithoutAgreement()
+            | ob.ObjectiveWithdrawn()
+            | ob.ObjectiveReinstated()
+        ):
+            return d.reason
+        case ob.DisagreementRecorded():
+            return d.statement
+        case ob.ProgressRecorded():
+            return d.note
+        case ob.ObjectiveAssessed():
+            return d.comment
+        case _:
+            return None
+
+
+_NOT_OBJECTIVE = frozenset(topic_of(c) for c in (rv.ReviewStarted, staff.AssignedToSchool))
 
 
 # ------------------------------------------------------------------------------ queries

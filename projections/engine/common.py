@@ -1,20 +1,48 @@
-"""What several read models share: staff assignment history, objective status, query helpers."""
+"""What several read models share: staff assignment history, typed-event helpers, queries."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, timedelta
+from typing import Any, TypeVar, cast
+from uuid import UUID
 
-from projections.engine.core import Event
+from events.base import DomainEvent
+from events.staff import AssignedToSchool
+from projections.engine.core import Event, id_text
 from projections.engine.db import Column, ColumnType, Database, Table, normalize_ts, typed
 from projections.engine.workset import Row, Rows
 
 T = TypeVar("T")
+E = TypeVar("E", bound=DomainEvent)
+_ZERO = timedelta(0)
 
 
 def when(event: Event) -> str:
-    """The event's timestamp, normalised (UTC, microseconds)."""
-    return normalize_ts(event.data["timestamp"])
+    """The event's timestamp, normalised (UTC, microseconds; worked out once per event)."""
+    return event.at
+
+
+def utc_text(at: datetime) -> str:
+    """A timestamp as a row keeps it (``normalize_ts``), with a fast path for UTC."""
+    if at.utcoffset() == _ZERO:
+        return at.isoformat(timespec="microseconds")
+    return normalize_ts(at)
+
+
+def text(value: object) -> str | None:
+    """A row value of an optional id (or date): its text, or None."""
+    if value is None:
+        return None
+    return id_text(value) if isinstance(value, UUID) else str(value)
+
+
+def of_type(events: Iterable[Event], cls: type[E]) -> Iterator[E]:
+    """The typed events of one class among a batch's envelopes (for bulk prefetching)."""
+    topic = cls.topic
+    for e in events:
+        if e.topic == topic:
+            yield cast(E, e.event)
 
 
 def day(event: Event) -> str:
@@ -46,10 +74,11 @@ def assignments_table(prefix: str) -> Table:
     )
 
 
-def record_assignment(rows: Rows, event: Event) -> None:
+def record_assignment(rows: Rows, event: Event[AssignedToSchool]) -> None:
     """Keep the assignment history of ``AssignedToSchool`` events, ordered by effective date."""
     row = rows.get(event.originator_id) or {"staff_id": event.originator_id, "history": []}
-    history = [*row["history"], [event.data["effective_date"], event.data["school_id"]]]
+    e = event.event
+    history = [*row["history"], [e.effective_date.isoformat(), id_text(e.school_id)]]
     # Stable sort: two assignments effective the same day keep their log order.
     history.sort(key=lambda entry: entry[0])
     rows.put({**row, "history": history})
@@ -70,26 +99,6 @@ def school_at(rows: Rows, staff_id: str, on: str, fallback: str | None = None) -
             break
         school = school_id
     return school
-
-
-# --------------------------------------------------------------------- objective status
-
-
-def objective_status(row: Row) -> str:
-    """One status from an objective's flags: the furthest point it has reached."""
-    if row["withdrawn"]:
-        return "withdrawn"
-    if row["carried_forward_to"]:
-        return "carried_forward"
-    if row["outcome"]:
-        return "assessed"
-    if row["agreed_by_appraisee"] and row["agreed_by_appraiser"]:
-        return "agreed"
-    if row["set_without_agreement"]:
-        return "set_without_agreement"
-    if row["agreed_by_appraisee"] or row["agreed_by_appraiser"]:
-        return "awaiting_agreement"
-    return "draft"
 
 
 # ------------------------------------------------------------------------------ queries

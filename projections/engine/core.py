@@ -13,13 +13,15 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, Generic, cast
+from uuid import UUID
 
 import orjson
+from typing_extensions import TypeVar
 
-from events.base import DomainEvent, TopicError, registered_topics, topic_of
-from events.codec import decode_state
-from projections.engine.db import Database, Table, Tx
+from events import codec
+from events.base import DomainEvent, TopicError, registered_topics, resolve, topic_of
+from projections.engine.db import Database, Table, Tx, normalize_ts
 from projections.engine.workset import Batch
 
 EVENTS_TABLE = "appraisals_events"
@@ -27,22 +29,121 @@ REGISTRY = "rm_registry"
 TOPIC_PREFIX_LEN = len("appraisals/")
 
 
-class Event(NamedTuple):
-    """One decoded notification: log position, aggregate, version, topic and fields."""
+# ``Event`` alone is an envelope of any event (handlers that read every topic).
+E = TypeVar("E", bound=DomainEvent, default=DomainEvent, covariant=True)
 
-    position: int
-    originator_id: str
-    originator_version: int
-    topic: str
-    data: dict[str, Any]
+
+class Event(Generic[E]):
+    """One notification of the log: its position, aggregate, version and topic, with the
+    event itself decoded only when a handler first asks for it.
+
+    ``event`` is the typed event (``events/``), validated and upcast, built once and shared by
+    every projection of a batch; ``data`` is its stored fields as JSON values (ids and
+    timestamps as text), for code that reads every topic generically (the audit log, the
+    event index) or that never knew the class (a newer writer's topic).
+    """
+
+    __slots__ = (
+        "_at",
+        "_data",
+        "_event",
+        "_state",
+        "originator_id",
+        "originator_version",
+        "position",
+        "topic",
+        "type",
+    )
+
+    def __init__(
+        self,
+        position: int,
+        originator_id: str,
+        originator_version: int,
+        topic: str,
+        data: dict[str, Any] | None = None,
+        *,
+        state: bytes | None = None,
+        event: E | None = None,
+    ) -> None:
+        self.position = position
+        self.originator_id = originator_id
+        self.originator_version = originator_version
+        self.topic = topic
+        # The event's class name, e.g. ``ObjectiveDrafted`` (a field: handlers read it often).
+        self.type = topic[TOPIC_PREFIX_LEN:]
+        self._data = data
+        self._state = state
+        self._event = event
+        self._at: str | None = None
 
     @property
-    def type(self) -> str:
-        """The event's class name, e.g. ``ObjectiveDrafted``."""
-        return self.topic[TOPIC_PREFIX_LEN:]
+    def event(self) -> E:
+        """The typed event (decoded on first use; ``TopicError`` for an unknown topic)."""
+        found = self._event
+        if found is None:
+            found = self._event = cast(E, decode_event(self))
+        return found
+
+    @property
+    def timestamp(self) -> str:
+        """When the event happened, as the stored text (``encode`` writes it first), without
+        decoding the event; from the decoded event when the record is in another shape."""
+        state = self._state
+        if state is not None and state.startswith(_TIMESTAMP_KEY):
+            end = state.find(b'"', _TIMESTAMP_AT)
+            if end > 0:
+                return state[_TIMESTAMP_AT:end].decode()
+        if self._data is not None or self._event is None:
+            return str(self.data["timestamp"])
+        return self._event.timestamp.isoformat()
+
+    @property
+    def at(self) -> str:
+        """``timestamp`` as rows keep it (``normalize_ts``: UTC, microseconds), worked out
+        once however many projections of the batch read it."""
+        at = self._at
+        if at is None:
+            at = self._at = normalize_ts(self.timestamp)
+        return at
+
+    @property
+    def decoded(self) -> E | None:
+        """The typed event if it was decoded already, else None (decodes nothing)."""
+        return self._event
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The stored fields as JSON values (parsed on first use)."""
+        found = self._data
+        if found is None:
+            found = self._data = decode_data(self)
+        return found
+
+    def __repr__(self) -> str:
+        where = f"{self.position}, {self.originator_id!r}, {self.originator_version}"
+        return f"Event({where}, {self.topic!r})"
 
 
-Handler = Callable[[Batch, Event], None]
+_TIMESTAMP_KEY = b'{"timestamp":"'
+_TIMESTAMP_AT = len(_TIMESTAMP_KEY)
+Handler = Callable[[Batch, Event[Any]], None]
+
+
+class Handlers(dict[type[DomainEvent], Handler]):
+    """A projection's handlers by event class, each typed by the event it receives::
+
+        Handlers().on(ObjectiveDrafted, self._drafted).on(ObjectiveAgreed, self._agreed)
+
+    ``on`` checks (with mypy) that the handler takes ``Event[ObjectiveDrafted]``, so inside it
+    ``e.event.title`` is a field mypy knows, and a renamed field is a type error.
+    """
+
+    def on(self, cls: type[E], handler: Callable[[Batch, Event[E]], None]) -> Handlers:
+        if cls in self:
+            raise ValueError(f"{cls.__name__} has two handlers")
+        self[cls] = handler
+        return self
 
 
 class Projection(ABC):
@@ -71,7 +172,8 @@ class Projection(ABC):
 
     @abstractmethod
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
-        """The handler of each event class this projection reads."""
+        """The handler of each event class this projection reads (build it with
+        ``Handlers().on(EventClass, handler)``, so each handler is typed by its event)."""
 
     @property
     def topics(self) -> frozenset[str] | None:
@@ -136,13 +238,50 @@ class Member:
 
 
 def decode(row: tuple[Any, ...]) -> Event:
+    """A stored row as an event envelope; nothing is parsed until a handler reads it."""
     position, originator_id, version, topic, state = row
+    return Event(position, originator_id, version, topic, state=bytes(state))
+
+
+def decode_event(e: Event) -> DomainEvent:
+    """The typed event of an envelope (``events.codec.decode``: validated, upcast)."""
+    if e._state is not None:
+        return codec.decode(e.topic, e._state, e.originator_id, e.originator_version)
+    cls = resolve(e.topic)
+    return cls.model_validate(
+        {**e.data, "originator_id": e.originator_id, "originator_version": e.originator_version}
+    )
+
+
+def decode_data(e: Event) -> dict[str, Any]:
+    """The stored fields of an envelope as JSON values (upcast when the topic is known)."""
+    if e._state is None:
+        if e._event is None:
+            raise ValueError("an event envelope needs its stored state, fields or event")
+        return e._event.model_dump(mode="json", exclude={"originator_id", "originator_version"})
     try:
-        _, data = decode_state(topic, bytes(state), originator_id, version)
+        _, data = codec.decode_state(e.topic, e._state, e.originator_id, e.originator_version)
     except TopicError:
         # A topic this code does not know (a newer writer): the envelope is still readable.
-        data = orjson.loads(bytes(state))
-    return Event(position, originator_id, version, topic, data)
+        data = orjson.loads(e._state)
+    return data
+
+
+def id_text(value: UUID) -> str:
+    """``str(value)`` of an id, remembered: the same few ids (reviews, cycles, people) recur
+    in event after event, and ``UUID.__str__`` is slow Python (~0.7 µs a call)."""
+    key = value.int
+    found = _ID_TEXTS.get(key)
+    if found is None:
+        if len(_ID_TEXTS) >= _ID_TEXTS_MAX:
+            _ID_TEXTS.clear()
+        found = _ID_TEXTS[key] = str(value)
+    return found
+
+
+# Texts of ids by their integer (an int key hashes in C; a UUID key would not): bounded.
+_ID_TEXTS: dict[int, str] = {}
+_ID_TEXTS_MAX = 65_536
 
 
 def _dashed(hex_id: str) -> str:
