@@ -480,6 +480,11 @@ def worker(
         console.print("[red]APPRAISALS_REDIS_URL is not set: projections run in `serve`[/red]")
         raise typer.Exit(2)
     configure_logging(settings.log_level)
+    # Sealed personal data opens here as in the web processes (the same master key): without
+    # the keyring the read models would hold placeholders in place of names and words.
+    from appraisals.wiring import install_privacy
+
+    install_privacy(settings)
     stop_reminders = _reminder_worker(settings) if settings.reminders_schedule else None
     try:
         run_worker(

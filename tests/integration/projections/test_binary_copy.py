@@ -139,10 +139,14 @@ json_values = st.recursive(
     st.none()
     | st.booleans()
     | st.integers(-(2**53), 2**53)
-    | st.text(st.characters(min_codepoint=1)),
+    | st.text(st.characters(min_codepoint=1, codec="utf-8")),
     lambda inner: (
         st.lists(inner, max_size=3)
-        | st.dictionaries(st.text(st.characters(min_codepoint=1), max_size=5), inner, max_size=3)
+        | st.dictionaries(
+            st.text(st.characters(min_codepoint=1, codec="utf-8"), max_size=5),
+            inner,
+            max_size=3,
+        )
     ),
     max_leaves=8,
 )
@@ -154,7 +158,7 @@ json_values = st.recursive(
 @given(
     st.lists(
         st.tuples(
-            st.text(st.characters(min_codepoint=1)) | st.none(),
+            st.text(st.characters(min_codepoint=1, codec="utf-8")) | st.none(),
             st.integers(-(2**63), 2**63 - 1) | st.none(),
             st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 1, 1)) | st.none(),
             timestamps | st.none(),

@@ -27,6 +27,8 @@ ROOT = Path(__file__).resolve().parents[3]
 CRASHING_WORKER = """
 import sys, time
 from pathlib import Path
+from events.codec import install_inherited_keyring
+install_inherited_keyring()  # sealed personal data opens here as in the test's process
 from projections.catalogue import read_models
 
 url, marker = sys.argv[1], Path(sys.argv[2])
@@ -43,6 +45,8 @@ read_models(url, page_size=97, before_commit=stall_in_the_fifth_batch).catch_up(
 
 WORKER = """
 import logging, sys
+from events.codec import install_inherited_keyring
+install_inherited_keyring()  # as the worker command does from its settings
 from projections.catalogue import all_projections
 from projections.engine.workers import run_worker
 logging.basicConfig(level=logging.INFO)
