@@ -17,6 +17,7 @@ from typing import Protocol
 from uuid import UUID, uuid4
 
 import psycopg
+from cryptography.exceptions import InvalidTag
 
 from api.identity.service import Identity, build_identity
 from api.security import RateLimits, Revocations, Security, SecurityLog
@@ -27,7 +28,6 @@ from commands.states import StateCache
 from commands.store import EventStoreApp
 from config.settings import Settings, sqlite_path
 from events.codec import install_keyring
-from events.codec import keyring as codec_keyring
 from privacy import keys as privacy_keys
 from privacy.erasure import Eraser
 from privacy.keys import Keyring
@@ -142,6 +142,44 @@ def build_store(settings: Settings, *, own_keys: bool = True) -> EventStoreApp:
 # and how many open containers use each keyring.
 _keyring: tuple[tuple[str, str], Keyring] | None = None
 _keyring_users: list[Keyring] = []
+
+
+class _OpenKeyrings:
+    """The keyrings of every container open in this process, as one. A service process has
+    one container (and its keyring is installed alone); a process serving two stores at once
+    (the browser tests serve two sites) would otherwise open one store's seals with the other
+    store's keys and read placeholders. Seals go to the newest container's keyring; opening
+    tries each, newest first."""
+
+    def __init__(self, rings: list[Keyring]) -> None:
+        self.rings = list(rings)
+
+    def seal(self, person: str, aad: bytes, plaintext: bytes) -> str:
+        return self.rings[-1].seal(person, aad, plaintext)
+
+    def open(self, person: str, aad: bytes, sealed: str) -> bytes | None:
+        for ring in reversed(self.rings):
+            try:
+                opened = ring.open(person, aad, sealed)
+            except InvalidTag:  # the same id in another store, under that store's key
+                continue
+            if opened is not None:
+                return opened
+        return None
+
+    def forget(self, person: str, *, erased: bool = False) -> None:
+        for ring in self.rings:
+            ring.forget(person, erased=erased)
+
+
+def _install_open_keyrings() -> None:
+    users = list(dict.fromkeys(_keyring_users))  # one keyring per database and master key
+    if not users:
+        install_keyring(None)
+    elif len(users) == 1:
+        install_keyring(users[0])
+    else:
+        install_keyring(_OpenKeyrings(users))
 
 
 def install_privacy(settings: Settings) -> Keyring:
@@ -287,13 +325,13 @@ def build(
 
     keyring = install_privacy(settings)
     _keyring_users.append(keyring)
+    _install_open_keyrings()
 
     def uninstall_keyring() -> None:
         # A closed container's keyring is not left to seal what another store writes: the
-        # keyring of the container opened before it (still open) is used again, or none.
+        # keyrings of the containers still open are used, or none.
         _keyring_users.remove(keyring)
-        if codec_keyring() is keyring and keyring not in _keyring_users:
-            install_keyring(_keyring_users[-1] if _keyring_users else None)
+        _install_open_keyrings()
 
     container.closers.append(uninstall_keyring)
     container.eraser = Eraser(
