@@ -175,31 +175,38 @@ def serve(
     if workers > 1:
         # Each process builds and closes its own container (appraisals.app's lifespan). The protocol
         # goes by name (processes are spawned); its limits are the defaults of api/security.
-        if demo_if_empty:
-            store = build_store(settings)
-            try:
-                if not store.recorder.max_notification_id():
-                    _run_demo(store, schools=8, staff=400, seed=0)
-            finally:
-                store.close()
+        # Opened here first, so a store or key the processes cannot open (a wrong privacy
+        # master key, an unreachable database) stops `serve` at once with the reason, rather
+        # than every web process and the background process failing in turn.
+        store = build_store(settings)
+        try:
+            if demo_if_empty and not store.recorder.max_notification_id():
+                _run_demo(store, schools=8, staff=400, seed=0)
+        finally:
+            store.close()
         log.info("serving", url=f"http://{host}:{port}", workers=workers, store=store_name)
         stop.install()
         helper = _Background(host, port) if background else None
         try:
-            uvicorn.run(
-                "appraisals.app:create_web_app" if background else "appraisals.app:create_app",
-                factory=True,
-                workers=workers,
-                http="api.security.protocol:LimitedHttpToolsProtocol",
-                # uvicorn kills a worker that does not answer its health ping in this time and
-                # starts another: its default (5 s) is shorter than a worker's start-up on a
-                # loaded machine (imports, pools, schema checks), which then never ends.
-                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
-                **common,
+            failed = _run_processes(
+                uvicorn.Config(
+                    "appraisals.app:create_web_app" if background else "appraisals.app:create_app",
+                    factory=True,
+                    workers=workers,
+                    http="api.security.protocol:LimitedHttpToolsProtocol",
+                    # uvicorn kills a worker that does not answer its health ping in this time
+                    # and starts another: its default (5 s) is shorter than a worker's start-up
+                    # on a loaded machine (imports, pools, schema checks), which then never ends.
+                    timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+                    **common,
+                )
             )
         finally:
             if helper is not None:
                 helper.stop()
+        if failed:
+            log.error("a web process failed to start; stopped", processes=failed)
+            raise typer.Exit(1)
         log.info("stopped", signals=[signal.Signals(s).name for s in stop.signals])
         return
     container = build(settings, run_projections=not background)
@@ -222,6 +229,17 @@ def serve(
             helper.stop()
         container.close()
     log.info("stopped", signals=[signal.Signals(s).name for s in stop.signals])
+
+
+def _run_processes(config: Any) -> int:
+    """Run ``config.workers`` web processes under uvicorn's supervisor until it stops; how many
+    of them failed to start (uvicorn then stops them all, and `serve` must not exit 0)."""
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors.multiprocess import Multiprocess
+
+    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+    supervisor.run()
+    return sum(p.exitcode == STARTUP_FAILURE for p in supervisor.processes)
 
 
 class _Background:

@@ -45,6 +45,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 APPRAISALS = str(Path(sys.executable).parent / "appraisals")
 SECRET = "serve-workers-test-signing-key-" + "w" * 16
+# The world is built in this process and served from another with its own working directory
+# (and so its own development keys): both are given the key the personal data is sealed with.
+MASTER_KEY = "serve-workers-test-privacy-master-key-" + "k" * 16
 CLIENTS = 4
 COMMANDS_PER_CLIENT = 12
 
@@ -67,7 +70,10 @@ class World:
 def world() -> Iterator[World]:
     url = create_database("appraisals_workers")
     try:
-        c = build(Settings(database_url=url, jwt_secret=SECRET), run_projections=False)
+        c = build(
+            Settings(database_url=url, jwt_secret=SECRET, privacy_master_key=MASTER_KEY),
+            run_projections=False,
+        )
         try:
             org = build_org(c.commands)
             objectives = []
@@ -101,6 +107,7 @@ def serving(world: World, tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
     env.update(
         APPRAISALS_DATABASE_URL=world.url,
         APPRAISALS_JWT_SECRET=SECRET,
+        APPRAISALS_PRIVACY_MASTER_KEY=MASTER_KEY,
         APPRAISALS_LOG_LEVEL="INFO",
         # Generous: on a loaded machine the runner may lag; the answer must still be right.
         APPRAISALS_READ_YOUR_WRITES_TIMEOUT="60",
@@ -118,7 +125,9 @@ def serving(world: World, tmp_path: Path) -> Iterator[tuple[str, list[str]]]:
     try:
         deadline = time.monotonic() + 300  # a loaded machine starts two processes slowly
         while True:
-            assert proc.poll() is None, "serve exited before answering"
+            if proc.poll() is not None:
+                _, err = proc.communicate()
+                pytest.fail(f"serve exited ({proc.returncode}) before answering: {err[-3000:]}")
             assert time.monotonic() < deadline, "serve did not answer /healthz in 300 s"
             try:
                 if httpx.get(f"{base}/healthz", timeout=5).status_code == 200:
@@ -265,7 +274,10 @@ def test_two_processes_serve_concurrent_commands_without_lost_writes_or_false_co
 
     # No lost or duplicated events: the accepted versions are exactly the new ones, once each,
     # and the store holds that many events for each objective.
-    c = build(Settings(database_url=world.url, jwt_secret=SECRET), run_projections=False)
+    c = build(
+        Settings(database_url=world.url, jwt_secret=SECRET, privacy_master_key=MASTER_KEY),
+        run_projections=False,
+    )
     try:
         for objective, versions in outcome.accepted.items():
             start = world.start_versions[objective]
@@ -286,3 +298,27 @@ def test_two_processes_serve_concurrent_commands_without_lost_writes_or_false_co
     ]
     assert len(commands) >= CLIENTS * COMMANDS_PER_CLIENT
     assert len({a["pid"] for a in commands}) == 2
+
+
+def test_a_key_that_does_not_open_the_store_stops_serve_at_once_with_the_reason(
+    world: World, tmp_path: Path
+) -> None:
+    """Before: each web process and the background process failed in turn, and `serve` then
+    exited 0; an orchestrator would have seen a clean stop."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("APPRAISALS_")}
+    env.update(
+        APPRAISALS_DATABASE_URL=world.url,
+        APPRAISALS_JWT_SECRET=SECRET,
+        APPRAISALS_PRIVACY_MASTER_KEY="not-the-key-this-store-was-sealed-with-" + "x" * 16,
+    )
+    done = subprocess.run(
+        [APPRAISALS, "serve", "--workers", "2", "--port", str(_free_port())],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert "APPRAISALS_PRIVACY_MASTER_KEY does not open" in done.stderr
+    assert "serving" not in done.stderr  # no web process was started

@@ -18,7 +18,7 @@ from testkit.synthetic import History
 
 
 def _slow(topic: str, data: bytes, oid: UUID | str, version: int) -> object:
-    cls, state = decode_state(topic, data)
+    cls, state = decode_state(topic, data, oid, version)
     return cls.model_validate({**state, "originator_id": oid, "originator_version": version})
 
 
