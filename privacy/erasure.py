@@ -20,6 +20,7 @@ and proof packs still verify.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -35,9 +36,9 @@ from commands.service import CommandService
 from events import sealing
 from events.codec import decode_state
 from events.sealing import ERASED_PERSON
-from events.staff import ErasureBasis
+from events.staff import ErasureBasis, PersonErased
 from privacy.keys import KEYS_TABLE, Keyring
-from projections.audit_log import summarise
+from projections.audit_log import audit_events, summarise
 from projections.directory import display_name, words
 from projections.engine.core import decode
 from projections.engine.db import Database, Tx
@@ -49,6 +50,9 @@ _TARGETED = ("rm_audit_log", "rm_event_index")
 # Values shorter than this are replaced only where a whole column holds exactly them: a
 # short word inside other people's text is not theirs to take.
 _SUBSTRING_FROM = 8
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +122,9 @@ class Eraser:
         """Everything after the event (safe to run again: a second run finds no key)."""
         started = time.perf_counter()
         person = str(person_id)
+        # A process that has read the erasure event from the log stops opening their values;
+        # until the key is deleted below, this one must open them once more to find them.
+        self.keyring.forget(person)
         rows = self._sealed_under(person)
         replacements, files = self._values(person, rows)
         aggregates = {UUID(str(r[0])) for r in rows} | {person_id}
@@ -141,6 +148,24 @@ class Eraser:
             scrubbed,
             time.perf_counter() - started,
         )
+
+    def finish_interrupted(self) -> list[UUID]:
+        """Carry out erasures recorded but not finished: a process that stopped between the
+        ``PersonErased`` event and deleting the key left the key (and their files and rows).
+        Found from the audit log's erasure entries whose person still has a key; each is
+        completed as ``erase`` would have (the retention pass runs this first)."""
+        finished: list[UUID] = []
+        after = 0
+        while page := audit_events(
+            self.db, event_type=PersonErased.__name__, after_position=after, limit=500
+        ):
+            for entry in page:
+                if not self.keyring.is_erased(str(entry.aggregate_id)):
+                    log.warning("finishing the erasure recorded at position %d", entry.position)
+                    self.complete(entry.aggregate_id, position=entry.position)
+                    finished.append(entry.aggregate_id)
+            after = page[-1].position
+        return finished
 
     # -- finding their values -------------------------------------------------------------------
 

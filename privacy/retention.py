@@ -107,7 +107,9 @@ def plan(
 def run(
     eraser: Eraser, db: Database, *, today: date, trust_id: UUID | None = None
 ) -> list[Erasure]:
-    """Erase everyone due today; those another process erased first are skipped."""
+    """Erase everyone due today; those another process erased first are skipped. Erasures
+    recorded but not carried out (a process stopped half-way) are finished first."""
+    eraser.finish_interrupted()
     done = []
     for d in plan(db, eraser.commands, today=today, trust_id=trust_id):
         if eraser.commands.states.get(STAFF, d.person_id, max_age=0).erased:

@@ -69,8 +69,6 @@ class TestOurPostgresRecorderPassesTheLibrarysApplicationRecorderCases(
     def test_insert_subscribe(self) -> None:
         self.optional_test_insert_subscribe()
 
-    def test_concurrent_throughput(self) -> None:
-        pytest.skip("a benchmark of the library's, not a contract: benchmarks/ measures ours")
 
 
 class TestOurSQLiteRecorderPassesTheLibrarysApplicationRecorderCases(
@@ -101,5 +99,3 @@ class TestOurSQLiteRecorderPassesTheLibrarysApplicationRecorderCases(
         recorder.create_table()
         return recorder
 
-    def test_concurrent_throughput(self) -> None:
-        pytest.skip("a benchmark of the library's, not a contract: benchmarks/ measures ours")

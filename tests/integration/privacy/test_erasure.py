@@ -20,6 +20,7 @@ from commands import messages as m
 from commands.principal import Principal
 from config.settings import Settings
 from events.evidence import EvidenceSubject
+from privacy import retention
 from privacy.keys import WrongMasterKey
 from replay.audit_keys import public_keys, signing_key
 from replay.chain import seal
@@ -224,6 +225,33 @@ def test_erasing_a_person_leaves_no_trace_and_the_proof_intact(
     w.container.projections.rebuild(w.container.projections.names)
     assert _traces(w.url, needles) == []
     assert _counts(w.url) == after
+
+
+def test_an_erasure_recorded_but_not_carried_out_is_finished_by_the_next_retention_pass(
+    world: World,
+) -> None:
+    """A process that stops between recording ``PersonErased`` and deleting the key (a crash,
+    a deploy) leaves the person readable; the retention pass finishes it, once."""
+    w = world
+    admin = w.org.admin
+    w.container.commands.execute(
+        m.RecordStaffLeaving(staff_id=w.person, effective_date=date(2026, 2, 1), reason="left"),
+        admin,
+    )
+    # The event alone, as if the process stopped right after it.
+    w.container.commands.execute(
+        m.ErasePerson(staff_id=w.person, reason="their request of 1 March"), admin
+    )
+    w.container.projections.catch_up()
+    eraser = w.container.eraser
+    assert eraser is not None
+    assert not eraser.keyring.is_erased(str(w.person))
+
+    retention.run(eraser, w.container.projections.db, today=date(2026, 3, 2))
+    w.container.projections.catch_up()
+    assert eraser.keyring.is_erased(str(w.person))
+    assert _traces(w.url, [w.name, w.email, TITLE, NOTE]) == []
+    assert eraser.finish_interrupted() == []  # nothing left to finish
 
 
 def test_a_rejected_erasure_records_nothing_and_erases_nothing(world: World) -> None:
