@@ -9,6 +9,7 @@ read models.
 
 from __future__ import annotations
 
+import atexit
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -182,6 +183,19 @@ def _install_open_keyrings() -> None:
         install_keyring(_OpenKeyrings(users))
 
 
+def _close_keyring(keyring: Keyring | None = None) -> None:
+    """Close the process's keyring (``keyring``: only if it is that one). Its connection is
+    the last one a process holds on an SQLite store: left to the interpreter's exit, the
+    store's write-ahead log is sometimes not folded back and stays beside it."""
+    global _keyring
+    if _keyring is not None and (keyring is None or _keyring[1] is keyring):
+        _keyring[1].db.close()
+        _keyring = None
+
+
+atexit.register(_close_keyring)
+
+
 def install_privacy(settings: Settings) -> Keyring:
     """The keyring sealing personal data in events (privacy/keys.py), installed for this
     process; ``WrongMasterKey`` if the master key does not open the database's keys."""
@@ -332,6 +346,8 @@ def build(
         # keyrings of the containers still open are used, or none.
         _keyring_users.remove(keyring)
         _install_open_keyrings()
+        if keyring not in _keyring_users:
+            _close_keyring(keyring)
 
     container.closers.append(uninstall_keyring)
     container.eraser = Eraser(
