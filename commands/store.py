@@ -101,9 +101,9 @@ class PostgresRecorder(PostgresApplicationRecorder):
         self._connect_kwargs: dict[str, Any] = {
             k: v for k, v in (given or {}).items() if k not in ("autocommit", "row_factory")
         }
-        self._local = threading.local()
-        self._writers: list[psycopg.Connection[Any]] = []
-        self._writers_lock = threading.Lock()
+        # The one write connection: only the group commit's current writer uses it.
+        self._cursor: psycopg.Cursor[tuple[Any, ...]] | None = None
+        self._writer_lock = threading.Lock()
         schema = Identifier(self.datastore.schema)
         table = Identifier(IDEMPOTENCY_TABLE)
         self.sql_create_statements.append(
@@ -247,13 +247,13 @@ class PostgresRecorder(PostgresApplicationRecorder):
         the table (so positions are issued in commit order and readers never pass a gap),
         notifies the library's channel as its own insert function does, and inserts each
         append's events and idempotency record."""
-        curs = self._writer()
-        many, one, batch = self._calls(curs)
-        if len(appends) == 1:
-            query, params = self._one_append(appends[0], many, one)
-        else:
-            query, params = batch, _batch_params(appends)
         try:
+            curs = self._writer()
+            many, one, batch = self._calls(curs)
+            if len(appends) == 1:
+                query, params = self._one_append(appends[0], many, one)
+            else:
+                query, params = batch, _batch_params(appends)
             curs.execute(query, params, prepare=True)
             rows = curs.fetchall()
         except psycopg.IntegrityError as e:
@@ -289,17 +289,16 @@ class PostgresRecorder(PostgresApplicationRecorder):
         )
 
     def _writer(self) -> psycopg.Cursor[tuple[Any, ...]]:
-        """This thread's own write connection (autocommit). Appends are the hot path: a
-        connection kept per thread skips the pool's checkout and keeps the server's backend
-        and its prepared statement warm."""
-        curs: psycopg.Cursor[tuple[Any, ...]] | None = getattr(self._local, "cursor", None)
-        if curs is None or curs.connection.closed or curs.connection.broken:
-            conn = psycopg.connect(self._conninfo, autocommit=True, **self._connect_kwargs)
-            curs = conn.cursor(row_factory=tuple_row)
-            self._local.cursor = curs
-            with self._writers_lock:
-                self._writers.append(conn)
-        return curs
+        """The write connection (autocommit). Appends are the hot path: a connection of its
+        own skips the pool's checkout and keeps the server's backend and its prepared
+        statements warm. One is enough: the group commit writes one batch at a time (a
+        connection per thread was left open by every pool thread that retired)."""
+        with self._writer_lock:
+            curs = self._cursor
+            if curs is None or curs.connection.closed or curs.connection.broken:
+                conn = psycopg.connect(self._conninfo, autocommit=True, **self._connect_kwargs)
+                curs = self._cursor = conn.cursor(row_factory=tuple_row)
+            return curs
 
     def _calls(self, curs: psycopg.Cursor[tuple[Any, ...]]) -> tuple[bytes, bytes, bytes]:
         if self._call_bytes is None:
@@ -312,16 +311,13 @@ class PostgresRecorder(PostgresApplicationRecorder):
         return self._call_bytes
 
     def _drop_writer(self) -> None:
-        curs = getattr(self._local, "cursor", None)
-        self._local.cursor = None
+        with self._writer_lock:
+            curs, self._cursor = self._cursor, None
         if curs is not None:
             curs.connection.close()
 
     def close_writers(self) -> None:
-        with self._writers_lock:
-            writers, self._writers = self._writers, []
-        for conn in writers:
-            conn.close()
+        self._drop_writer()
 
     def find_idempotency(self, key: str) -> IdempotencyRecord | None:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:

@@ -243,3 +243,30 @@ def test_appends_written_together_fail_alone_when_they_conflict(
     notifications = store.recorder.select_notifications(before + 1, 100)
     assert len(notifications) == 30
     assert [n.originator_version for n in notifications if n.originator_id == taken] == []
+
+
+def test_threads_that_come_and_go_leave_no_write_connections_behind(
+    pg_url: str, container: Container
+) -> None:
+    """A server's pool threads retire when idle and new ones take their place; the store's
+    write connection is the store's, not a thread's, so their number stays put."""
+
+    def backends() -> int:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def append() -> None:
+        container.store.record_stored([_stored(uuid4())])
+
+    append()
+    before = backends()
+    for _ in range(5):
+        thread = threading.Thread(target=append)
+        thread.start()
+        thread.join(timeout=30)
+    assert backends() == before
