@@ -70,7 +70,6 @@ class TestOurPostgresRecorderPassesTheLibrarysApplicationRecorderCases(
         self.optional_test_insert_subscribe()
 
 
-
 class TestOurSQLiteRecorderPassesTheLibrarysApplicationRecorderCases(
     ApplicationRecorderTestCase[SQLiteRecorder]
 ):
@@ -98,4 +97,3 @@ class TestOurSQLiteRecorderPassesTheLibrarysApplicationRecorderCases(
         recorder = SQLiteRecorder(datastore, events_table_name="stored_events")
         recorder.create_table()
         return recorder
-
