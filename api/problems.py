@@ -207,8 +207,17 @@ def install(app: FastAPI) -> None:
 
     async def on_store_outage(request: Request, exc: Exception) -> JSONResponse:
         # The exception's text may name the host; never the password (psycopg omits it).
+        # The SQLSTATE tells a lock timeout (55P03) from a lost connection (08...).
+        sqlstate = getattr(exc, "sqlstate", None) or getattr(exc.__cause__, "sqlstate", None)
+        cause = exc.__cause__
         log.warning(
-            "store unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__
+            "store unavailable on %s %s: %s (SQLSTATE %s, from %s: %s)",
+            request.method,
+            request.url.path,
+            type(exc).__name__,
+            sqlstate or "none",
+            type(cause).__name__ if cause else "-",
+            str(cause or exc)[:300],
         )
         response = problem(
             503,

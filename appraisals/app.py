@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 
 import anyio.to_thread
 from fastapi import Depends, FastAPI
-from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api import (
     access,
@@ -35,9 +34,9 @@ from api import (
     subject_access,
     trusts,
 )
-from api.observability import Metrics, RequestMiddleware, configure_logging
+from api.edge import EdgeMiddleware
+from api.observability import Metrics, configure_logging
 from api.params import reject_unknown_query
-from api.security.middleware import HardeningMiddleware
 from appraisals.wiring import Container, build
 from config.settings import Settings, check_production
 from web.app import install as install_dashboard
@@ -96,17 +95,15 @@ def create_app(
         app.state.container = container
     effective = container.settings if container is not None else (settings or Settings())
     app.state.metrics = Metrics()
-    app.add_middleware(RequestMiddleware, metrics=app.state.metrics)
+    # X-Forwarded-For/-Proto are believed only from the trusted proxies; from anyone else
+    # they are ignored (the peer's own address and scheme stand).
     app.add_middleware(
-        HardeningMiddleware,
+        EdgeMiddleware,
+        metrics=app.state.metrics,
         max_header_bytes=effective.max_header_bytes,
         max_request_line_bytes=effective.max_request_line_bytes,
+        trusted_proxies=effective.trusted_proxy_networks,
     )
-    proxies = [str(n) for n in effective.trusted_proxy_networks]
-    if proxies:
-        # X-Forwarded-For/-Proto are believed only from these peers; from anyone else they
-        # are ignored (the peer's own address and scheme stand).
-        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     problems.install(app)
     app.include_router(health.router)
     for resource in (

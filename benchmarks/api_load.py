@@ -60,6 +60,7 @@ from events.base import Role  # noqa: E402
 from testkit.scenario import build_org  # noqa: E402
 
 BENCH_SECRET = "benchmark-only-signing-key-" + "k" * 20
+BENCH_MASTER_KEY = "benchmark-only-privacy-master-key-" + "m" * 20
 
 BASELINE_APP = textwrap.dedent(
     """
@@ -362,7 +363,9 @@ def seed(
     url: str, staff: int
 ) -> tuple[Settings, list[tuple[uuid.UUID, Principal]], dict[str, str]]:
     # One signing key for the seeding process and the server (not the cwd's development keys).
-    settings = Settings(database_url=url, jwt_secret=BENCH_SECRET)
+    settings = Settings(
+        database_url=url, jwt_secret=BENCH_SECRET, privacy_master_key=BENCH_MASTER_KEY
+    )
     c = build(settings, run_projections=False)
     org = build_org(c.commands)
     targets = []
@@ -468,6 +471,7 @@ def main() -> None:
                 "APPRAISALS_DATABASE_URL": url,
                 "APPRAISALS_LOG_LEVEL": "WARNING",
                 "APPRAISALS_JWT_SECRET": BENCH_SECRET,
+                "APPRAISALS_PRIVACY_MASTER_KEY": BENCH_MASTER_KEY,
                 **EXTRA_ENV,
             }
             ours = start_server(serve_argv(port, args.workers), env, port, tmp)

@@ -17,6 +17,7 @@ import psycopg
 from eventsourcing.application import Application
 from eventsourcing.persistence import (
     ApplicationRecorder,
+    DatabaseError,
     IntegrityError,
     InterfaceError,
     Mapper,
@@ -31,6 +32,7 @@ from eventsourcing.utils import retry
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
+from commands.group_commit import GroupCommit
 from events.base import DomainEvent
 from events.codec import decode, encode
 
@@ -99,9 +101,9 @@ class PostgresRecorder(PostgresApplicationRecorder):
         self._connect_kwargs: dict[str, Any] = {
             k: v for k, v in (given or {}).items() if k not in ("autocommit", "row_factory")
         }
-        self._local = threading.local()
-        self._writers: list[psycopg.Connection[Any]] = []
-        self._writers_lock = threading.Lock()
+        # The one write connection: only the group commit's current writer uses it.
+        self._cursor: psycopg.Cursor[tuple[Any, ...]] | None = None
+        self._writer_lock = threading.Lock()
         schema = Identifier(self.datastore.schema)
         table = Identifier(IDEMPOTENCY_TABLE)
         self.sql_create_statements.append(
@@ -167,9 +169,59 @@ class PostgresRecorder(PostgresApplicationRecorder):
             "ARRAY[%s::uuid], ARRAY[%s::bigint], ARRAY[%s::text], ARRAY[%s::bytea], "
             "%s::text, %s::text, %s::uuid, %s::bigint, %s::uuid)"
         ).format(schema=schema)
-        # The two calls rendered to bytes once (by the first writer connection): a composed
+        # Appends that queued together (commands/group_commit.py): one lock, one commit, and
+        # each append in a block of its own, so one that conflicts fails alone.
+        self._create_batch_function = SQL(
+            "CREATE OR REPLACE FUNCTION {schema}.appraisals_record_batch("
+            "appends int[], ids uuid[], versions bigint[], topics text[], states bytea[], "
+            "idem_keys text[], idem_fingerprints text[], idem_aggregates uuid[], "
+            "idem_versions bigint[], idem_created uuid[]) "
+            "RETURNS TABLE (append int, notification_id bigint, error_state text, "
+            "error_message text) LANGUAGE plpgsql AS $$ "
+            "DECLARE positions bigint[]; a int; "
+            "BEGIN "
+            "  SET LOCAL lock_timeout = '{lock_timeout}s'; "
+            "  LOCK TABLE {schema}.{events} IN EXCLUSIVE MODE; "
+            "  NOTIFY {channel}; "
+            "  FOR a IN 1..array_length(idem_keys, 1) LOOP "
+            "    BEGIN "
+            "      WITH ins AS (INSERT INTO {schema}.{events} AS t "
+            "        (originator_id, originator_version, topic, state) "
+            "        SELECT u.i, u.v, u.tp, u.st "
+            "        FROM unnest(appends, ids, versions, topics, states) AS u(q, i, v, tp, st) "
+            "        WHERE u.q = a "
+            "        RETURNING t.notification_id) "
+            "      SELECT array_agg(ins.notification_id ORDER BY ins.notification_id) "
+            "      INTO positions FROM ins; "
+            "      IF idem_keys[a] IS NOT NULL THEN "
+            "        INSERT INTO {schema}.{table} "
+            "        (key, fingerprint, aggregate_id, version, created_id, position) "
+            "        VALUES (idem_keys[a], idem_fingerprints[a], idem_aggregates[a], "
+            "        idem_versions[a], idem_created[a], positions[array_length(positions, 1)]); "
+            "      END IF; "
+            "      RETURN QUERY SELECT a, p, NULL::text, NULL::text FROM unnest(positions) AS p; "
+            "    EXCEPTION WHEN OTHERS THEN "
+            "      RETURN QUERY SELECT a, NULL::bigint, SQLSTATE::text, SQLERRM::text; "
+            "    END; "
+            "  END LOOP; "
+            "END $$"
+        ).format(
+            schema=schema,
+            table=table,
+            events=Identifier(self.events_table_name),
+            lock_timeout=self.datastore.lock_timeout,
+            channel=Identifier(self.channel_name),
+        )
+        self._call_batch_function = SQL(
+            "SELECT append, notification_id, error_state, error_message "
+            "FROM {schema}.appraisals_record_batch("
+            "%s::int[], %s::uuid[], %s::bigint[], %s::text[], %s::bytea[], "
+            "%s::text[], %s::text[], %s::uuid[], %s::bigint[], %s::uuid[])"
+        ).format(schema=schema)
+        self._group: GroupCommit[_Append, list[int]] = GroupCommit(self._write_appends)
+        # The calls rendered to bytes once (by the first writer connection): a composed
         # statement is otherwise rendered again on every execute.
-        self._call_bytes: tuple[bytes, bytes] | None = None
+        self._call_bytes: tuple[bytes, bytes, bytes] | None = None
         self._select_positions = SQL(
             "SELECT originator_id, originator_version, notification_id FROM {schema}.{events} "
             "WHERE originator_id = %s AND originator_version = %s"
@@ -179,84 +231,93 @@ class PostgresRecorder(PostgresApplicationRecorder):
         super().create_table()
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(self._create_record_function)
+            curs.execute(self._create_batch_function)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        # One round trip: a server-side function locks the table (so positions are issued
-        # in commit order and readers never pass a gap), notifies the library's channel as
-        # its own insert function does, records the idempotency key, and inserts the events,
-        # all in the one implicit transaction of the call.
+        # Appends made at the same moment by this process's threads are written together
+        # (commands/group_commit.py); a failure of the whole write is retried here.
         record: IdempotencyRecord | None = kwargs.get("idempotency")
+        return self._group.submit(_Append(stored_events, record))
+
+    def _write_appends(self, appends: Sequence[_Append]) -> list[list[int] | Exception]:
+        """Write appends in one round trip and one transaction: a server-side function locks
+        the table (so positions are issued in commit order and readers never pass a gap),
+        notifies the library's channel as its own insert function does, and inserts each
+        append's events and idempotency record."""
+        try:
+            curs = self._writer()
+            many, one, batch = self._calls(curs)
+            if len(appends) == 1:
+                query, params = self._one_append(appends[0], many, one)
+            else:
+                query, params = batch, _batch_params(appends)
+            curs.execute(query, params, prepare=True)
+            rows = curs.fetchall()
+        except psycopg.IntegrityError as e:
+            if len(appends) > 1:  # pragma: no cover - each append is isolated in the batch
+                raise
+            return [IntegrityError(str(e))]
+        except (psycopg.OperationalError, psycopg.InterfaceError) as e:
+            self._drop_writer()  # the retry opens a fresh connection
+            raise OperationalError(str(e)) from e
+        if len(appends) == 1:
+            return [[row[0] for row in rows]]
+        return _batch_outcomes(len(appends), rows)
+
+    def _one_append(
+        self, append: _Append, many: bytes, one: bytes
+    ) -> tuple[bytes, tuple[Any, ...]]:
+        record = append.idempotency
         idempotency = (
             (record.key, record.fingerprint, record.aggregate_id, record.version, record.created_id)
             if record
             else (None, None, None, None, None)
         )
-        curs = self._writer()
-        many, one = self._calls(curs)
-        if len(stored_events) == 1:
-            e = stored_events[0]
-            query = one
-            params: tuple[Any, ...] = (
-                e.originator_id,
-                e.originator_version,
-                e.topic,
-                e.state,
-                *idempotency,
-            )
-        else:
-            query = many
-            params = (
-                [e.originator_id for e in stored_events],
-                [e.originator_version for e in stored_events],
-                [e.topic for e in stored_events],
-                [e.state for e in stored_events],
-                *idempotency,
-            )
-        try:
-            curs.execute(query, params, prepare=True)
-            return [row[0] for row in curs.fetchall()]
-        except psycopg.IntegrityError as e:
-            raise IntegrityError(str(e)) from e
-        except (psycopg.OperationalError, psycopg.InterfaceError) as e:
-            self._drop_writer()  # the retry opens a fresh connection
-            raise OperationalError(str(e)) from e
+        events = append.events
+        if len(events) == 1:
+            e = events[0]
+            return one, (e.originator_id, e.originator_version, e.topic, e.state, *idempotency)
+        return many, (
+            [e.originator_id for e in events],
+            [e.originator_version for e in events],
+            [e.topic for e in events],
+            [e.state for e in events],
+            *idempotency,
+        )
 
     def _writer(self) -> psycopg.Cursor[tuple[Any, ...]]:
-        """This thread's own write connection (autocommit). Appends are the hot path: a
-        connection kept per thread skips the pool's checkout and keeps the server's backend
-        and its prepared statement warm."""
-        curs: psycopg.Cursor[tuple[Any, ...]] | None = getattr(self._local, "cursor", None)
-        if curs is None or curs.connection.closed or curs.connection.broken:
-            conn = psycopg.connect(self._conninfo, autocommit=True, **self._connect_kwargs)
-            curs = conn.cursor(row_factory=tuple_row)
-            self._local.cursor = curs
-            with self._writers_lock:
-                self._writers.append(conn)
-        return curs
+        """The write connection (autocommit). Appends are the hot path: a connection of its
+        own skips the pool's checkout and keeps the server's backend and its prepared
+        statements warm. One is enough: the group commit writes one batch at a time (a
+        connection per thread was left open by every pool thread that retired)."""
+        with self._writer_lock:
+            curs = self._cursor
+            if curs is None or curs.connection.closed or curs.connection.broken:
+                conn = psycopg.connect(self._conninfo, autocommit=True, **self._connect_kwargs)
+                curs = self._cursor = conn.cursor(row_factory=tuple_row)
+            return curs
 
-    def _calls(self, curs: psycopg.Cursor[tuple[Any, ...]]) -> tuple[bytes, bytes]:
+    def _calls(self, curs: psycopg.Cursor[tuple[Any, ...]]) -> tuple[bytes, bytes, bytes]:
         if self._call_bytes is None:
             conn = curs.connection
             self._call_bytes = (
                 self._call_record_function.as_bytes(conn),
                 self._call_record_one.as_bytes(conn),
+                self._call_batch_function.as_bytes(conn),
             )
         return self._call_bytes
 
     def _drop_writer(self) -> None:
-        curs = getattr(self._local, "cursor", None)
-        self._local.cursor = None
+        with self._writer_lock:
+            curs, self._cursor = self._cursor, None
         if curs is not None:
             curs.connection.close()
 
     def close_writers(self) -> None:
-        with self._writers_lock:
-            writers, self._writers = self._writers, []
-        for conn in writers:
-            conn.close()
+        self._drop_writer()
 
     def find_idempotency(self, key: str) -> IdempotencyRecord | None:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
@@ -278,6 +339,53 @@ class PostgresRecorder(PostgresApplicationRecorder):
             curs.execute(self._select_positions, (aggregate_id, version))
             row = curs.fetchone()
         return None if row is None else int(row["notification_id"])
+
+
+@dataclass(frozen=True, slots=True)
+class _Append:
+    """One ``insert_events`` call: its events and its command's idempotency record."""
+
+    events: Sequence[StoredEvent]
+    idempotency: IdempotencyRecord | None
+
+
+def _batch_params(appends: Sequence[_Append]) -> tuple[list[Any], ...]:
+    numbers, ids, versions, topics, states = [], [], [], [], []
+    for n, append in enumerate(appends, 1):
+        for e in append.events:
+            numbers.append(n)
+            ids.append(e.originator_id)
+            versions.append(e.originator_version)
+            topics.append(e.topic)
+            states.append(e.state)
+    records = [a.idempotency for a in appends]
+    return (
+        numbers,
+        ids,
+        versions,
+        topics,
+        states,
+        [r.key if r else None for r in records],
+        [r.fingerprint if r else None for r in records],
+        [r.aggregate_id if r else None for r in records],
+        [r.version if r else None for r in records],
+        [r.created_id if r else None for r in records],
+    )
+
+
+def _batch_outcomes(count: int, rows: Sequence[tuple[Any, ...]]) -> list[list[int] | Exception]:
+    """Each append's positions, or the error its block of the batch raised."""
+    positions: list[list[int]] = [[] for _ in range(count)]
+    failures: dict[int, Exception] = {}
+    for append, position, state, message in rows:
+        if state is None:
+            positions[append - 1].append(int(position))
+        else:
+            # A broken key (a version or an idempotency key taken) is the conflict the
+            # command service retries; anything else fails this append alone.
+            error = IntegrityError if state.startswith("23") else DatabaseError
+            failures[append - 1] = error(f"{message} (SQLSTATE {state})")
+    return [failures.get(i, p) for i, p in enumerate(positions)]
 
 
 class SQLiteRecorder(SQLiteApplicationRecorder):

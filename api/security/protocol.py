@@ -7,11 +7,14 @@ closing the connection without reading the rest.
 
 ``serve`` uses the httptools one (its parser is C: about a fifth of a command request's CPU
 went to h11's pure-Python parsing and framing, see docs/benchmarks.md); the h11 one stays for
-where httptools is not installed.
+where httptools is not installed. The httptools one also sends what a connection writes in one
+turn of the event loop as one write: a response's head and body leave in one send, not two
+(the head's own send was ~14 % of a command's GIL samples in the web process).
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import h11
@@ -80,6 +83,9 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self._head: bytes | None = b""  # None: reading a body, not a head
 
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(CoalescingTransport(transport, self.loop))  # type: ignore[arg-type]
+
     def data_received(self, data: bytes) -> None:
         if self._head is not None:
             head = self._head + data
@@ -112,3 +118,47 @@ def limited_protocol(
         (base,),
         {"max_request_line_bytes": max_request_line_bytes, "max_header_bytes": max_header_bytes},
     )
+
+
+class CoalescingTransport:
+    """A connection's transport whose writes in one turn of the event loop leave as one.
+
+    uvicorn writes a response's head and its body separately; each write is a send on the
+    socket. Here they are joined and written at the end of the turn (at once when they
+    pass ``FLUSH_BYTES``, and before the connection closes); order is kept. Everything else
+    is the transport's own."""
+
+    FLUSH_BYTES = 64 * 1024
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._pending: list[bytes] | None = None
+        self._size = 0
+
+    def write(self, data: bytes) -> None:
+        if self._pending is None:
+            self._pending = [data]
+            self._size = len(data)
+            self._loop.call_soon(self.flush)
+        else:
+            self._pending.append(data)
+            self._size += len(data)
+        if self._size >= self.FLUSH_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending and not self._transport.is_closing():
+            self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def abort(self) -> None:
+        self._pending = None
+        self._transport.abort()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
+from uuid import UUID, uuid4
 
+import psycopg
 import pytest
+from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from aggregates.errors import Conflict, RuleBroken
 from appraisals.wiring import Container, build
@@ -16,7 +21,7 @@ from commands import messages as m
 from commands.handling import REVIEW, load
 from commands.principal import Principal
 from commands.service import CommandService
-from commands.store import EventStoreApp
+from commands.store import EventStoreApp, IdempotencyRecord
 from config.settings import Settings
 from events.base import DomainEvent
 from testkit.scenario import Org, build_org
@@ -154,3 +159,114 @@ def test_events_read_back_from_postgres_equal_what_was_decided(
     assert all(isinstance(e, DomainEvent) for e in stored)
     assert stored[0].originator_version == 1
     assert load(container.store, REVIEW, org.review_id).appraiser_id == org.appraiser_id
+
+
+def _stored(aggregate: UUID, version: int = 1) -> StoredEvent:
+    return StoredEvent(aggregate, version, "appraisals/BenchmarkOnly", b'{"n": 1}')
+
+
+@contextmanager
+def _log_held(pg_url: str) -> Iterator[None]:
+    """Holds the log's table lock (as a slow commit would) until the block ends, so the
+    appends started inside it queue and are written together."""
+    with psycopg.connect(pg_url) as conn:
+        conn.execute("LOCK TABLE appraisals_events IN EXCLUSIVE MODE")
+        yield
+        time.sleep(1.0)  # the appenders reach the queue
+
+
+def test_fifty_concurrent_appends_to_different_aggregates_all_succeed(
+    pg_url: str, container: Container
+) -> None:
+    store = container.store
+    before = head(store)
+    barrier = threading.Barrier(50)
+    outcomes: dict[UUID, object] = {}
+
+    def append(aggregate: UUID) -> None:
+        key = IdempotencyRecord(f"test:{aggregate}", "fingerprint", aggregate, 1)
+        barrier.wait(timeout=30)
+        try:
+            outcomes[aggregate] = store.record_stored([_stored(aggregate)], idempotency=key)
+        except Exception as e:
+            outcomes[aggregate] = e
+
+    aggregates = [uuid4() for _ in range(50)]
+    threads = [threading.Thread(target=append, args=(a,)) for a in aggregates]
+    with _log_held(pg_url):
+        for t in threads:
+            t.start()
+    for t in threads:
+        t.join(timeout=60)
+    failures = {a: o for a, o in outcomes.items() if isinstance(o, Exception)}
+    assert failures == {}
+    positions = sorted(p for o in outcomes.values() for p in o)  # type: ignore[attr-defined]
+    # Every append recorded once, at its own position, and nothing else written between.
+    assert positions == list(range(before + 1, before + 51))
+    for aggregate in aggregates:
+        [record] = store.recorder.select_events(aggregate)
+        assert record.originator_version == 1
+        found = store.store_recorder.find_idempotency(f"test:{aggregate}")
+        assert found is not None and [found.position] == outcomes[aggregate]
+
+
+def test_appends_written_together_fail_alone_when_they_conflict(
+    pg_url: str, container: Container
+) -> None:
+    store = container.store
+    taken = uuid4()
+    store.record_stored([_stored(taken)])
+    before = head(store)
+    barrier = threading.Barrier(20)
+    outcomes: dict[int, object] = {}
+
+    def append(n: int) -> None:
+        # Every fourth append takes a version already taken: a conflict of its own.
+        aggregate = taken if n % 4 == 0 else uuid4()
+        barrier.wait(timeout=30)
+        try:
+            outcomes[n] = store.record_stored([_stored(aggregate), _stored(aggregate, 2)])
+        except IntegrityError as e:
+            outcomes[n] = e
+
+    threads = [threading.Thread(target=append, args=(n,)) for n in range(20)]
+    with _log_held(pg_url):
+        for t in threads:
+            t.start()
+    for t in threads:
+        t.join(timeout=60)
+    conflicts = sorted(n for n, o in outcomes.items() if isinstance(o, IntegrityError))
+    assert conflicts == [0, 4, 8, 12, 16]
+    written = [o for o in outcomes.values() if not isinstance(o, Exception)]
+    assert len(written) == 15 and all(len(p) == 2 for p in written)  # type: ignore[arg-type]
+    # The conflicts wrote nothing: 30 events after the head, in the order of their positions.
+    notifications = store.recorder.select_notifications(before + 1, 100)
+    assert len(notifications) == 30
+    assert [n.originator_version for n in notifications if n.originator_id == taken] == []
+
+
+def test_threads_that_come_and_go_leave_no_write_connections_behind(
+    pg_url: str, container: Container
+) -> None:
+    """A server's pool threads retire when idle and new ones take their place; the store's
+    write connection is the store's, not a thread's, so their number stays put."""
+
+    def backends() -> int:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def append() -> None:
+        container.store.record_stored([_stored(uuid4())])
+
+    append()
+    before = backends()
+    for _ in range(5):
+        thread = threading.Thread(target=append)
+        thread.start()
+        thread.join(timeout=30)
+    assert backends() == before
