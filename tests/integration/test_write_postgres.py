@@ -25,6 +25,7 @@ from commands.store import EventStoreApp, IdempotencyRecord
 from config.settings import Settings
 from events.base import DomainEvent
 from testkit.scenario import Org, build_org
+from tests.conftest import create_database, drop_database
 
 pytestmark = pytest.mark.integration
 
@@ -32,6 +33,24 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def container(pg_url: str) -> Iterator[Container]:
     c = build(Settings(database_url=pg_url))
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def scratch_url() -> Iterator[str]:
+    """A database of its own for the tests that append raw records (not events any read
+    model could apply): the session's database is shared with the API tests' read models."""
+    url = create_database("appraisals_raw_appends")
+    try:
+        yield url
+    finally:
+        drop_database(url)
+
+
+@pytest.fixture
+def scratch(scratch_url: str) -> Iterator[Container]:
+    c = build(Settings(database_url=scratch_url), run_projections=False)
     yield c
     c.close()
 
@@ -176,9 +195,9 @@ def _log_held(pg_url: str) -> Iterator[None]:
 
 
 def test_fifty_concurrent_appends_to_different_aggregates_all_succeed(
-    pg_url: str, container: Container
+    scratch_url: str, scratch: Container
 ) -> None:
-    store = container.store
+    store = scratch.store
     before = head(store)
     barrier = threading.Barrier(50)
     outcomes: dict[UUID, object] = {}
@@ -193,7 +212,7 @@ def test_fifty_concurrent_appends_to_different_aggregates_all_succeed(
 
     aggregates = [uuid4() for _ in range(50)]
     threads = [threading.Thread(target=append, args=(a,)) for a in aggregates]
-    with _log_held(pg_url):
+    with _log_held(scratch_url):
         for t in threads:
             t.start()
     for t in threads:
@@ -211,9 +230,9 @@ def test_fifty_concurrent_appends_to_different_aggregates_all_succeed(
 
 
 def test_appends_written_together_fail_alone_when_they_conflict(
-    pg_url: str, container: Container
+    scratch_url: str, scratch: Container
 ) -> None:
-    store = container.store
+    store = scratch.store
     taken = uuid4()
     store.record_stored([_stored(taken)])
     before = head(store)
@@ -230,7 +249,7 @@ def test_appends_written_together_fail_alone_when_they_conflict(
             outcomes[n] = e
 
     threads = [threading.Thread(target=append, args=(n,)) for n in range(20)]
-    with _log_held(pg_url):
+    with _log_held(scratch_url):
         for t in threads:
             t.start()
     for t in threads:
@@ -246,13 +265,13 @@ def test_appends_written_together_fail_alone_when_they_conflict(
 
 
 def test_threads_that_come_and_go_leave_no_write_connections_behind(
-    pg_url: str, container: Container
+    scratch_url: str, scratch: Container
 ) -> None:
     """A server's pool threads retire when idle and new ones take their place; the store's
     write connection is the store's, not a thread's, so their number stays put."""
 
     def backends() -> int:
-        with psycopg.connect(pg_url, autocommit=True) as conn:
+        with psycopg.connect(scratch_url, autocommit=True) as conn:
             row = conn.execute(
                 "SELECT count(*) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
@@ -261,7 +280,7 @@ def test_threads_that_come_and_go_leave_no_write_connections_behind(
         return int(row[0])
 
     def append() -> None:
-        container.store.record_stored([_stored(uuid4())])
+        scratch.store.record_stored([_stored(uuid4())])
 
     append()
     before = backends()
