@@ -217,7 +217,7 @@ class SubjectHandlers:
         if fallback is None:  # no review seen: the objective cannot be placed in a school
             return
         appraisee = id_text(d.appraisee_id)
-        drafted = fold.drafted(d)
+        drafted: Row = dict(fold.drafted(d))
         state = {
             "kind": "objective",
             "cycle": id_text(d.cycle_id),
@@ -225,7 +225,7 @@ class SubjectHandlers:
             "appraisee": appraisee,
             "start_school": fallback,
             "school": self._school_at(b, appraisee, day(e), fallback),
-            **{key: drafted[key] for key in KEPT},  # type: ignore[literal-required]
+            **{key: drafted[key] for key in KEPT},
             # Where it was agreed (both parties), set without agreement and assessed.
             "agreed_school": None,
             "without_agreement_school": None,
@@ -248,24 +248,21 @@ class SubjectHandlers:
             if key in changes:
                 state[key] = changes[key]
         state["priority_id"] = state["priority_id"] or None
-        today: list[str] = []
-
-        def school() -> str:
-            if not today:
-                today.append(self._school_at(b, state["appraisee"], day(e), state["start_school"]))
-            return today[0]
-
+        reached = []
         if not (state["agreed_by_appraisee"] and state["agreed_by_appraiser"]):
             state["agreed_school"] = None
         elif not (before["agreed_by_appraisee"] and before["agreed_by_appraiser"]):
-            state["agreed_school"] = school()
+            reached.append("agreed_school")
         if not state["set_without_agreement"]:
             state["without_agreement_school"] = None
         elif not before["set_without_agreement"]:
-            state["without_agreement_school"] = school()
+            reached.append("without_agreement_school")
         if state["outcome"] is None:
             state["outcome_school"] = None
         elif isinstance(d, ob.ObjectiveAssessed):
-            state["outcome_school"] = school()
+            reached.append("outcome_school")
+        if reached:  # the appraisee's school that day, looked up only when something counts
+            today = self._school_at(b, state["appraisee"], day(e), state["start_school"])
+            state.update(dict.fromkeys(reached, today))
         if state != before:
             self._put(b, e.originator_id, state)
