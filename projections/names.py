@@ -13,7 +13,7 @@ from uuid import UUID
 from events import cycle, staff, trust
 from events.base import DomainEvent
 from projections.engine.common import select
-from projections.engine.core import Event, Handler
+from projections.engine.core import Event, Handler, Handlers, id_text
 from projections.engine.db import Column, Database, Table
 from projections.engine.workset import Batch
 
@@ -27,21 +27,26 @@ def names_table(prefix: str) -> Table:
 
 
 def name_handlers(table: Table) -> Mapping[type[DomainEvent], Handler]:
-    def put(b: Batch, id_: str, kind: str, name: str) -> None:
-        b.rows(table).put({"id": id_, "kind": kind, "name": name})
+    def put(b: Batch, id_: UUID, kind: str, name: str) -> None:
+        b.rows(table).put({"id": id_text(id_), "kind": kind, "name": name})
 
-    def school(b: Batch, e: Event) -> None:
-        put(b, e.data["school_id"], "school", e.data.get("new_name") or e.data["name"])
+    def put_own(b: Batch, e: Event[DomainEvent], kind: str, name: str) -> None:
+        b.rows(table).put({"id": e.originator_id, "kind": kind, "name": name})
 
-    return {
-        trust.SchoolAdded: school,
-        trust.SchoolRenamed: school,
-        trust.PriorityAdded: lambda b, e: put(
-            b, e.data["priority_id"], "priority", e.data["title"]
-        ),
-        staff.StaffRegistered: lambda b, e: put(b, e.originator_id, "staff", e.data["name"]),
-        cycle.CycleScheduled: lambda b, e: put(b, e.originator_id, "cycle", e.data["name"]),
-    }
+    return (
+        Handlers()
+        .on(trust.SchoolAdded, lambda b, e: put(b, e.event.school_id, "school", e.event.name))
+        .on(
+            trust.SchoolRenamed,
+            lambda b, e: put(b, e.event.school_id, "school", e.event.new_name),
+        )
+        .on(
+            trust.PriorityAdded,
+            lambda b, e: put(b, e.event.priority_id, "priority", e.event.title),
+        )
+        .on(staff.StaffRegistered, lambda b, e: put_own(b, e, "staff", e.event.name))
+        .on(cycle.CycleScheduled, lambda b, e: put_own(b, e, "cycle", e.event.name))
+    )
 
 
 def names_of(db: Database, table: Table, ids: Iterable[UUID | None]) -> dict[UUID, str]:

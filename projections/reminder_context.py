@@ -16,9 +16,9 @@ from uuid import UUID
 from events import cycle as cy
 from events import reminders as rm
 from events import staff
-from events.base import DomainEvent
-from projections.engine.common import originators, select, when
-from projections.engine.core import Event, Handler, Projection
+from events.base import DomainEvent, topic_of
+from projections.engine.common import select, text, when
+from projections.engine.core import Event, Handler, Handlers, Projection, id_text
 from projections.engine.db import Column, Database, Table, typed
 from projections.engine.workset import Batch
 from projections.review_status import REVIEWS, ReviewView
@@ -79,46 +79,55 @@ class ReminderContext(Projection):
     tables = (POLICIES, PEOPLE, CYCLES, CHASES)
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
-        return {
-            rm.ReminderPolicyChanged: self._policy,
-            staff.StaffRegistered: self._registered,
-            staff.AssignedToSchool: lambda b, e: self._person(b, e, school_id=e.data["school_id"]),
-            staff.LineManagerChanged: lambda b, e: self._person(
-                b, e, line_manager_id=e.data["line_manager_id"]
-            ),
-            staff.StaffLeft: lambda b, e: self._person(b, e, left_on=e.data["effective_date"]),
-            rm.ReminderPreferenceChanged: lambda b, e: self._person(
-                b,
-                e,
-                frequency=e.data["frequency"],
-                optional_reminders=bool(e.data["optional_reminders"]),
-            ),
-            cy.CycleScheduled: self._cycle_scheduled,
-            cy.CycleOpened: lambda b, e: self._cycle(b, e, "open"),
-            cy.CycleClosed: lambda b, e: self._cycle(b, e, "closed"),
-            cy.CycleReopened: lambda b, e: self._cycle(b, e, "open"),
-            rm.ReviewChased: self._chased,
-        }
-
-    def prefetch(self, batch: Batch, events: Sequence[Event]) -> None:
-        people = originators(events, list(_PERSON_EVENTS))
-        batch.rows(PEOPLE).load(people)
-        batch.rows(CYCLES).load(originators(events, ["CycleOpened", "CycleClosed"]))
-
-    def _policy(self, b: Batch, e: Event) -> None:
-        b.rows(POLICIES).put(
-            {"trust_id": e.originator_id, "policy": e.data["policy"], "changed_at": when(e)}
+        return (
+            Handlers()
+            .on(rm.ReminderPolicyChanged, self._policy)
+            .on(staff.StaffRegistered, self._registered)
+            .on(
+                staff.AssignedToSchool,
+                lambda b, e: self._person(b, e, school_id=id_text(e.event.school_id)),
+            )
+            .on(
+                staff.LineManagerChanged,
+                lambda b, e: self._person(b, e, line_manager_id=text(e.event.line_manager_id)),
+            )
+            .on(
+                staff.StaffLeft,
+                lambda b, e: self._person(b, e, left_on=e.event.effective_date.isoformat()),
+            )
+            .on(
+                rm.ReminderPreferenceChanged,
+                lambda b, e: self._person(
+                    b,
+                    e,
+                    frequency=e.event.frequency.value,
+                    optional_reminders=e.event.optional_reminders,
+                ),
+            )
+            .on(cy.CycleScheduled, self._cycle_scheduled)
+            .on(cy.CycleOpened, lambda b, e: self._cycle(b, e, "open"))
+            .on(cy.CycleClosed, lambda b, e: self._cycle(b, e, "closed"))
+            .on(cy.CycleReopened, lambda b, e: self._cycle(b, e, "open"))
+            .on(rm.ReviewChased, self._chased)
         )
 
-    def _registered(self, b: Batch, e: Event) -> None:
-        d = e.data
+    def prefetch(self, batch: Batch, events: Sequence[Event]) -> None:
+        batch.rows(PEOPLE).load({e.originator_id for e in events if e.topic in _PERSON_EVENTS})
+        batch.rows(CYCLES).load({e.originator_id for e in events if e.topic in _CYCLE_EVENTS})
+
+    def _policy(self, b: Batch, e: Event[rm.ReminderPolicyChanged]) -> None:
+        policy = e.event.policy.model_dump(mode="json")
+        b.rows(POLICIES).put({"trust_id": e.originator_id, "policy": policy, "changed_at": when(e)})
+
+    def _registered(self, b: Batch, e: Event[staff.StaffRegistered]) -> None:
+        d = e.event
         b.rows(PEOPLE).put(
             {
                 "staff_id": e.originator_id,
-                "trust_id": d["trust_id"],
-                "name": d["name"],
-                "email": d["email"],
-                "category": d["category"],
+                "trust_id": id_text(d.trust_id),
+                "name": d.name,
+                "email": d.email,
+                "category": d.category.value,
                 "school_id": None,
                 "line_manager_id": None,
                 "left_on": None,
@@ -134,9 +143,10 @@ class ReminderContext(Projection):
             row.update(fields)
             people.put(row)
 
-    def _cycle_scheduled(self, b: Batch, e: Event) -> None:
+    def _cycle_scheduled(self, b: Batch, e: Event[cy.CycleScheduled]) -> None:
+        trust_id = id_text(e.event.trust_id)
         b.rows(CYCLES).put(
-            {"cycle_id": e.originator_id, "trust_id": e.data["trust_id"], "state": "scheduled"}
+            {"cycle_id": e.originator_id, "trust_id": trust_id, "state": "scheduled"}
         )
 
     def _cycle(self, b: Batch, e: Event, state: str) -> None:
@@ -145,26 +155,31 @@ class ReminderContext(Projection):
         if row is not None:
             cycles.put({**row, "state": state})
 
-    def _chased(self, b: Batch, e: Event) -> None:
+    def _chased(self, b: Batch, e: Event[rm.ReviewChased]) -> None:
+        d = e.event
         b.rows(CHASES).put(
             {
                 "chase_id": f"{e.originator_id}:{e.originator_version}",
                 "review_id": e.originator_id,
-                "milestone": e.data["milestone"],
-                "recipients": [str(r) for r in e.data["recipients"]],
-                "note": e.data.get("note", ""),
-                "actor_id": e.data["actor_id"],
+                "milestone": d.milestone.value,
+                "recipients": [id_text(r) for r in d.recipients],
+                "note": d.note,
+                "actor_id": id_text(d.actor_id),
                 "chased_at": when(e),
             }
         )
 
 
-_PERSON_EVENTS = (
-    "AssignedToSchool",
-    "LineManagerChanged",
-    "StaffLeft",
-    "ReminderPreferenceChanged",
+_PERSON_EVENTS = frozenset(
+    topic_of(c)
+    for c in (
+        staff.AssignedToSchool,
+        staff.LineManagerChanged,
+        staff.StaffLeft,
+        rm.ReminderPreferenceChanged,
+    )
 )
+_CYCLE_EVENTS = frozenset(topic_of(c) for c in (cy.CycleOpened, cy.CycleClosed, cy.CycleReopened))
 
 
 # ------------------------------------------------------------------------------ queries

@@ -13,24 +13,45 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from projections.engine.core import Event
+from events.review import (
+    AppealDecided,
+    AppealLodged,
+    AppraiseeCommented,
+    AssessmentWritten,
+    MeetingRecorded,
+    Moderated,
+    ReportIssued,
+    ReviewReopened,
+    SelfAssessmentSubmitted,
+    SignedOff,
+)
+from events.values import AppealOutcome, MeetingKind, ModerationOutcome, Signatory
 
 # The review events that change progress (AppraiserChanged and the objective links do not).
-PROGRESS_EVENTS = frozenset(
-    {
-        "MeetingRecorded",
-        "SelfAssessmentSubmitted",
-        "AssessmentWritten",
-        "ReportIssued",
-        "AppraiseeCommented",
-        "SignedOff",
-        "Moderated",
-        "AppealLodged",
-        "AppealDecided",
-        "ReviewReopened",
-    }
+ProgressEvent = (
+    MeetingRecorded
+    | SelfAssessmentSubmitted
+    | AssessmentWritten
+    | ReportIssued
+    | AppraiseeCommented
+    | SignedOff
+    | Moderated
+    | AppealLodged
+    | AppealDecided
+    | ReviewReopened
 )
-_MEETINGS = {"planning": "planning_on", "mid_year": "mid_year_on", "end_year": "end_year_on"}
+PROGRESS_EVENTS: tuple[type[ProgressEvent], ...] = (
+    MeetingRecorded,
+    SelfAssessmentSubmitted,
+    AssessmentWritten,
+    ReportIssued,
+    AppraiseeCommented,
+    SignedOff,
+    Moderated,
+    AppealLodged,
+    AppealDecided,
+    ReviewReopened,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,43 +70,48 @@ class ReviewProgress:
     appeal: str | None = None  # lodged, upheld, dismissed
     reopened: int = 0  # how many times the review has been reopened, however it happened
 
-    def apply(self, event: Event) -> ReviewProgress:
-        d = event.data
-        match event.type:
-            case "MeetingRecorded":
-                held: dict[str, Any] = {_MEETINGS[d["kind"]]: str(d["held_on"])[:10]}
-                return replace(self, **held)
-            case "SelfAssessmentSubmitted":
+    def apply(self, e: ProgressEvent) -> ReviewProgress:
+        match e:
+            case MeetingRecorded():
+                on = e.held_on.isoformat()
+                match e.kind:
+                    case MeetingKind.PLANNING:
+                        return replace(self, planning_on=on)
+                    case MeetingKind.MID_YEAR:
+                        return replace(self, mid_year_on=on)
+                    case MeetingKind.END_YEAR:
+                        return replace(self, end_year_on=on)
+            case SelfAssessmentSubmitted():
                 return replace(self, self_assessment_submitted=True)
-            case "AssessmentWritten":
-                return replace(self, overall=d["overall"])
-            case "ReportIssued":
+            case AssessmentWritten():
+                return replace(self, overall=e.overall.value)
+            case ReportIssued():
                 return replace(
                     self,
-                    report_issued_on=str(d["issued_on"])[:10],
+                    report_issued_on=e.issued_on.isoformat(),
                     appraisee_commented=False,
                     signed_by_appraisee=False,
                     signed_by_appraiser=False,
                     moderation=None,
                 )
-            case "AppraiseeCommented":
+            case AppraiseeCommented():
                 return replace(self, appraisee_commented=True)
-            case "SignedOff":
-                signed: dict[str, Any] = {f"signed_by_{d['by']}": True}
-                return replace(self, **signed)
-            case "Moderated":
-                if d["outcome"] == "referred_back":
-                    return replace(self._reopen(), moderation="referred_back")
-                return replace(self, moderation=d["outcome"])
-            case "AppealLodged":
+            case SignedOff():
+                if e.by is Signatory.APPRAISEE:
+                    return replace(self, signed_by_appraisee=True)
+                return replace(self, signed_by_appraiser=True)
+            case Moderated():
+                if e.outcome is ModerationOutcome.REFERRED_BACK:
+                    return replace(self._reopen(), moderation=e.outcome.value)
+                return replace(self, moderation=e.outcome.value)
+            case AppealLodged():
                 return replace(self, appeal="lodged")
-            case "AppealDecided":
-                if d["outcome"] == "upheld":
+            case AppealDecided():
+                if e.outcome is AppealOutcome.UPHELD:
                     return replace(self._reopen(), appeal="upheld")
                 return replace(self, appeal="dismissed")
-            case "ReviewReopened":
+            case ReviewReopened():
                 return self._reopen()
-        return self
 
     def _reopen(self) -> ReviewProgress:
         # Every way of reopening does the same (the aggregate's ``_reopen`` mirrors this).

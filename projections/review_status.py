@@ -16,12 +16,12 @@ from events import cycle as cy
 from events import reminders as rm
 from events import review as rv
 from events import staff
-from events.base import DomainEvent
-from projections.engine.common import as_model, field_values, originators, pinned, select, when
-from projections.engine.core import Event, Handler, Projection
+from events.base import DomainEvent, topic_of
+from projections.engine.common import as_model, of_type, pinned, select, when
+from projections.engine.core import Event, Handler, Handlers, Projection, id_text
 from projections.engine.db import Column, ColumnType, Database, Table
 from projections.engine.workset import Batch, Row, Rows
-from projections.review_progress import ReviewProgress
+from projections.review_progress import PROGRESS_EVENTS, ProgressEvent, ReviewProgress
 
 REVIEWS = Table(
     "review_status",
@@ -147,84 +147,84 @@ class ReviewStatus(Projection):
     tables = (REVIEWS, CYCLES)
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
-        return {
-            cy.CycleScheduled: self._cycle_scheduled,
-            cy.PolicyChanged: self._policy_changed,
-            staff.AssignedToSchool: self._assigned,
-            rv.ReviewStarted: self._started,
-            rv.AppraiserChanged: lambda b, e: self._set(b, e, appraiser_id=e.data["appraiser_id"]),
-            rv.PanelAppointed: lambda b, e: self._set(
-                b, e, panel=e.data["panel"], adviser=e.data["adviser"]
-            ),
-            rv.AdviserConsulted: lambda b, e: self._set(
-                b, e, adviser_consulted_on=e.data["held_on"]
-            ),
-            rv.ObjectiveLinked: lambda b, e: self._count(b, e, 1),
-            rv.ObjectiveUnlinked: lambda b, e: self._count(b, e, -1),
+        handlers = (
+            Handlers()
+            .on(cy.CycleScheduled, self._cycle_scheduled)
+            .on(cy.PolicyChanged, self._policy_changed)
+            .on(staff.AssignedToSchool, self._assigned)
+            .on(rv.ReviewStarted, self._started)
+            .on(
+                rv.AppraiserChanged,
+                lambda b, e: self._set(b, e, appraiser_id=id_text(e.event.appraiser_id)),
+            )
+            .on(rv.PanelAppointed, self._panel_appointed)
+            .on(
+                rv.AdviserConsulted,
+                lambda b, e: self._set(b, e, adviser_consulted_on=e.event.held_on.isoformat()),
+            )
+            .on(rv.ObjectiveLinked, lambda b, e: self._count(b, e, 1))
+            .on(rv.ObjectiveUnlinked, lambda b, e: self._count(b, e, -1))
             # A chase changes nothing shown here but is the review's next version.
-            rm.ReviewChased: lambda b, e: self._set(b, e),
-            # Everything about progress goes through the one shared fold.
-            **dict.fromkeys(
-                (
-                    rv.MeetingRecorded,
-                    rv.SelfAssessmentSubmitted,
-                    rv.AssessmentWritten,
-                    rv.ReportIssued,
-                    rv.AppraiseeCommented,
-                    rv.SignedOff,
-                    rv.Moderated,
-                    rv.AppealLodged,
-                    rv.AppealDecided,
-                    rv.ReviewReopened,
-                ),
-                self._progress,
-            ),
-        }
+            .on(rm.ReviewChased, lambda b, e: self._set(b, e))
+        )
+        # Everything about progress goes through the one shared fold.
+        for cls in PROGRESS_EVENTS:
+            handlers.on(cls, self._progress)
+        return handlers
 
     def prefetch(self, batch: Batch, events: Sequence[Event]) -> None:
         reviews = _reviews(batch)
-        reviews.load(e.originator_id for e in events if e.type not in _NOT_REVIEW)
-        reviews.load_where("appraisee_id", originators(events, ["AssignedToSchool"]))
-        batch.rows(CYCLES).load(field_values(events, ["ReviewStarted"], "cycle_id"))
+        reviews.load(e.originator_id for e in events if e.topic not in _NOT_REVIEW)
+        reviews.load_where(
+            "appraisee_id", {e.originator_id for e in events if e.topic == _ASSIGNED}
+        )
+        batch.rows(CYCLES).load({id_text(s.cycle_id) for s in of_type(events, rv.ReviewStarted)})
 
-    def _cycle_scheduled(self, b: Batch, e: Event) -> None:
-        d = e.data
+    def _cycle_scheduled(self, b: Batch, e: Event[cy.CycleScheduled]) -> None:
+        d = e.event
         b.rows(CYCLES).put(
             {
                 "cycle_id": e.originator_id,
-                "objective_setting_deadline": d["objective_setting_deadline"],
-                "mid_year_deadline": d["mid_year_window_end"],
-                "end_year_deadline": d["end_year_deadline"],
-                "appeal_window_days": d["policy"]["appeal_window_days"],
+                "objective_setting_deadline": d.objective_setting_deadline.isoformat(),
+                "mid_year_deadline": d.mid_year_window_end.isoformat(),
+                "end_year_deadline": d.end_year_deadline.isoformat(),
+                "appeal_window_days": d.policy.appeal_window_days,
             }
         )
 
-    def _policy_changed(self, b: Batch, e: Event) -> None:
+    def _policy_changed(self, b: Batch, e: Event[cy.PolicyChanged]) -> None:
         cycles = b.rows(CYCLES)
         cycle = cycles.get(e.originator_id)
         if cycle is not None:
-            window = e.data["new_policy"]["appeal_window_days"]
+            window = e.event.new_policy.appeal_window_days
             cycles.put({**cycle, "appeal_window_days": window})
 
-    def _assigned(self, b: Batch, e: Event) -> None:
+    def _assigned(self, b: Batch, e: Event[staff.AssignedToSchool]) -> None:
         # Reviews follow the appraisee to their new school; the starting school stays.
         reviews = _reviews(b)
+        school_id = id_text(e.event.school_id)
         for row in reviews.find("appraisee_id", e.originator_id):
             if not ReviewProgress.from_dict(row).complete:
-                row["current_school_id"] = e.data["school_id"]
+                row["current_school_id"] = school_id
                 reviews.put(row)
 
-    def _started(self, b: Batch, e: Event) -> None:
-        d = e.data
-        cycle = b.rows(CYCLES).get(d["cycle_id"]) or {}
+    def _panel_appointed(self, b: Batch, e: Event[rv.PanelAppointed]) -> None:
+        d = e.event
+        panel = [m.model_dump(mode="json") for m in d.panel]
+        self._set(b, e, panel=panel, adviser=d.adviser.model_dump(mode="json"))
+
+    def _started(self, b: Batch, e: Event[rv.ReviewStarted]) -> None:
+        d = e.event
+        cycle_id, school_id = id_text(d.cycle_id), id_text(d.school_id)
+        cycle = b.rows(CYCLES).get(cycle_id) or {}
         row: Row = {
             "review_id": e.originator_id,
-            "cycle_id": d["cycle_id"],
-            "trust_id": d["trust_id"],
-            "school_id": d["school_id"],
-            "current_school_id": d["school_id"],
-            "appraisee_id": d["appraisee_id"],
-            "appraiser_id": d["appraiser_id"],
+            "cycle_id": cycle_id,
+            "trust_id": id_text(d.trust_id),
+            "school_id": school_id,
+            "current_school_id": school_id,
+            "appraisee_id": id_text(d.appraisee_id),
+            "appraiser_id": id_text(d.appraiser_id),
             "objectives_active": 0,
             "planning_on": None,
             "mid_year_on": None,
@@ -266,15 +266,15 @@ class ReviewStatus(Projection):
         if row is not None:
             self._set(b, e, objectives_active=max(row["objectives_active"] + step, 0))
 
-    def _progress(self, b: Batch, e: Event) -> None:
+    def _progress(self, b: Batch, e: Event[ProgressEvent]) -> None:
         row = _reviews(b).get(e.originator_id)
         if row is None:
             return
-        progress = ReviewProgress.from_dict(row).apply(e)
+        progress = ReviewProgress.from_dict(row).apply(e.event)
         fields = progress.as_dict()
         if progress.report_issued_on is None:
             fields["appeal_deadline"] = None
-        elif e.type == "ReportIssued":
+        elif e.topic == _REPORT_ISSUED:
             cycle = b.rows(CYCLES).get(row["cycle_id"]) or {}
             window = int(cycle.get("appeal_window_days") or 10)
             issued = date.fromisoformat(progress.report_issued_on)
@@ -282,7 +282,11 @@ class ReviewStatus(Projection):
         self._set(b, e, **fields)
 
 
-_NOT_REVIEW = frozenset({"CycleScheduled", "PolicyChanged", "AssignedToSchool"})
+_NOT_REVIEW = frozenset(
+    topic_of(c) for c in (cy.CycleScheduled, cy.PolicyChanged, staff.AssignedToSchool)
+)
+_ASSIGNED = topic_of(staff.AssignedToSchool)
+_REPORT_ISSUED = topic_of(rv.ReportIssued)
 
 
 def _reviews(b: Batch) -> Rows:

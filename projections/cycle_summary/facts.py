@@ -14,13 +14,11 @@ from abc import abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from events import cycle as cy
-from events import objective as ob
-from events import review as rv
-from events import staff, trust
+from events import trust
 from events.base import DomainEvent
 from projections.cycle_summary.subjects import SubjectHandlers
-from projections.engine.core import Event, Handler, Projection
+from projections.engine.common import of_type
+from projections.engine.core import Event, Handler, Projection, id_text
 from projections.engine.db import Column, Table, Tx, working
 from projections.engine.workset import Batch, Row
 
@@ -125,19 +123,27 @@ def facts_of(state: Row) -> set[tuple[str, str]]:
         if state["withdrawn"]:
             return {("objective_withdrawn", school)}
         out.add(("objective_set", school))
-        if state["agreed"]:
-            out.add(("objective_agreed", state["agreed"]))
-        if state["without_agreement"]:
-            out.add(("objective_without_agreement", state["without_agreement"]))
-        if state["outcome"]:
-            out.add((f"outcome:{state['outcome'][0]}", state["outcome"][1]))
+        if state["agreed_school"]:
+            out.add(("objective_agreed", state["agreed_school"]))
+        if state["without_agreement_school"]:
+            out.add(("objective_without_agreement", state["without_agreement_school"]))
+        if state["outcome_school"]:
+            out.add((f"outcome:{state['outcome']}", state["outcome_school"]))
         if state["priority_id"]:
             out.add((f"priority:{state['priority_id']}", school))
     return out
 
 
-# What revising or reinstating an objective clears: both must agree (or it be set) again.
-_UNAGREED: dict[str, Any] = {"agreed_by": [], "agreed": None, "without_agreement": None}
+def _pointers(cls: type[DomainEvent]) -> tuple[str, ...]:
+    """The fields of an event class naming other subjects a handler reads (to prefetch)."""
+    found = _POINTERS.get(cls)
+    if found is None:
+        found = _POINTERS[cls] = tuple(f for f in _POINTER_FIELDS if f in cls.model_fields)
+    return found
+
+
+_POINTER_FIELDS = ("review_id", "appraisee_id", "cycle_id", "school_id")
+_POINTERS: dict[type[DomainEvent], tuple[str, ...]] = {}
 
 
 class CycleFacts(SubjectHandlers, Projection):
@@ -148,40 +154,7 @@ class CycleFacts(SubjectHandlers, Projection):
     bulk_twin = "cycle_facts"
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
-        return {
-            trust.SchoolAdded: self._school,
-            trust.SchoolRenamed: self._school,
-            trust.PriorityAdded: self._priority,
-            trust.PriorityRetired: self._priority,
-            staff.StaffRegistered: self._staff_registered,
-            staff.AssignedToSchool: self._assigned,
-            cy.CycleScheduled: self._cycle,
-            rv.ReviewStarted: self._review_started,
-            # Review milestones come from the one shared fold (``review_progress``).
-            **dict.fromkeys(
-                (
-                    rv.MeetingRecorded,
-                    rv.AssessmentWritten,
-                    rv.ReportIssued,
-                    rv.SignedOff,
-                    rv.Moderated,
-                    rv.AppealLodged,
-                    rv.AppealDecided,
-                    rv.ReviewReopened,
-                ),
-                self._progress,
-            ),
-            ob.ObjectiveDrafted: self._drafted,
-            ob.ObjectiveAgreed: self._agreed,
-            ob.ObjectiveRevised: self._revised,
-            ob.ObjectiveSetWithoutAgreement: self._without_agreement,
-            ob.ObjectiveAssessed: self._assessed,
-            ob.ObjectiveWithdrawn: lambda b, e: self._objective(b, e, withdrawn=True),
-            # Reinstated, the objective is a draft again (as the aggregate has it).
-            ob.ObjectiveReinstated: lambda b, e: self._objective(
-                b, e, withdrawn=False, outcome=None, **_UNAGREED
-            ),
-        }
+        return self.subject_handlers()
 
     # --------------------------------------------------------------- batch plumbing
 
@@ -196,9 +169,11 @@ class CycleFacts(SubjectHandlers, Projection):
         keys: set[Any] = set()
         for e in events:
             keys.add(e.originator_id)
-            d = e.data
-            keys.update(d.get(k) for k in ("review_id", "appraisee_id", "cycle_id", "school_id"))
-        keys.discard(None)
+            d = e.event
+            for field in _pointers(type(d)):
+                value = getattr(d, field)
+                if value is not None:
+                    keys.add(id_text(value))
         subjects.load(keys)
         # Then what those subjects point to: the appraisee's assignment history, and the
         # open reviews of people who move.
@@ -213,7 +188,7 @@ class CycleFacts(SubjectHandlers, Projection):
             more.update(state.get("reviews", ()))
         subjects.load(more)
         batch.rows(self.priorities, index_on=("trust_id",)).load(
-            e.data.get("priority_id") for e in events if e.type == "PriorityRetired"
+            id_text(r.priority_id) for r in of_type(events, trust.PriorityRetired)
         )
 
     def finish(self, batch: Batch) -> None:

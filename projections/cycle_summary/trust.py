@@ -52,7 +52,8 @@ SCHOOLS = Table(
 class TrustCycleSummary(CycleFacts):
     name = "trust_cycle_summary"
     # 2: review milestones from the shared fold; reinstating and revising un-agree.
-    schema_version = 2
+    # 3: objectives from the shared objective fold; handlers read typed events.
+    schema_version = 3
     rebuild_cost = 3
     subjects, facts, priorities = SUBJECTS, FACTS, PRIORITIES
     tables = (TOTALS, SCHOOLS, SUBJECTS, FACTS, PRIORITIES)
