@@ -6,9 +6,10 @@
 One synthetic history (``testkit.synthetic``) is stored once in a PostgreSQL database and in
 an SQLite file; then, in ``--rounds`` rounds, each checkout rebuilds every read model over it
 (``benchmarks/projections.py --rebuild-child`` of that checkout, in its own process, so each
-runs its own code), the order alternating round by round. It prints each rebuild, the median
-of each side and the ratio this / other, with the load average beside every figure (the
-machine may be shared: the ratio of interleaved rounds is the figure to read).
+runs its own code), the order alternating round by round. It prints each rebuild's wall time
+and CPU seconds (its own processes, not the database server's), the medians of each side and
+the ratios this / other, with the load average beside every figure (the machine may be
+shared: the ratio of interleaved rounds is the figure to read, CPU the steadier one).
 """
 
 from __future__ import annotations
