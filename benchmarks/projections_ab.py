@@ -6,9 +6,10 @@
 One synthetic history (``testkit.synthetic``) is stored once in a PostgreSQL database and in
 an SQLite file; then, in ``--rounds`` rounds, each checkout rebuilds every read model over it
 (``benchmarks/projections.py --rebuild-child`` of that checkout, in its own process, so each
-runs its own code), the order alternating round by round. It prints each rebuild, the median
-of each side and the ratio this / other, with the load average beside every figure (the
-machine may be shared: the ratio of interleaved rounds is the figure to read).
+runs its own code), the order alternating round by round. It prints each rebuild's wall time
+and CPU seconds (its own processes, not the database server's), the medians of each side and
+the ratios this / other, with the load average beside every figure (the machine may be
+shared: the ratio of interleaved rounds is the figure to read, CPU the steadier one).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -86,7 +88,10 @@ def load_sqlite(rows: list[tuple[uuid.UUID, int, str, bytes]], path: Path) -> st
 
 
 def rebuild(checkout: Path, url: str) -> dict[str, Any]:
-    """One full rebuild by ``checkout``'s own code (its interpreter path is ours: same deps)."""
+    """One full rebuild by ``checkout``'s own code (its interpreter path is ours: same deps),
+    with the CPU seconds its processes used (the rebuild and its lanes; not the database
+    server's): on a shared machine the steadier figure."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
         [sys.executable, str(checkout / "benchmarks" / "projections.py"), "--rebuild-child", url],
         check=True,
@@ -95,31 +100,36 @@ def rebuild(checkout: Path, url: str) -> dict[str, Any]:
         cwd=checkout,
         env={**os.environ, "PYTHONPATH": str(checkout)},
     )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    result["cpu"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     return result
 
 
 def compare(name: str, url: str, other: Path, rounds: int) -> None:
     sides = {"this": ROOT, "other": other}
     times: dict[str, list[float]] = {"this": [], "other": []}
+    cpu: dict[str, list[float]] = {"this": [], "other": []}
     for r in range(rounds):
         order = ["other", "this"] if r % 2 == 0 else ["this", "other"]
         for side in order:
             got = rebuild(sides[side], url)
             times[side].append(got["seconds"])
+            cpu[side].append(got["cpu"])
             print(
-                f"{name} round {r + 1} {side:5} rebuild {got['seconds']:7.1f}s "
-                f"({got['events']:,} events; load {load_average()})",
+                f"{name} round {r + 1} {side:5} rebuild {got['seconds']:7.1f}s, "
+                f"CPU {got['cpu']:6.1f}s ({got['events']:,} events; load {load_average()})",
                 flush=True,
             )
-    this, base = statistics.median(times["this"]), statistics.median(times["other"])
-    ratios = [t / o for t, o in zip(times["this"], times["other"], strict=True)]
-    print(
-        f"{name}: this {this:.1f}s, other {base:.1f}s (medians of {rounds}); this/other "
-        f"{this / base:.3f} (per round {', '.join(f'{x:.3f}' for x in ratios)}; "
-        f"load {load_average()})",
-        flush=True,
-    )
+    for what, figures in (("wall", times), ("CPU", cpu)):
+        this, base = statistics.median(figures["this"]), statistics.median(figures["other"])
+        ratios = [t / o for t, o in zip(figures["this"], figures["other"], strict=True)]
+        print(
+            f"{name} {what}: this {this:.1f}s, other {base:.1f}s (medians of {rounds}); "
+            f"this/other {this / base:.3f} (per round {', '.join(f'{x:.3f}' for x in ratios)};"
+            f" load {load_average()})",
+            flush=True,
+        )
 
 
 def main() -> None:

@@ -18,8 +18,8 @@ from uuid import UUID
 from events import access as ac
 from events import staff as st
 from events.base import DomainEvent
-from projections.engine.common import as_model, select, when
-from projections.engine.core import Event, Handler, Projection
+from projections.engine.common import as_model, of_type, originators, select, when
+from projections.engine.core import Event, Handler, Handlers, Projection, id_text
 from projections.engine.db import Column, ColumnType, Database, Table
 from projections.engine.workset import Batch
 
@@ -65,49 +65,50 @@ class Access(Projection):
     tables = (PEOPLE, GRANTS)
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
-        return {
-            st.StaffRegistered: self._registered,
-            st.StaffLeft: self._left,
-            ac.RoleGranted: self._granted,
-            ac.RoleRevoked: self._revoked,
-        }
+        return (
+            Handlers()
+            .on(st.StaffRegistered, self._registered)
+            .on(st.StaffLeft, self._left)
+            .on(ac.RoleGranted, self._granted)
+            .on(ac.RoleRevoked, self._revoked)
+        )
 
     def prefetch(self, batch: Batch, events: Sequence[Event]) -> None:
-        batch.rows(PEOPLE).load(e.originator_id for e in events if e.type == "StaffLeft")
-        batch.rows(GRANTS).load(e.data["grant_id"] for e in events if e.type == "RoleRevoked")
+        batch.rows(PEOPLE).load(originators(events, ["StaffLeft"]))
+        batch.rows(GRANTS).load(id_text(r.grant_id) for r in of_type(events, ac.RoleRevoked))
 
-    def _registered(self, b: Batch, e: Event) -> None:
-        d = e.data
+    def _registered(self, b: Batch, e: Event[st.StaffRegistered]) -> None:
+        d = e.event
         b.rows(PEOPLE).put(
             {
                 "person_id": e.originator_id,
-                "trust_id": d["trust_id"],
-                "name": d["name"],
-                "email": str(d["email"]).lower(),
-                "job_title": d["job_title"],
+                "trust_id": id_text(d.trust_id),
+                "name": d.name,
+                "email": d.email.lower(),
+                "job_title": d.job_title,
                 "left_on": None,
             }
         )
 
-    def _left(self, b: Batch, e: Event) -> None:
+    def _left(self, b: Batch, e: Event[st.StaffLeft]) -> None:
         rows = b.rows(PEOPLE)
         row = rows.get(e.originator_id)
         if row is not None:
-            rows.put({**row, "left_on": e.data["effective_date"]})
+            rows.put({**row, "left_on": e.event.effective_date.isoformat()})
 
-    def _granted(self, b: Batch, e: Event) -> None:
-        d = e.data
+    def _granted(self, b: Batch, e: Event[ac.RoleGranted]) -> None:
+        d = e.event
         b.rows(GRANTS).put(
             {
-                "grant_id": d["grant_id"],
-                "trust_id": d["trust_id"],
-                "person_id": d["person_id"],
-                "role": d["role"],
-                "school_ids": sorted(d.get("school_ids") or ()),
+                "grant_id": id_text(d.grant_id),
+                "trust_id": id_text(d.trust_id),
+                "person_id": id_text(d.person_id),
+                "role": d.role.value,
+                "school_ids": sorted(id_text(s) for s in d.school_ids),
                 "granted_at": when(e),
-                "granted_by": d["actor_id"],
-                "granted_by_role": d["actor_role"],
-                "grant_reason": d["reason"],
+                "granted_by": id_text(d.actor_id),
+                "granted_by_role": d.actor_role.value,
+                "grant_reason": d.reason,
                 "granted_position": e.position,
                 "revoked_at": None,
                 "revoked_by": None,
@@ -117,17 +118,17 @@ class Access(Projection):
             }
         )
 
-    def _revoked(self, b: Batch, e: Event) -> None:
+    def _revoked(self, b: Batch, e: Event[ac.RoleRevoked]) -> None:
         rows = b.rows(GRANTS)
-        row = rows.get(e.data["grant_id"])
+        d = e.event
+        row = rows.get(id_text(d.grant_id))
         if row is None:
             return
-        d = e.data
         row.update(
             revoked_at=when(e),
-            revoked_by=d["actor_id"],
-            revoked_by_role=d["actor_role"],
-            revoke_reason=d["reason"],
+            revoked_by=id_text(d.actor_id),
+            revoked_by_role=d.actor_role.value,
+            revoke_reason=d.reason,
             revoked_position=e.position,
         )
         rows.put(row)

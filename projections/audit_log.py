@@ -14,10 +14,10 @@ from typing import Any
 from uuid import UUID
 
 from events import facts
-from events.base import DomainEvent, registered_topics
+from events.base import TOPIC_PREFIX, DomainEvent, registered_topics
 from projections.engine.common import as_model, pinned, select
 from projections.engine.core import TOPIC_PREFIX_LEN, Event, Handler, Projection, decode
-from projections.engine.db import Column, ColumnType, Database, Table, Tx, normalize_ts
+from projections.engine.db import Column, ColumnType, Database, Table, Tx
 from projections.engine.workset import Batch
 
 AUDIT_LOG = Table(
@@ -62,22 +62,13 @@ SCOPE = Table(
     key=("aggregate_id",),
     public=False,
 )
-# The events that tell an aggregate's trust: their own id, a trust_id field, or their review's.
+# The events that tell an aggregate's trust: their own id, a ``trust_id`` field (every event
+# class that declares one: an aggregate's first such event names it), or their review's.
 _TRUST_IS_ORIGINATOR = "TrustRegistered"
-_TRUST_IN_DATA = (
-    "StaffRegistered",
-    "CycleScheduled",
-    "ReviewStarted",
-    "CpdPlanned",
-    "EvidenceFileAttached",
-    "EvidenceLinkAttached",
-    "ObservationRecorded",
-    "PayRecommendationMade",
-    "ObjectiveTemplatePublished",
-    "ObjectiveTemplateRetired",
-    "RatingScalePublished",
-    "ObservationPolicySet",
-    "RoleGranted",
+_TRUST_IN_DATA = frozenset(
+    cls.topic.removeprefix(TOPIC_PREFIX)
+    for cls in registered_topics().values()
+    if "trust_id" in cls.model_fields
 )
 _TRUST_OF_REVIEW = "ObjectiveDrafted"
 
@@ -176,7 +167,7 @@ class AuditLog(Projection):
             trust_id = self._trust_of(scope, e)
             add(
                 e.position,
-                normalize_ts(data["timestamp"]),
+                e.at,
                 trust_id,
                 self._types.get(e.topic, "unknown"),
                 e.originator_id,
@@ -213,7 +204,7 @@ class AuditLog(Projection):
         event with the trust its aggregate had at that position."""
         scope, rows = SCOPE.physical(generation), AUDIT_LOG.physical(generation)
         in_range = "e.notification_id > ? AND e.notification_id <= ?"
-        topics = ", ".join(_literal(f"appraisals/{t}") for t in _TRUST_IN_DATA)
+        topics = ", ".join(_literal(f"appraisals/{t}") for t in sorted(_TRUST_IN_DATA))
         tx.execute(
             f"INSERT INTO {scope} (aggregate_id, trust_id, position) "
             "SELECT DISTINCT ON (aggregate_id) aggregate_id, trust_id, position FROM ("

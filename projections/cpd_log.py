@@ -17,8 +17,8 @@ from events import cpd as ev
 from events import objective as ob
 from events import review as rv
 from events.base import DomainEvent
-from projections.engine.common import as_model, select, when
-from projections.engine.core import Event, Handler, Projection
+from projections.engine.common import as_model, of_type, originators, select, text, when
+from projections.engine.core import Event, Handler, Handlers, Projection, id_text
 from projections.engine.db import Column, ColumnType, Database, Table
 from projections.engine.workset import Batch
 from projections.names import name_handlers, names_table
@@ -133,70 +133,84 @@ class CpdLog(Projection):
     tables = (ACTIVITIES, OBJECTIVES, REVIEWS, NAMES)
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
-        return {
-            **name_handlers(NAMES),
-            rv.ReviewStarted: self._review_started,
-            ob.ObjectiveDrafted: self._objective_drafted,
-            ob.ObjectiveRevised: self._objective_revised,
-            ob.ObjectiveAssessed: lambda b, e: self._objective(b, e, outcome=e.data["outcome"]),
-            ob.ObjectiveWithdrawn: lambda b, e: self._objective(b, e, withdrawn=True),
-            ob.ObjectiveReinstated: lambda b, e: self._objective(
-                b, e, withdrawn=False, outcome=None
-            ),
-            ev.CpdPlanned: self._planned,
-            ev.CpdCompleted: lambda b, e: self._activity(
-                b,
-                e,
-                status="done",
-                completed_on=e.data["completed_on"],
-                minutes=minutes(e.data["hours"]),
-                cost_pence=e.data["cost_pence"],
-            ),
-            ev.CpdReflected: lambda b, e: self._activity(
-                b, e, reflection=e.data["reflection"], impact=e.data["impact"]
-            ),
-            ev.CpdCancelled: lambda b, e: self._activity(
-                b, e, status="cancelled", cancel_reason=e.data["reason"]
-            ),
-        }
+        return (
+            Handlers(name_handlers(NAMES))
+            .on(rv.ReviewStarted, self._review_started)
+            .on(ob.ObjectiveDrafted, self._objective_drafted)
+            .on(ob.ObjectiveRevised, self._objective_revised)
+            .on(
+                ob.ObjectiveAssessed,
+                lambda b, e: self._objective(b, e, outcome=e.event.outcome.value),
+            )
+            .on(ob.ObjectiveWithdrawn, lambda b, e: self._objective(b, e, withdrawn=True))
+            .on(
+                ob.ObjectiveReinstated,
+                lambda b, e: self._objective(b, e, withdrawn=False, outcome=None),
+            )
+            .on(ev.CpdPlanned, self._planned)
+            .on(ev.CpdCompleted, self._completed)
+            .on(
+                ev.CpdReflected,
+                lambda b, e: self._activity(
+                    b, e, reflection=e.event.reflection, impact=e.event.impact.value
+                ),
+            )
+            .on(
+                ev.CpdCancelled,
+                lambda b, e: self._activity(b, e, status="cancelled", cancel_reason=e.event.reason),
+            )
+        )
 
     def prefetch(self, batch: Batch, events: Sequence[Event]) -> None:
-        cpd = {"CpdCompleted", "CpdReflected", "CpdCancelled"}
-        batch.rows(ACTIVITIES).load(e.originator_id for e in events if e.type in cpd)
-        objective_events = {"ObjectiveRevised", "ObjectiveAssessed", "ObjectiveWithdrawn"}
-        batch.rows(OBJECTIVES).load(e.originator_id for e in events if e.type in objective_events)
-        batch.rows(REVIEWS).load(
-            e.data.get("review_id") for e in events if e.type == "ObjectiveDrafted"
-        )
+        cpd = ["CpdCompleted", "CpdReflected", "CpdCancelled"]
+        batch.rows(ACTIVITIES).load(originators(events, cpd))
+        objective_events = ["ObjectiveRevised", "ObjectiveAssessed", "ObjectiveWithdrawn"]
+        batch.rows(OBJECTIVES).load(originators(events, objective_events))
+        batch.rows(REVIEWS).load(id_text(d.review_id) for d in of_type(events, ob.ObjectiveDrafted))
 
-    def _review_started(self, b: Batch, e: Event) -> None:
-        d = e.data
+    def _review_started(self, b: Batch, e: Event[rv.ReviewStarted]) -> None:
+        d = e.event
         b.rows(REVIEWS).put(
-            {"review_id": e.originator_id, "trust_id": d["trust_id"], "school_id": d["school_id"]}
+            {
+                "review_id": e.originator_id,
+                "trust_id": id_text(d.trust_id),
+                "school_id": id_text(d.school_id),
+            }
         )
 
-    def _objective_drafted(self, b: Batch, e: Event) -> None:
-        d = e.data
-        review = b.rows(REVIEWS).get(d["review_id"]) or {}
+    def _objective_drafted(self, b: Batch, e: Event[ob.ObjectiveDrafted]) -> None:
+        d = e.event
+        review = b.rows(REVIEWS).get(id_text(d.review_id)) or {}
         b.rows(OBJECTIVES).put(
             {
                 "objective_id": e.originator_id,
                 "trust_id": review.get("trust_id"),
                 "school_id": review.get("school_id"),
-                "cycle_id": d["cycle_id"],
-                "appraisee_id": d["appraisee_id"],
-                "title": d["title"],
-                "priority_id": d.get("priority_id"),
+                "cycle_id": id_text(d.cycle_id),
+                "appraisee_id": id_text(d.appraisee_id),
+                "title": d.title,
+                "priority_id": text(d.priority_id),
                 "outcome": None,
                 "withdrawn": False,
             }
         )
 
-    def _objective_revised(self, b: Batch, e: Event) -> None:
-        changes = {c["field"]: c["new"] for c in e.data["changes"]}
+    def _objective_revised(self, b: Batch, e: Event[ob.ObjectiveRevised]) -> None:
+        changes = {c.field: c.new for c in e.event.changes}
         fields = {k: changes[k] for k in ("title", "priority_id") if k in changes}
         if fields:
             self._objective(b, e, **fields)
+
+    def _completed(self, b: Batch, e: Event[ev.CpdCompleted]) -> None:
+        d = e.event
+        self._activity(
+            b,
+            e,
+            status="done",
+            completed_on=d.completed_on.isoformat(),
+            minutes=minutes(d.hours),
+            cost_pence=d.cost_pence,
+        )
 
     def _objective(self, b: Batch, e: Event, **fields: Any) -> None:
         rows = b.rows(OBJECTIVES)
@@ -204,24 +218,24 @@ class CpdLog(Projection):
         if row is not None:
             rows.put({**row, **fields})
 
-    def _planned(self, b: Batch, e: Event) -> None:
-        d = e.data
+    def _planned(self, b: Batch, e: Event[ev.CpdPlanned]) -> None:
+        d = e.event
         at = when(e)
         b.rows(ACTIVITIES).put(
             {
                 "activity_id": e.originator_id,
-                "trust_id": d["trust_id"],
-                "school_id": d["school_id"],
-                "cycle_id": d["cycle_id"],
-                "review_id": d["review_id"],
-                "staff_id": d["staff_id"],
-                "title": d["title"],
-                "provider": d["provider"],
-                "kind": d["kind"],
-                "starts_on": d["starts_on"],
-                "ends_on": d["ends_on"],
-                "planned_minutes": minutes(d["hours"]),
-                "planned_cost_pence": d["cost_pence"],
+                "trust_id": id_text(d.trust_id),
+                "school_id": id_text(d.school_id),
+                "cycle_id": id_text(d.cycle_id),
+                "review_id": id_text(d.review_id),
+                "staff_id": id_text(d.staff_id),
+                "title": d.title,
+                "provider": d.provider,
+                "kind": d.kind.value,
+                "starts_on": d.starts_on.isoformat(),
+                "ends_on": d.ends_on.isoformat(),
+                "planned_minutes": minutes(d.hours),
+                "planned_cost_pence": d.cost_pence,
                 "minutes": None,
                 "cost_pence": None,
                 "status": "planned",
@@ -229,9 +243,9 @@ class CpdLog(Projection):
                 "reflection": None,
                 "impact": None,
                 "cancel_reason": None,
-                "objective_ids": list(d.get("objective_ids") or ()),
-                "development_needs": list(d.get("development_needs") or ()),
-                "planned_by": d["actor_id"],
+                "objective_ids": [id_text(o) for o in d.objective_ids],
+                "development_needs": list(d.development_needs),
+                "planned_by": id_text(d.actor_id),
                 "created_at": at,
                 "updated_at": at,
                 "version": e.originator_version,

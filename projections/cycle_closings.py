@@ -16,7 +16,7 @@ from uuid import UUID
 from events import cycle as cy
 from events.base import DomainEvent
 from projections.engine.common import select, when
-from projections.engine.core import Event, Handler, Projection
+from projections.engine.core import Event, Handler, Handlers, Projection
 from projections.engine.db import Column, Database, Table
 from projections.engine.workset import Batch
 
@@ -55,16 +55,16 @@ class CycleClosings(Projection):
     tables = (CLOSINGS,)
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
-        return {cy.CycleClosed: self._closed}
+        return Handlers().on(cy.CycleClosed, self._closed)
 
-    def _closed(self, b: Batch, e: Event) -> None:
-        d = e.data
+    def _closed(self, b: Batch, e: Event[cy.CycleClosed]) -> None:
+        d = e.event
         b.rows(CLOSINGS).put(
             {
                 "cycle_id": e.originator_id,
                 "closed_at": when(e),
-                "reason": d.get("reason"),
-                "unfinished": list(d.get("unfinished", ())),
+                "reason": d.reason,
+                "unfinished": [u.model_dump(mode="json") for u in d.unfinished],
                 "version": e.originator_version,
             }
         )

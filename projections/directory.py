@@ -21,8 +21,8 @@ from events import cycle as cy
 from events import staff as st
 from events import trust as tr
 from events.base import DomainEvent
-from projections.engine.common import as_model, pinned, select
-from projections.engine.core import Event, Handler, Projection
+from projections.engine.common import as_model, originators, pinned, select, text
+from projections.engine.core import Event, Handler, Handlers, Projection, id_text
 from projections.engine.db import Column, ColumnType, Database, Table
 from projections.engine.db import typed as typed_value
 from projections.engine.workset import Batch, Row
@@ -164,27 +164,28 @@ class Directory(Projection):
     tables = (PEOPLE, SCHOOLS, CYCLES, PRIORITIES, NAMES, SEARCH)
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
-        return {
-            st.StaffRegistered: self._registered,
-            st.StaffRenamed: self._renamed,
-            st.JobTitleChanged: self._job_title,
-            st.AssignedToSchool: self._assigned,
-            st.LineManagerChanged: self._line_manager,
-            st.StaffLeft: self._left,
-            tr.TrustRegistered: self._trust,
-            tr.SchoolAdded: self._school,
-            tr.SchoolRenamed: self._school,
-            tr.PriorityAdded: self._priority,
-            tr.PriorityRetired: self._priority_retired,
-            cy.CycleScheduled: self._cycle,
-            cy.CycleOpened: self._cycle_state("open"),
-            cy.CycleClosed: self._cycle_state("closed"),
-            cy.CycleReopened: self._cycle_state("open"),
-            cy.PolicyChanged: self._policy,
-        }
+        return (
+            Handlers()
+            .on(st.StaffRegistered, self._registered)
+            .on(st.StaffRenamed, self._renamed)
+            .on(st.JobTitleChanged, self._job_title)
+            .on(st.AssignedToSchool, self._assigned)
+            .on(st.LineManagerChanged, self._line_manager)
+            .on(st.StaffLeft, self._left)
+            .on(tr.TrustRegistered, self._trust)
+            .on(tr.SchoolAdded, lambda b, e: self._school(b, e, e.event.name, e.event.phase))
+            .on(tr.SchoolRenamed, lambda b, e: self._school(b, e, e.event.new_name, None))
+            .on(tr.PriorityAdded, self._priority)
+            .on(tr.PriorityRetired, self._priority_retired)
+            .on(cy.CycleScheduled, self._cycle)
+            .on(cy.CycleOpened, self._cycle_state("open"))
+            .on(cy.CycleClosed, self._cycle_state("closed"))
+            .on(cy.CycleReopened, self._cycle_state("open"))
+            .on(cy.PolicyChanged, self._policy)
+        )
 
     def prefetch(self, batch: Batch, events: Sequence[Event]) -> None:
-        batch.rows(PEOPLE).load(e.originator_id for e in events if e.topic.endswith(_STAFF))
+        batch.rows(PEOPLE).load(originators(events, _STAFF))
 
     # ---------------------------------------------------------------------- people
 
@@ -202,16 +203,16 @@ class Directory(Projection):
             }
         )
 
-    def _registered(self, b: Batch, e: Event) -> None:
-        d = e.data
+    def _registered(self, b: Batch, e: Event[st.StaffRegistered]) -> None:
+        d = e.event
         row: Row = {
             "staff_id": e.originator_id,
-            "trust_id": d["trust_id"],
-            "name": d["name"],
-            "preferred_name": d.get("preferred_name"),
-            "email": d["email"],
-            "job_title": d["job_title"],
-            "category": d["category"],
+            "trust_id": id_text(d.trust_id),
+            "name": d.name,
+            "preferred_name": d.preferred_name,
+            "email": d.email,
+            "job_title": d.job_title,
+            "category": d.category.value,
             "school_id": None,
             "started_on": None,
             "line_manager_id": None,
@@ -231,89 +232,92 @@ class Directory(Projection):
         rows.put(row)
         return row
 
-    def _renamed(self, b: Batch, e: Event) -> None:
+    def _renamed(self, b: Batch, e: Event[st.StaffRenamed]) -> None:
         old = b.rows(PEOPLE).get(e.originator_id)
         old = dict(old) if old is not None else None
-        row = self._person(
-            b, e, name=e.data["new_name"], preferred_name=e.data.get("preferred_name")
-        )
+        row = self._person(b, e, name=e.event.new_name, preferred_name=e.event.preferred_name)
         if row is not None:
             _person_keys(b, row, old)
             self._name_entry(b, e, row["staff_id"], "staff", row["display_name"], row["school_id"])
 
-    def _job_title(self, b: Batch, e: Event) -> None:
-        self._person(b, e, job_title=e.data["new_job_title"])
+    def _job_title(self, b: Batch, e: Event[st.JobTitleChanged]) -> None:
+        self._person(b, e, job_title=e.event.new_job_title)
 
-    def _assigned(self, b: Batch, e: Event) -> None:
+    def _assigned(self, b: Batch, e: Event[st.AssignedToSchool]) -> None:
         row = b.rows(PEOPLE).get(e.originator_id)
         if row is None:
             return
-        started = row["started_on"] or e.data["effective_date"]
-        row = self._person(b, e, school_id=e.data["school_id"], started_on=started)
+        d = e.event
+        started = row["started_on"] or d.effective_date.isoformat()
+        row = self._person(b, e, school_id=id_text(d.school_id), started_on=started)
         assert row is not None
         self._name_entry(b, e, row["staff_id"], "staff", row["display_name"], row["school_id"])
 
-    def _line_manager(self, b: Batch, e: Event) -> None:
-        self._person(b, e, line_manager_id=e.data.get("line_manager_id"))
+    def _line_manager(self, b: Batch, e: Event[st.LineManagerChanged]) -> None:
+        self._person(b, e, line_manager_id=text(e.event.line_manager_id))
 
-    def _left(self, b: Batch, e: Event) -> None:
-        self._person(b, e, left_on=e.data["effective_date"])
+    def _left(self, b: Batch, e: Event[st.StaffLeft]) -> None:
+        self._person(b, e, left_on=e.event.effective_date.isoformat())
 
     # ------------------------------------------------------- schools, priorities, cycles
 
-    def _trust(self, b: Batch, e: Event) -> None:
-        self._name_entry(b, e, e.originator_id, "trust", e.data["name"], None)
+    def _trust(self, b: Batch, e: Event[tr.TrustRegistered]) -> None:
+        self._name_entry(b, e, e.originator_id, "trust", e.event.name, None)
 
-    def _school(self, b: Batch, e: Event) -> None:
-        d = e.data
-        name = d.get("name") or d["new_name"]
+    def _school(
+        self, b: Batch, e: Event[tr.SchoolAdded | tr.SchoolRenamed], name: str, phase: str | None
+    ) -> None:
+        """A school added (with its phase) or renamed (keeping it)."""
+        school_id = id_text(e.event.school_id)
         rows = b.rows(SCHOOLS)
-        old = rows.get(d["school_id"])
-        phase = d.get("phase") if old is None else old["phase"]
+        old = rows.get(school_id)
+        if old is not None:
+            phase = old["phase"]
         rows.put(
-            {"school_id": d["school_id"], "trust_id": e.originator_id, "name": name, "phase": phase}
+            {"school_id": school_id, "trust_id": e.originator_id, "name": name, "phase": phase}
         )
-        self._name_entry(b, e, d["school_id"], "school", name, None)
+        self._name_entry(b, e, school_id, "school", name, None)
 
-    def _priority(self, b: Batch, e: Event) -> None:
-        d = e.data
+    def _priority(self, b: Batch, e: Event[tr.PriorityAdded]) -> None:
+        d = e.event
+        priority_id, school_id = id_text(d.priority_id), text(d.school_id)
         b.rows(PRIORITIES).put(
             {
-                "priority_id": d["priority_id"],
+                "priority_id": priority_id,
                 "trust_id": e.originator_id,
-                "school_id": d.get("school_id"),
-                "title": d["title"],
-                "description": d.get("description") or "",
+                "school_id": school_id,
+                "title": d.title,
+                "description": d.description,
                 "active": True,
             }
         )
-        self._name_entry(b, e, d["priority_id"], "priority", d["title"], d.get("school_id"))
+        self._name_entry(b, e, priority_id, "priority", d.title, school_id)
 
-    def _priority_retired(self, b: Batch, e: Event) -> None:
+    def _priority_retired(self, b: Batch, e: Event[tr.PriorityRetired]) -> None:
         rows = b.rows(PRIORITIES)
-        row = rows.get(e.data["priority_id"])
+        row = rows.get(id_text(e.event.priority_id))
         if row is not None:
             rows.put({**row, "active": False})
 
-    def _cycle(self, b: Batch, e: Event) -> None:
-        d = e.data
+    def _cycle(self, b: Batch, e: Event[cy.CycleScheduled]) -> None:
+        d = e.event
         b.rows(CYCLES).put(
             {
                 "cycle_id": e.originator_id,
-                "trust_id": d["trust_id"],
-                "name": d["name"],
-                "start_date": d["start_date"],
-                "end_date": d["end_date"],
-                "objective_setting_deadline": d["objective_setting_deadline"],
-                "mid_year_window_start": d["mid_year_window_start"],
-                "mid_year_window_end": d["mid_year_window_end"],
-                "end_year_deadline": d["end_year_deadline"],
-                "max_objectives": d["policy"]["max_objectives"],
-                "appeal_window_days": d["policy"]["appeal_window_days"],
+                "trust_id": id_text(d.trust_id),
+                "name": d.name,
+                "start_date": d.start_date.isoformat(),
+                "end_date": d.end_date.isoformat(),
+                "objective_setting_deadline": d.objective_setting_deadline.isoformat(),
+                "mid_year_window_start": d.mid_year_window_start.isoformat(),
+                "mid_year_window_end": d.mid_year_window_end.isoformat(),
+                "end_year_deadline": d.end_year_deadline.isoformat(),
+                "max_objectives": d.policy.max_objectives,
+                "appeal_window_days": d.policy.appeal_window_days,
                 "state": "scheduled",
             }
         )
-        self._name_entry(b, e, e.originator_id, "cycle", d["name"], None)
+        self._name_entry(b, e, e.originator_id, "cycle", d.name, None)
 
     def _cycle_state(self, state: str) -> Handler:
         def handle(b: Batch, e: Event) -> None:
@@ -324,16 +328,16 @@ class Directory(Projection):
 
         return handle
 
-    def _policy(self, b: Batch, e: Event) -> None:
+    def _policy(self, b: Batch, e: Event[cy.PolicyChanged]) -> None:
         rows = b.rows(CYCLES)
         row = rows.get(e.originator_id)
         if row is not None:
-            p = e.data["new_policy"]
+            p = e.event.new_policy
             rows.put(
                 {
                     **row,
-                    "max_objectives": p["max_objectives"],
-                    "appeal_window_days": p["appeal_window_days"],
+                    "max_objectives": p.max_objectives,
+                    "appeal_window_days": p.appeal_window_days,
                 }
             )
 

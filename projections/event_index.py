@@ -10,7 +10,7 @@ from uuid import UUID
 from events.base import DomainEvent
 from projections.engine.common import as_model, select
 from projections.engine.core import TOPIC_PREFIX_LEN, Event, Handler, Projection
-from projections.engine.db import Column, ColumnType, Database, Table, Tx, normalize_ts
+from projections.engine.db import Column, ColumnType, Database, Table, Tx
 from projections.engine.workset import Batch
 
 EVENT_INDEX = Table(
@@ -52,7 +52,7 @@ class EventIndex(Projection):
         for e in events:
             add(
                 e.position,
-                normalize_ts(e.data["timestamp"]),
+                e.at,
                 e.originator_id,
                 e.originator_version,
                 e.type,

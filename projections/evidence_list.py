@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from events import evidence as ev
 from events.base import DomainEvent
 from projections.engine.common import as_model, select, when
-from projections.engine.core import Event, Handler, Projection
+from projections.engine.core import Event, Handler, Handlers, Projection, id_text
 from projections.engine.db import Column, Database, Table
 from projections.engine.workset import Batch
 
@@ -69,36 +70,60 @@ class EvidenceView:
     version: int
 
 
+# The two ways evidence is attached: the fields both carry.
+Attached = ev.EvidenceFileAttached | ev.EvidenceLinkAttached
+
+
 class EvidenceList(Projection):
     name = "evidence_list"
     tables = (EVIDENCE,)
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
-        return {
-            ev.EvidenceFileAttached: self._attached,
-            ev.EvidenceLinkAttached: self._attached,
-            ev.EvidenceRemoved: self._removed,
-        }
+        return (
+            Handlers()
+            .on(ev.EvidenceFileAttached, self._file)
+            .on(ev.EvidenceLinkAttached, self._link)
+            .on(ev.EvidenceRemoved, self._removed)
+        )
 
-    def _attached(self, b: Batch, e: Event) -> None:
-        d = e.data
-        is_file = e.type == "EvidenceFileAttached"
+    def _file(self, b: Batch, e: Event[ev.EvidenceFileAttached]) -> None:
+        d = e.event
+        self._attached(
+            b,
+            e,
+            is_file=True,
+            filename=d.filename,
+            content_type=d.content_type,
+            size=d.size,
+            sha256=d.sha256,
+            url=None,
+        )
+
+    def _link(self, b: Batch, e: Event[ev.EvidenceLinkAttached]) -> None:
+        self._attached(
+            b,
+            e,
+            is_file=False,
+            filename=None,
+            content_type=None,
+            size=None,
+            sha256=None,
+            url=e.event.url,
+        )
+
+    def _attached(self, b: Batch, e: Event[Attached], **kind: Any) -> None:
+        d = e.event
         b.rows(EVIDENCE).put(
             {
                 "evidence_id": e.originator_id,
-                "trust_id": d["trust_id"],
-                "school_id": d["school_id"],
-                "person_id": d["person_id"],
-                "subject": d["subject"],
-                "subject_id": d["subject_id"],
-                "title": d["title"],
-                "is_file": is_file,
-                "filename": d.get("filename"),
-                "content_type": d.get("content_type"),
-                "size": d.get("size"),
-                "sha256": d.get("sha256"),
-                "url": d.get("url"),
-                "added_by": d["actor_id"],
+                "trust_id": id_text(d.trust_id),
+                "school_id": id_text(d.school_id),
+                "person_id": id_text(d.person_id),
+                "subject": d.subject.value,
+                "subject_id": id_text(d.subject_id),
+                "title": d.title,
+                **kind,
+                "added_by": id_text(d.actor_id),
                 "added_at": when(e),
                 "removed": False,
                 "removal_reason": None,
@@ -107,7 +132,7 @@ class EvidenceList(Projection):
             }
         )
 
-    def _removed(self, b: Batch, e: Event) -> None:
+    def _removed(self, b: Batch, e: Event[ev.EvidenceRemoved]) -> None:
         rows = b.rows(EVIDENCE)
         row = rows.get(e.originator_id)
         if row is not None:
@@ -115,7 +140,7 @@ class EvidenceList(Projection):
                 {
                     **row,
                     "removed": True,
-                    "removal_reason": e.data["reason"],
+                    "removal_reason": e.event.reason,
                     "removed_at": when(e),
                     "version": e.originator_version,
                 }

@@ -16,8 +16,9 @@ from events import objective as ob
 from events import review as rv
 from events.base import DomainEvent
 from events.framework import DEFAULT_OBJECTIVE_LEVELS, DEFAULT_OVERALL_LEVELS
+from events.values import CyclePolicy
 from projections.engine.common import as_model, select, when
-from projections.engine.core import Event, Handler, Projection
+from projections.engine.core import Event, Handler, Handlers, Projection, id_text
 from projections.engine.db import Column, Database, Table
 from projections.engine.workset import Batch
 from projections.names import name_handlers, names_of, names_table
@@ -92,108 +93,122 @@ NAMES = names_table("framework")
 
 class FrameworkView(Projection):
     name = "framework_view"
+    # 2: cycles' names are kept (a scheduled cycle's name handler was shadowed by its scale's).
+    schema_version = 2
     tables = (TEMPLATES, SCALES, CYCLES, REVIEWS, ASSESSED, NAMES)
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
-        return {
-            **name_handlers(NAMES),
-            fw.ObjectiveTemplatePublished: self._template,
-            fw.ObjectiveTemplateRetired: self._retired,
-            fw.RatingScalePublished: self._scale,
-            cy.CycleScheduled: lambda b, e: self._cycle(b, e, e.data["policy"]),
-            cy.PolicyChanged: lambda b, e: self._cycle(b, e, e.data["new_policy"]),
-            rv.ReviewStarted: self._review,
-            rv.AssessmentWritten: self._assessment,
-            ob.ObjectiveDrafted: self._drafted,
-            ob.ObjectiveAssessed: lambda b, e: self._objective(
-                b, e, outcome=e.data["outcome"], level=e.data.get("level")
-            ),
-            ob.ObjectiveWithdrawn: lambda b, e: self._objective(b, e, withdrawn=True),
-            ob.ObjectiveReinstated: lambda b, e: self._objective(
-                b, e, withdrawn=False, outcome=None, level=None
-            ),
-        }
+        names = dict(name_handlers(NAMES))
+        # A scheduled cycle gives both its name and its scale version: one handler for both.
+        cycle_name = names.pop(cy.CycleScheduled)
 
-    def _template(self, b: Batch, e: Event) -> None:
-        d = e.data
+        def scheduled(b: Batch, e: Event[cy.CycleScheduled]) -> None:
+            cycle_name(b, e)
+            self._cycle(b, e, e.event.trust_id, e.event.policy)
+
+        return (
+            Handlers(names)
+            .on(fw.ObjectiveTemplatePublished, self._template)
+            .on(fw.ObjectiveTemplateRetired, self._retired)
+            .on(fw.RatingScalePublished, self._scale)
+            .on(cy.CycleScheduled, scheduled)
+            .on(cy.PolicyChanged, lambda b, e: self._cycle(b, e, None, e.event.new_policy))
+            .on(rv.ReviewStarted, self._review)
+            .on(rv.AssessmentWritten, self._assessment)
+            .on(ob.ObjectiveDrafted, self._drafted)
+            .on(ob.ObjectiveAssessed, self._assessed)
+            .on(ob.ObjectiveWithdrawn, lambda b, e: self._objective(b, e, withdrawn=True))
+            .on(
+                ob.ObjectiveReinstated,
+                lambda b, e: self._objective(b, e, withdrawn=False, outcome=None, level=None),
+            )
+        )
+
+    def _template(self, b: Batch, e: Event[fw.ObjectiveTemplatePublished]) -> None:
+        d = e.event
         b.rows(TEMPLATES).put(
             {
-                "template_id": d["template_id"],
-                "trust_id": d["trust_id"],
-                "title": d["title"],
-                "description": d["description"],
-                "success_criteria": list(d["success_criteria"]),
-                "standards": list(d.get("standards") or ()),
+                "template_id": id_text(d.template_id),
+                "trust_id": id_text(d.trust_id),
+                "title": d.title,
+                "description": d.description,
+                "success_criteria": list(d.success_criteria),
+                "standards": list(d.standards),
                 "published_at": when(e),
                 "retired": False,
                 "retire_reason": None,
             }
         )
 
-    def _retired(self, b: Batch, e: Event) -> None:
+    def _retired(self, b: Batch, e: Event[fw.ObjectiveTemplateRetired]) -> None:
         rows = b.rows(TEMPLATES)
-        row = rows.get(e.data["template_id"])
+        row = rows.get(id_text(e.event.template_id))
         if row is not None:
-            rows.put({**row, "retired": True, "retire_reason": e.data["reason"]})
+            rows.put({**row, "retired": True, "retire_reason": e.event.reason})
 
-    def _scale(self, b: Batch, e: Event) -> None:
-        d = e.data
+    def _scale(self, b: Batch, e: Event[fw.RatingScalePublished]) -> None:
+        d = e.event
+        trust_id = id_text(d.trust_id)
         b.rows(SCALES).put(
             {
-                "scale_key": f"{d['trust_id']}:{d['scale_version']}",
-                "trust_id": d["trust_id"],
-                "version": d["scale_version"],
-                "name": d["name"],
-                "objective_levels": list(d["objective_levels"]),
-                "overall_levels": list(d["overall_levels"]),
+                "scale_key": f"{trust_id}:{d.scale_version}",
+                "trust_id": trust_id,
+                "version": d.scale_version,
+                "name": d.name,
+                "objective_levels": [lv.model_dump() for lv in d.objective_levels],
+                "overall_levels": [lv.model_dump() for lv in d.overall_levels],
                 "published_at": when(e),
             }
         )
 
-    def _cycle(self, b: Batch, e: Event, policy: dict[str, Any]) -> None:
+    def _cycle(self, b: Batch, e: Event, trust: UUID | None, policy: CyclePolicy) -> None:
         rows = b.rows(CYCLES)
-        trust_id = e.data.get("trust_id") or (rows.get(e.originator_id) or {}).get("trust_id")
+        trust_id = id_text(trust) if trust else (rows.get(e.originator_id) or {}).get("trust_id")
         if trust_id is None:
             return
         rows.put(
             {
                 "cycle_id": e.originator_id,
                 "trust_id": trust_id,
-                "scale_version": int(policy.get("rating_scale_version") or 0),
+                "scale_version": policy.rating_scale_version,
             }
         )
 
-    def _review(self, b: Batch, e: Event) -> None:
-        d = e.data
+    def _review(self, b: Batch, e: Event[rv.ReviewStarted]) -> None:
+        d = e.event
         b.rows(REVIEWS).put(
             {
                 "review_id": e.originator_id,
-                "trust_id": d["trust_id"],
-                "cycle_id": d["cycle_id"],
-                "school_id": d["school_id"],
+                "trust_id": id_text(d.trust_id),
+                "cycle_id": id_text(d.cycle_id),
+                "school_id": id_text(d.school_id),
                 "overall": None,
                 "overall_level": None,
             }
         )
 
-    def _assessment(self, b: Batch, e: Event) -> None:
+    def _assessment(self, b: Batch, e: Event[rv.AssessmentWritten]) -> None:
         rows = b.rows(REVIEWS)
         row = rows.get(e.originator_id)
         if row is not None:
-            level = e.data.get("overall_level")
-            rows.put({**row, "overall": e.data["overall"], "overall_level": level})
+            d = e.event
+            rows.put({**row, "overall": d.overall.value, "overall_level": d.overall_level})
 
-    def _drafted(self, b: Batch, e: Event) -> None:
+    def _drafted(self, b: Batch, e: Event[ob.ObjectiveDrafted]) -> None:
+        d = e.event
         b.rows(ASSESSED).put(
             {
                 "objective_id": e.originator_id,
-                "review_id": e.data["review_id"],
-                "cycle_id": e.data["cycle_id"],
+                "review_id": id_text(d.review_id),
+                "cycle_id": id_text(d.cycle_id),
                 "outcome": None,
                 "level": None,
                 "withdrawn": False,
             }
         )
+
+    def _assessed(self, b: Batch, e: Event[ob.ObjectiveAssessed]) -> None:
+        self._objective(b, e, outcome=e.event.outcome.value, level=e.event.level)
 
     def _objective(self, b: Batch, e: Event, **fields: Any) -> None:
         rows = b.rows(ASSESSED)

@@ -14,7 +14,7 @@ from events import observation as ev
 from events.base import DomainEvent
 from events.standards import TITLES, headline
 from projections.engine.common import as_model, select, when
-from projections.engine.core import Event, Handler, Projection
+from projections.engine.core import Event, Handler, Handlers, Projection, id_text
 from projections.engine.db import Column, ColumnType, Database, Table
 from projections.engine.workset import Batch
 from projections.names import name_handlers, names_of, names_table
@@ -76,50 +76,45 @@ class ObservationLog(Projection):
     tables = (OBSERVATIONS, NAMES)
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
-        return {
-            **name_handlers(NAMES),
-            ev.ObservationRecorded: self._recorded,
-            ev.ObservationCommented: self._commented,
-        }
-
-    def _recorded(self, b: Batch, e: Event) -> None:
-        d = e.data
-        row: dict[str, Any] = {
-            c: d.get(c)
-            for c in (
-                "trust_id",
-                "school_id",
-                "cycle_id",
-                "review_id",
-                "observed_id",
-                "observer_id",
-                "kind",
-                "held_on",
-                "context",
-                "strengths",
-                "areas_to_develop",
-                "grade",
-            )
-        }
-        row.update(
-            observation_id=e.originator_id,
-            focus_standards=list(d["focus_standards"]),
-            objective_ids=list(d.get("objective_ids") or ()),
-            comment=None,
-            commented_at=None,
-            recorded_at=when(e),
-            version=e.originator_version,
+        return (
+            Handlers(name_handlers(NAMES))
+            .on(ev.ObservationRecorded, self._recorded)
+            .on(ev.ObservationCommented, self._commented)
         )
+
+    def _recorded(self, b: Batch, e: Event[ev.ObservationRecorded]) -> None:
+        d = e.event
+        row: dict[str, Any] = {
+            "trust_id": id_text(d.trust_id),
+            "school_id": id_text(d.school_id),
+            "cycle_id": id_text(d.cycle_id),
+            "review_id": id_text(d.review_id),
+            "observed_id": id_text(d.observed_id),
+            "observer_id": id_text(d.observer_id),
+            "kind": d.kind.value,
+            "held_on": d.held_on.isoformat(),
+            "context": d.context,
+            "strengths": d.strengths,
+            "areas_to_develop": d.areas_to_develop,
+            "grade": d.grade,
+            "observation_id": e.originator_id,
+            "focus_standards": list(d.focus_standards),
+            "objective_ids": [id_text(o) for o in d.objective_ids],
+            "comment": None,
+            "commented_at": None,
+            "recorded_at": when(e),
+            "version": e.originator_version,
+        }
         b.rows(OBSERVATIONS).put(row)
 
-    def _commented(self, b: Batch, e: Event) -> None:
+    def _commented(self, b: Batch, e: Event[ev.ObservationCommented]) -> None:
         rows = b.rows(OBSERVATIONS)
         row = rows.get(e.originator_id)
         if row is not None:
             rows.put(
                 {
                     **row,
-                    "comment": e.data["comment"],
+                    "comment": e.event.comment,
                     "commented_at": when(e),
                     "version": e.originator_version,
                 }

@@ -14,7 +14,7 @@ from uuid import UUID
 from events import pay as ev
 from events.base import DomainEvent
 from projections.engine.common import as_model, select, when
-from projections.engine.core import Event, Handler, Projection
+from projections.engine.core import Event, Handler, Handlers, Projection, id_text
 from projections.engine.db import Column, Database, Table
 from projections.engine.workset import Batch
 
@@ -68,21 +68,25 @@ class PayRecommendations(Projection):
     tables = (PAY,)
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:
-        return {ev.PayRecommendationMade: self._made, ev.PayDecisionRecorded: self._decided}
+        return (
+            Handlers()
+            .on(ev.PayRecommendationMade, self._made)
+            .on(ev.PayDecisionRecorded, self._decided)
+        )
 
-    def _made(self, b: Batch, e: Event) -> None:
-        d = e.data
+    def _made(self, b: Batch, e: Event[ev.PayRecommendationMade]) -> None:
+        d = e.event
         b.rows(PAY, index_on=("recommendation_id",)).put(
             {
-                "review_id": d["review_id"],
+                "review_id": id_text(d.review_id),
                 "recommendation_id": e.originator_id,
-                "trust_id": d["trust_id"],
-                "school_id": d["school_id"],
-                "cycle_id": d["cycle_id"],
-                "appraisee_id": d["appraisee_id"],
-                "recommendation": d["recommendation"],
-                "reasons": d["reasons"],
-                "recommended_by": d["actor_id"],
+                "trust_id": id_text(d.trust_id),
+                "school_id": id_text(d.school_id),
+                "cycle_id": id_text(d.cycle_id),
+                "appraisee_id": id_text(d.appraisee_id),
+                "recommendation": d.recommendation.value,
+                "reasons": d.reasons,
+                "recommended_by": id_text(d.actor_id),
                 "recommended_at": when(e),
                 "decision": None,
                 "decision_body": None,
@@ -93,18 +97,18 @@ class PayRecommendations(Projection):
             }
         )
 
-    def _decided(self, b: Batch, e: Event) -> None:
+    def _decided(self, b: Batch, e: Event[ev.PayDecisionRecorded]) -> None:
         rows = b.rows(PAY, index_on=("recommendation_id",))
         for row in rows.find("recommendation_id", e.originator_id):
-            d = e.data
+            d = e.event
             rows.put(
                 {
                     **row,
-                    "decision": d["decision"],
-                    "decision_body": d["body"],
-                    "decided_on": d["decided_on"],
-                    "rationale": d["rationale"],
-                    "decided_by": d["actor_id"],
+                    "decision": d.decision.value,
+                    "decision_body": d.body,
+                    "decided_on": d.decided_on.isoformat(),
+                    "rationale": d.rationale,
+                    "decided_by": id_text(d.actor_id),
                     "version": e.originator_version,
                 }
             )

@@ -1,95 +1,70 @@
-"""The command handler table: every command type and the function that handles it."""
+"""The command handler table: every command type and the function that handles it.
+
+The table is read from the handler modules of this package: a public function whose first
+parameter is annotated with a concrete command type handles that command::
+
+    def revise_objective(cmd: m.ReviseObjective, h: Handling) -> Outcome: ...
+
+so a new command's handler, written in its area's module, is in the table with no second
+edit. Two handlers for one command are an error at import; a command without a handler
+fails the parity test against the policy table and the routes (tests/unit/commands).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+import inspect
+import pkgutil
+import typing
+from collections.abc import Callable, Iterable
+from types import ModuleType
 from typing import Any
 
-from commands import development_messages as d
 from commands import messages as m
-from commands.handlers import (
-    access,
-    development,
-    framework,
-    objectives,
-    organisation,
-    pay,
-    reminders,
-    reviews,
-    subject_access,
-)
 from commands.handling import Handling, Outcome
 
 Handler = Callable[[Any, Handling], Outcome]
 
-COMMAND_HANDLERS: dict[type[m.Command], Handler] = {
-    m.RegisterTrust: organisation.register_trust,
-    m.AddSchool: organisation.add_school,
-    m.RenameSchool: organisation.rename_school,
-    m.AddPriority: organisation.add_priority,
-    m.RetirePriority: organisation.retire_priority,
-    m.AppointGovernor: organisation.appoint_governor,
-    m.RegisterStaff: organisation.register_staff,
-    m.TransferStaff: organisation.transfer_staff,
-    m.ChangeLineManager: organisation.change_line_manager,
-    m.RenameStaff: organisation.rename_staff,
-    m.ChangeJobTitle: organisation.change_job_title,
-    m.RecordStaffLeaving: organisation.record_staff_leaving,
-    m.ErasePerson: organisation.erase_person,
-    m.SetRetentionPolicy: organisation.set_retention_policy,
-    m.ScheduleCycle: organisation.schedule_cycle,
-    m.OpenCycle: organisation.open_cycle,
-    m.CloseCycle: organisation.close_cycle,
-    m.ReopenCycle: organisation.reopen_cycle,
-    m.ChangeCyclePolicy: organisation.change_cycle_policy,
-    m.StartReview: reviews.start_review,
-    m.StartHeadteacherReview: reviews.start_headteacher_review,
-    m.RecordAdviserConsultation: reviews.record_adviser_consultation,
-    m.ChangeAppraiser: reviews.change_appraiser,
-    m.RecordMeeting: reviews.record_meeting,
-    m.SubmitSelfAssessment: reviews.submit_self_assessment,
-    m.WriteAssessment: reviews.write_assessment,
-    m.IssueReport: reviews.issue_report,
-    m.CommentOnReport: reviews.comment_on_report,
-    m.SignOffReview: reviews.sign_off,
-    m.ModerateReview: reviews.moderate,
-    m.LodgeAppeal: reviews.lodge_appeal,
-    m.DecideAppeal: reviews.decide_appeal,
-    m.ReopenReview: reviews.reopen_review,
-    m.DraftObjective: objectives.draft_objective,
-    m.ReviseObjective: objectives.revise_objective,
-    m.AgreeObjective: objectives.agree_objective,
-    m.SetObjectiveWithoutAgreement: objectives.set_without_agreement,
-    m.RecordDisagreement: objectives.record_disagreement,
-    m.RecordProgress: objectives.record_progress,
-    m.AssessObjective: objectives.assess_objective,
-    m.WithdrawObjective: objectives.withdraw_objective,
-    m.ReinstateObjective: objectives.reinstate_objective,
-    m.CarryForwardObjective: objectives.carry_forward,
-    m.ChangeReminderPolicy: reminders.change_reminder_policy,
-    m.ChangeReminderPreference: reminders.change_reminder_preference,
-    m.ChaseReview: reminders.chase_review,
-    m.GrantRole: access.grant_role,
-    m.RevokeRole: access.revoke_role,
-    m.RecordSubjectAccessExport: subject_access.record_subject_access_export,
-}
 
-COMMAND_HANDLERS.update(
-    {
-        d.PlanCpd: development.plan_cpd,
-        d.CompleteCpd: development.complete_cpd,
-        d.ReflectOnCpd: development.reflect_on_cpd,
-        d.CancelCpd: development.cancel_cpd,
-        d.AttachEvidenceFile: development.attach_evidence_file,
-        d.AttachEvidenceLink: development.attach_evidence_link,
-        d.RemoveEvidence: development.remove_evidence,
-        d.RecordObservation: development.record_observation,
-        d.CommentOnObservation: development.comment_on_observation,
-        d.RecommendPay: pay.recommend_pay,
-        d.RecordPayDecision: pay.record_pay_decision,
-        d.PublishObjectiveTemplate: framework.publish_template,
-        d.RetireObjectiveTemplate: framework.retire_template,
-        d.PublishRatingScale: framework.publish_scale,
-        d.SetObservationPolicy: framework.set_observation_policy,
-    }
-)
+def handlers_in(modules: Iterable[ModuleType]) -> dict[type[m.Command], Handler]:
+    """Each command type handled by a public function of ``modules`` (by its first
+    parameter's annotation), in module then definition order."""
+    table: dict[type[m.Command], Handler] = {}
+    for module in modules:
+        for name, fn in vars(module).items():
+            if name.startswith("_") or not inspect.isfunction(fn):
+                continue
+            if fn.__module__ != module.__name__:
+                continue  # imported from another module: handled (or not) there
+            params = list(inspect.signature(fn).parameters)
+            command = typing.get_type_hints(fn).get(params[0]) if params else None
+            if not _is_command(command):
+                continue
+            if command in table:
+                raise TypeError(
+                    f"{command.__name__} has two handlers: {_name(table[command])}, {_name(fn)}"
+                )
+            table[command] = fn
+    return table
+
+
+def _is_command(annotation: Any) -> typing.TypeGuard[type[m.Command]]:
+    return (
+        isinstance(annotation, type)
+        and issubclass(annotation, m.Command)
+        and annotation is not m.Command
+    )
+
+
+def _name(fn: Callable[..., Any]) -> str:
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+def _modules() -> list[ModuleType]:
+    return [
+        importlib.import_module(f"{__name__}.{info.name}")
+        for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name)
+    ]
+
+
+COMMAND_HANDLERS: dict[type[m.Command], Handler] = handlers_in(_modules())

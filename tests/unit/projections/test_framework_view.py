@@ -59,3 +59,9 @@ def test_outcomes_are_counted_by_the_scale_in_force_for_the_cycle(trust: Any, pr
     assert [(c.label, c.count) for c in out.trust.overall] == [("Secure", 1), ("Support", 0)]
     assert [s.school for s in out.schools] == ["Alder Primary"]
     assert [v.version for v in framework_view.scales(db, trust.trust_id)] == [0, 1]
+
+
+def test_a_cycles_outcomes_are_named_by_the_cycle(trust: Any, project: Any) -> None:
+    trust.start_review()
+    out = framework_view.cycle_outcomes(project().db, trust.trust_id, trust.cycle_id)
+    assert out.cycle == "2025-26"
