@@ -13,6 +13,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from time import perf_counter
 from typing import Any, ClassVar, Generic, cast
 from uuid import UUID
 
@@ -82,7 +83,9 @@ class Event(Generic[E]):
         """The typed event (decoded on first use; ``TopicError`` for an unknown topic)."""
         found = self._event
         if found is None:
+            began = perf_counter()
             found = self._event = cast(E, decode_event(self))
+            DECODING.seconds += perf_counter() - began
         return found
 
     @property
@@ -117,7 +120,9 @@ class Event(Generic[E]):
         """The stored fields as JSON values (parsed on first use)."""
         found = self._data
         if found is None:
+            began = perf_counter()
             found = self._data = decode_data(self)
+            DECODING.seconds += perf_counter() - began
         return found
 
     def __repr__(self) -> str:
@@ -125,6 +130,18 @@ class Event(Generic[E]):
         return f"Event({where}, {self.topic!r})"
 
 
+class _Clock:
+    """Seconds spent on something in this process (approximate across threads)."""
+
+    __slots__ = ("seconds",)
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+
+
+# Decoding events: shared by every projection of a batch that reads the same event, so a
+# rebuild leaves it out of each projection's own cost.
+DECODING = _Clock()
 _TIMESTAMP_KEY = b'{"timestamp":"'
 _TIMESTAMP_AT = len(_TIMESTAMP_KEY)
 Handler = Callable[[Batch, Event[Any]], None]
@@ -373,6 +390,10 @@ class Engine:
         self.bulk_page_size = bulk_page_size or page_size
         # Called inside the batch transaction just before it commits (tests, metrics).
         self.before_commit = before_commit
+        # Seconds each projection's batches took here (apply and write, not the decoding of
+        # events, which the projections of a batch share), by name: a rebuild records them to
+        # balance the lanes of the next one.
+        self.spent: dict[str, float] = {}
 
     def head(self) -> int:
         with self.db.transaction(write=False) as tx:
@@ -402,14 +423,25 @@ class Engine:
             rows = self.log.read(tx, start, head, limit, topics)
         end = rows[-1][0] if len(rows) == limit else head
         events = [decode(r) for r in rows]
+        spent = self.spent
         with self.db.transaction(write=True) as tx:
             for m in members:
+                began = perf_counter()
+                decoding = DECODING.seconds
                 batch = Batch(tx, m.generation, bulk=m.bulk)
                 wanted = m.projection.topics
-                mine = events if wanted is None else [e for e in events if e.topic in wanted]
+                # A member that reads every topic the page was read for takes the page as is.
+                mine = (
+                    events
+                    if wanted is None or (topics is not None and wanted >= topics)
+                    else [e for e in events if e.topic in wanted]
+                )
                 m.projection.apply(batch, mine)
                 batch.flush()
                 _advance(tx, m, start, end)
+                name = m.projection.name
+                took = perf_counter() - began - (DECODING.seconds - decoding)
+                spent[name] = spent.get(name, 0.0) + took
             if self.before_commit is not None:
                 self.before_commit(members, end)
         return end - start

@@ -14,6 +14,7 @@ import gc
 import importlib
 import json
 import logging
+import statistics
 import subprocess
 import sys
 import threading
@@ -132,7 +133,8 @@ def run_rebuild(
         # threads (one lane's Python work still overlaps the other's wait on the database).
         # Projections filled by SQL alone take a lane of their own: a thread that waits.
         in_sql = [m for m in members if db.dialect == "postgresql" and m.projection.sql_bulk]
-        lanes = _lanes([m for m in members if m not in in_sql])
+        in_python = [m for m in members if m not in in_sql]
+        lanes = _lanes(in_python, _estimates(service, in_python))
         processes = db.dialect == "postgresql" and engine.head() - start > _PROCESS_LANES_FROM
         with ThreadPoolExecutor(len(lanes) + 1, thread_name_prefix="rebuild") as pool:
             done = [pool.submit(_sql_lane, service, in_sql, report)] if in_sql else []
@@ -184,12 +186,25 @@ def _bulk_lane(service: Host, lane: Sequence[Member], report: Callable[[str], No
     copies = _twins(service, lane)
     own = [m for m in lane if m not in copies]
     engine = service.engine
+    before = dict(zip(lane, engine.positions(lane), strict=True))
+    spent_before = {m: engine.spent.get(m.projection.name, 0.0) for m in own}
     started = time.monotonic()
     # Up to the head: what is left after the lanes is applied by one process, with indexes.
     _catch_up(service, own, report, stop_within=0, page=engine.bulk_page_size)
     built = time.monotonic()
-    _finish_bulk(service, own, copies)
+    finished = _finish_bulk(service, own, copies)
     _log_lane(lane, started, built)
+    # What each member cost this lane, for the next rebuild's split (copies: their copy).
+    after = dict(zip(lane, engine.positions(lane), strict=True))
+    costs = {
+        m.projection.name: (
+            after[m] - before[m],
+            engine.spent.get(m.projection.name, 0.0) - spent_before.get(m, 0.0) + finished[m],
+        )
+        for m in lane
+    }
+    with service.db.transaction() as tx:
+        registry.record_costs(tx, costs)
 
 
 def _sql_lane(service: Host, lane: Sequence[Member], report: Callable[[str], None]) -> None:
@@ -236,39 +251,73 @@ def _twins(service: Host, lane: Sequence[Member]) -> dict[Member, Member]:
     return copies
 
 
-def _finish_bulk(service: Host, own: Sequence[Member], copies: Mapping[Member, Member]) -> None:
-    """Deferred work, indexes and what needs them; then the twins copy what was built."""
+def _finish_bulk(
+    service: Host, own: Sequence[Member], copies: Mapping[Member, Member]
+) -> dict[Member, float]:
+    """Deferred work, indexes and what needs them; then the twins copy what was built. How
+    long each member's part took (seconds)."""
+    took: dict[Member, float] = {}
     for m in own:
+        began = time.perf_counter()
         with service.db.transaction() as tx:
             m.projection.derive_bulk(tx, m.generation)
             registry.mark_indexed(tx, m.projection, m.generation)
             m.projection.complete_bulk(tx, m.generation)
+        took[m] = time.perf_counter() - began
     for m, twin in copies.items():
+        began = time.perf_counter()
         with service.db.transaction() as tx:
             m.projection.copy_bulk(tx, m.generation, twin.projection, twin.generation)
             service.engine.move(tx, m, to_position_of=twin)
             registry.mark_indexed(tx, m.projection, m.generation)
             m.projection.complete_bulk(tx, m.generation)
+        took[m] = time.perf_counter() - began
     # Fresh statistics before the new tables answer queries (nothing else runs ANALYZE on them
     # until autovacuum does, and a planner that guesses walks the log): here, in the lanes, so
     # the tables of one lane are analysed while another lane still builds.
     for m in [*own, *copies]:
+        began = time.perf_counter()
         with service.db.transaction() as tx:
             registry.analyze(tx, m.projection, m.generation)
+        took[m] += time.perf_counter() - began
+    return took
 
 
-def _lanes(members: Sequence[Member]) -> list[list[Member]]:
-    """Members split into lanes of about equal cost (greedy, costliest first); twins share a
-    lane, at the cost of one of them."""
+def _estimates(service: Host, members: Sequence[Member]) -> dict[Member, float]:
+    """What rebuilding each member will cost (seconds), from its last recorded rebuild's
+    cost per log position and the positions it has still to apply. A member never measured
+    is reckoned by its declared ``rebuild_cost``, scaled by the measured members' median
+    cost per unit of declared cost (or in declared units when none was measured)."""
+    with service.db.transaction(write=False) as tx:
+        measured = registry.costs(tx)
+    head = service.engine.head()
+    ahead = [max(head - p, 1) for p in service.engine.positions(members)]
+    per_unit = [
+        measured[m.projection.name] / m.projection.rebuild_cost
+        for m in members
+        if m.projection.name in measured
+    ]
+    scale = statistics.median(per_unit) if per_unit else 1.0
+    return {
+        m: measured.get(m.projection.name, scale * m.projection.rebuild_cost) * n
+        for m, n in zip(members, ahead, strict=True)
+    }
+
+
+def _lanes(members: Sequence[Member], cost: Mapping[Member, float]) -> list[list[Member]]:
+    """Members split into lanes of about equal cost (greedy, costliest first, each to the
+    lane with the least so far); twins share a lane, at the cost of the costliest of them
+    (one builds, the others copy)."""
     units: dict[object, list[Member]] = {}
     for m in members:
         units.setdefault(m.projection.bulk_twin or m, []).append(m)
     lanes: list[list[Member]] = [[] for _ in range(min(_LANES, len(units)))]
-    loads = [0] * len(lanes)
-    for unit in sorted(units.values(), key=lambda u: -u[0].projection.rebuild_cost):
+    loads = [0.0] * len(lanes)
+    weighed = [(max(cost[m] for m in unit), unit) for unit in units.values()]
+    for weight, unit in sorted(weighed, key=lambda w: -w[0]):
         i = loads.index(min(loads))
         lanes[i] += unit
-        loads[i] += unit[0].projection.rebuild_cost
+        loads[i] += weight
     return lanes
 
 

@@ -1,0 +1,106 @@
+"""A rebuild's lanes: each projection's cost is recorded by one rebuild and splits the next."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from projections.cycle_summary.school import SchoolCycleSummary
+from projections.cycle_summary.trust import TrustCycleSummary
+from projections.engine import registry
+from projections.engine.core import Member
+from projections.engine.rebuild import _estimates, _lanes
+from projections.engine.service import Projections
+from projections.event_index import EventIndex
+from projections.objective_current import ObjectiveCurrent
+from projections.objective_revisions import ObjectiveRevisions
+from projections.review_status import ReviewStatus
+
+
+def lane_names(lanes: list[list[Member]]) -> list[list[str]]:
+    return [[m.projection.name for m in lane] for lane in lanes]
+
+
+def test_a_rebuild_records_what_each_projection_cost(store: Any, trust: Any) -> None:
+    head = store.append(trust.given.take())
+    service = Projections(store.url, projections=[ReviewStatus(), EventIndex()], page_size=5)
+    service.catch_up()
+
+    service.rebuild()
+
+    with service.db.transaction(write=False) as tx:
+        rows = tx.query(f"SELECT name, positions, seconds FROM {registry.COSTS} ORDER BY name")
+    assert [(name, positions) for name, positions, _ in rows] == [
+        ("event_index", head),
+        ("review_status", head),
+    ]
+    assert all(seconds > 0 for _, _, seconds in rows)
+
+
+def test_a_short_tail_does_not_replace_a_measurement_of_more_positions(store: Any) -> None:
+    service = Projections(store.url, projections=[ReviewStatus()])
+    service.ensure()
+    with service.db.transaction() as tx:
+        registry.record_costs(tx, {"review_status": (1000, 10.0)})
+        registry.record_costs(tx, {"review_status": (10, 5.0)})  # a resumed rebuild's tail
+        assert registry.costs(tx) == {"review_status": 0.01}
+        registry.record_costs(tx, {"review_status": (2000, 10.0)})  # the log grew
+        assert registry.costs(tx) == {"review_status": 0.005}
+
+
+def test_lanes_follow_the_measured_costs_not_the_declared_ones(store: Any) -> None:
+    chosen = [
+        ObjectiveCurrent(),  # declared 3
+        ObjectiveRevisions(),  # declared 2
+        ReviewStatus(),  # declared 1
+        SchoolCycleSummary(),  # declared 3, twin of the trust summary
+        TrustCycleSummary(),
+    ]
+    service = Projections(store.url, projections=chosen)
+    service.ensure()
+    members = [Member(p, 1) for p in chosen]
+
+    declared = _lanes(members, _estimates(service, members))
+    assert lane_names(declared) == [
+        ["objective_current", "objective_revisions"],
+        ["school_cycle_summary", "trust_cycle_summary", "review_status"],
+    ]
+
+    # Measured: review_status costs as much as both objective models together.
+    with service.db.transaction() as tx:
+        registry.record_costs(
+            tx,
+            {
+                "objective_current": (1000, 3.0),
+                "objective_revisions": (1000, 3.0),
+                "review_status": (1000, 6.0),
+                "school_cycle_summary": (1000, 5.0),
+                "trust_cycle_summary": (1000, 0.5),  # it copied its twin's tables
+            },
+        )
+    measured = _lanes(members, _estimates(service, members))
+    assert lane_names(measured) == [
+        ["review_status", "objective_revisions"],
+        ["school_cycle_summary", "trust_cycle_summary", "objective_current"],
+    ]
+
+
+def test_a_projection_never_measured_is_reckoned_by_its_declared_cost_to_scale(
+    store: Any,
+) -> None:
+    chosen = [ObjectiveCurrent(), ObjectiveRevisions(), ReviewStatus()]
+    service = Projections(store.url, projections=chosen)
+    service.ensure()
+    members = [Member(p, 1) for p in chosen]
+    with service.db.transaction() as tx:
+        # 2 s per unit of declared cost for both measured ones: review_status (1) is 2 s.
+        registry.record_costs(
+            tx, {"objective_current": (1000, 6.0), "objective_revisions": (1000, 4.0)}
+        )
+
+    cost = _estimates(service, members)
+
+    assert {m.projection.name: round(c / cost[members[2]], 6) for m, c in cost.items()} == {
+        "objective_current": 3.0,
+        "objective_revisions": 2.0,
+        "review_status": 1.0,
+    }
