@@ -85,7 +85,7 @@ class Event(Generic[E]):
         if found is None:
             began = perf_counter()
             found = self._event = cast(E, decode_event(self))
-            DECODING.seconds += perf_counter() - began
+            DECODING.add(self.topic, perf_counter() - began)
         return found
 
     @property
@@ -122,7 +122,7 @@ class Event(Generic[E]):
         if found is None:
             began = perf_counter()
             found = self._data = decode_data(self)
-            DECODING.seconds += perf_counter() - began
+            DECODING.add(self.topic, perf_counter() - began)
         return found
 
     def __repr__(self) -> str:
@@ -130,18 +130,24 @@ class Event(Generic[E]):
         return f"Event({where}, {self.topic!r})"
 
 
-class _Clock:
-    """Seconds spent on something in this process (approximate across threads)."""
+class _Decoding:
+    """Seconds this process spent decoding events, in all and by topic (approximate across
+    threads)."""
 
-    __slots__ = ("seconds",)
+    __slots__ = ("by_topic", "seconds")
 
     def __init__(self) -> None:
         self.seconds = 0.0
+        self.by_topic: dict[str, float] = {}
+
+    def add(self, topic: str, seconds: float) -> None:
+        self.seconds += seconds
+        self.by_topic[topic] = self.by_topic.get(topic, 0.0) + seconds
 
 
-# Decoding events: shared by every projection of a batch that reads the same event, so a
-# rebuild leaves it out of each projection's own cost.
-DECODING = _Clock()
+# Decoding is shared by every projection of a batch that reads the same event: a rebuild
+# leaves it out of each projection's own cost and reckons it by topic, once per lane.
+DECODING = _Decoding()
 _TIMESTAMP_KEY = b'{"timestamp":"'
 _TIMESTAMP_AT = len(_TIMESTAMP_KEY)
 Handler = Callable[[Batch, Event[Any]], None]

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from events.codec import install_inherited_keyring
 from projections.engine import registry
 from projections.engine.connection import connect
-from projections.engine.core import Engine, EventLog, Member, Projection
+from projections.engine.core import DECODING, Engine, EventLog, Member, Projection
 
 if TYPE_CHECKING:
     from projections.engine.db import Database
@@ -182,12 +182,17 @@ def run_rebuild(
     return {m.projection.name: m.generation for m in members}
 
 
-def _bulk_lane(service: Host, lane: Sequence[Member], report: Callable[[str], None]) -> None:
+def _bulk_lane(
+    service: Host, lane: Sequence[Member], report: Callable[[str], None], *, alone: bool = False
+) -> None:
+    """A lane's bulk phase and deferred work; then what each member cost is recorded, and,
+    when the lane had its process to itself (``alone``), what decoding each topic cost."""
     copies = _twins(service, lane)
     own = [m for m in lane if m not in copies]
     engine = service.engine
     before = dict(zip(lane, engine.positions(lane), strict=True))
     spent_before = {m: engine.spent.get(m.projection.name, 0.0) for m in own}
+    decoded_before = dict(DECODING.by_topic)
     started = time.monotonic()
     # Up to the head: what is left after the lanes is applied by one process, with indexes.
     _catch_up(service, own, report, stop_within=0, page=engine.bulk_page_size)
@@ -203,6 +208,11 @@ def _bulk_lane(service: Host, lane: Sequence[Member], report: Callable[[str], No
         )
         for m in lane
     }
+    if alone:
+        positions = max(after[m] - before[m] for m in lane)
+        for topic, seconds in DECODING.by_topic.items():
+            if seconds > decoded_before.get(topic, 0.0):
+                costs[topic] = (positions, seconds - decoded_before.get(topic, 0.0))
     with service.db.transaction() as tx:
         registry.record_costs(tx, costs)
 
@@ -283,11 +293,20 @@ def _finish_bulk(
     return took
 
 
-def _estimates(service: Host, members: Sequence[Member]) -> dict[Member, float]:
-    """What rebuilding each member will cost (seconds), from its last recorded rebuild's
-    cost per log position and the positions it has still to apply. A member never measured
-    is reckoned by its declared ``rebuild_cost``, scaled by the measured members' median
-    cost per unit of declared cost (or in declared units when none was measured)."""
+@dataclass(frozen=True, slots=True)
+class _Estimates:
+    """What a rebuild will cost (seconds): each member's own work, and decoding each topic
+    (paid once per lane that reads it)."""
+
+    own: Mapping[Member, float]
+    decoding: Mapping[str, float]
+
+
+def _estimates(service: Host, members: Sequence[Member]) -> _Estimates:
+    """From the last recorded rebuild's costs per log position and the positions still to
+    apply. A member never measured is reckoned by its declared ``rebuild_cost``, scaled by
+    the measured members' median cost per unit of declared cost (in declared units, with no
+    decoding, when none was measured)."""
     with service.db.transaction(write=False) as tx:
         measured = registry.costs(tx)
     head = service.engine.head()
@@ -298,26 +317,47 @@ def _estimates(service: Host, members: Sequence[Member]) -> dict[Member, float]:
         if m.projection.name in measured
     ]
     scale = statistics.median(per_unit) if per_unit else 1.0
-    return {
+    own = {
         m: measured.get(m.projection.name, scale * m.projection.rebuild_cost) * n
         for m, n in zip(members, ahead, strict=True)
     }
+    # Topics are recorded beside the projections' names; only they hold a "/".
+    most = max(ahead, default=1)
+    decoding = {t: rate * most for t, rate in measured.items() if "/" in t} if per_unit else {}
+    return _Estimates(own, decoding)
 
 
-def _lanes(members: Sequence[Member], cost: Mapping[Member, float]) -> list[list[Member]]:
-    """Members split into lanes of about equal cost (greedy, costliest first, each to the
-    lane with the least so far); twins share a lane, at the cost of the costliest of them
-    (one builds, the others copy)."""
+def _lanes(members: Sequence[Member], cost: _Estimates) -> list[list[Member]]:
+    """Members split into lanes of about equal cost, greedily: costliest first, each to the
+    lane it leaves the cheapest (its own work, plus decoding the topics it reads that the lane
+    did not read yet, so projections reading the same events tend to share a lane); twins
+    share a lane, at the cost of the costliest of them (one builds, the others copy)."""
     units: dict[object, list[Member]] = {}
     for m in members:
         units.setdefault(m.projection.bulk_twin or m, []).append(m)
+    every = frozenset(cost.decoding)
+
+    def reads(unit: Sequence[Member]) -> frozenset[str]:
+        found: frozenset[str] = frozenset()
+        for m in unit:
+            topics = m.projection.topics
+            found |= every if topics is None else topics & every
+        return found
+
+    def decoding(topics: frozenset[str]) -> float:
+        return sum(cost.decoding[t] for t in topics)
+
+    weighed = [(max(cost.own[m] for m in unit), reads(unit), unit) for unit in units.values()]
+    weighed.sort(key=lambda w: -(w[0] + decoding(w[1])))
     lanes: list[list[Member]] = [[] for _ in range(min(_LANES, len(units)))]
-    loads = [0.0] * len(lanes)
-    weighed = [(max(cost[m] for m in unit), unit) for unit in units.values()]
-    for weight, unit in sorted(weighed, key=lambda w: -w[0]):
-        i = loads.index(min(loads))
+    work = [0.0] * len(lanes)
+    topics: list[frozenset[str]] = [frozenset()] * len(lanes)
+    for own, read, unit in weighed:
+        after = [w + own + decoding(t | read) for w, t in zip(work, topics, strict=True)]
+        i = after.index(min(after))
         lanes[i] += unit
-        loads[i] += weight
+        work[i] += own
+        topics[i] |= read
     return lanes
 
 
@@ -375,7 +415,7 @@ def _lane_process(
     )
     try:
         lane = [Member(p, int(g), bulk=True) for p, (_, _, g) in zip(chosen, spec, strict=True)]
-        _bulk_lane(_LaneHost(db, engine), lane, _ignore)
+        _bulk_lane(_LaneHost(db, engine), lane, _ignore, alone=True)
     finally:
         db.close()
 

@@ -17,7 +17,8 @@ from projections.engine.core import REGISTRY as REGISTRY
 from projections.engine.core import Projection
 from projections.engine.db import _DDL, Table, Tx
 
-# What each projection's last rebuild cost, to balance the lanes of the next one.
+# What each projection's last rebuild cost, and decoding each event topic in it (a topic's
+# row is named by the topic), to balance the lanes of the next one.
 COSTS = "rm_rebuild_costs"
 LIVE = "live"
 BUILDING = "building"
@@ -64,7 +65,7 @@ def record_costs(tx: Tx, costs: Mapping[str, tuple[int, float]]) -> None:
 
 
 def costs(tx: Tx) -> dict[str, float]:
-    """Seconds per log position of each projection's last recorded rebuild."""
+    """Seconds per log position of each projection's (and topic's) last recorded rebuild."""
     rows = tx.query(f"SELECT name, positions, seconds FROM {COSTS}")
     return {str(r[0]): float(r[2]) / int(r[1]) for r in rows if int(r[1]) > 0}
 

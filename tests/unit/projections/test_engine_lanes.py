@@ -8,7 +8,7 @@ from projections.cycle_summary.school import SchoolCycleSummary
 from projections.cycle_summary.trust import TrustCycleSummary
 from projections.engine import registry
 from projections.engine.core import Member
-from projections.engine.rebuild import _estimates, _lanes
+from projections.engine.rebuild import _Estimates, _estimates, _lanes
 from projections.engine.service import Projections
 from projections.event_index import EventIndex
 from projections.objective_current import ObjectiveCurrent
@@ -97,10 +97,34 @@ def test_a_projection_never_measured_is_reckoned_by_its_declared_cost_to_scale(
             tx, {"objective_current": (1000, 6.0), "objective_revisions": (1000, 4.0)}
         )
 
-    cost = _estimates(service, members)
+    cost = _estimates(service, members).own
 
     assert {m.projection.name: round(c / cost[members[2]], 6) for m, c in cost.items()} == {
         "objective_current": 3.0,
         "objective_revisions": 2.0,
         "review_status": 1.0,
     }
+
+
+def test_projections_reading_the_same_events_share_a_lane_when_decoding_them_costs() -> None:
+    current, revisions, status = ObjectiveCurrent(), ObjectiveRevisions(), ReviewStatus()
+    oc, orv, rs = (Member(p, 1) for p in (current, revisions, status))
+    assert current.topics is not None and revisions.topics is not None
+    assert status.topics is not None
+    objective_events = revisions.topics - status.topics
+    review_events = status.topics - current.topics
+    own = {oc: 5.0, rs: 4.8, orv: 1.0}
+
+    # Own work alone: the least loaded lane takes objective_revisions.
+    assert lane_names(_lanes([oc, orv, rs], _Estimates(own, {}))) == [
+        ["objective_current"],
+        ["review_status", "objective_revisions"],
+    ]
+
+    # Decoding the objective events costs 2 s per lane that reads them: read them once.
+    decoding = {t: 2.0 / len(objective_events) for t in objective_events}
+    decoding |= {t: 0.5 / len(review_events) for t in review_events}
+    assert lane_names(_lanes([oc, orv, rs], _Estimates(own, decoding))) == [
+        ["objective_current", "objective_revisions"],
+        ["review_status"],
+    ]
