@@ -228,6 +228,7 @@ def rebuild(url: str, checkout: Path | None = None) -> dict[str, Any]:
         script = checkout / "benchmarks" / "projections.py"
         own = checkout / ".venv" / "bin" / "python"
         python = own if own.exists() else python
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
         [str(python), str(script), "--rebuild-child", url],
         check=True,
@@ -235,8 +236,12 @@ def rebuild(url: str, checkout: Path | None = None) -> dict[str, Any]:
         text=True,
         cwd=checkout,
     )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(out.stderr.rstrip())  # how long each lane took
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    # The CPU of the rebuild's processes (its lanes included; not the server's): on a shared
+    # machine it varies less with the load than the wall time does.
+    result["cpu_s"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     return result
 
 
@@ -369,13 +374,14 @@ def main() -> None:
                 {**fl, "scan_s": scan_s, "rebuild": second, "other": other, "floor_s": floor_s}
             )
             versus = (
-                f"; {args.other} rebuild {other['seconds']:.1f}s, ratio "
-                f"{other['seconds'] / floor_s:.2f}x"
+                f"; {args.other} rebuild {other['seconds']:.1f}s (CPU {other['cpu_s']:.1f}s), "
+                f"ratio {other['seconds'] / floor_s:.2f}x"
                 if other
                 else ""
             )
             print(
-                f"round {r + 1}: rebuild {second['seconds']:.1f}s; floor {floor_s:.1f}s = scan "
+                f"round {r + 1}: rebuild {second['seconds']:.1f}s (CPU {second['cpu_s']:.1f}s); "
+                f"floor {floor_s:.1f}s = scan "
                 f"{scan_s:.1f}s + COPY {fl['copy_s']:.1f}s + {fl['indexes']} indexes "
                 f"{fl['index_s']:.1f}s; ratio {second['seconds'] / floor_s:.2f}x{versus} "
                 f"(load {load_average()})",
@@ -421,6 +427,11 @@ def main() -> None:
             print(
                 f"this rebuild / {args.other}'s      {statistics.median(mine):>12.2f}x   "
                 f"(rounds {', '.join(f'{x:.2f}' for x in mine)})"
+            )
+            cpu = [x["rebuild"]["cpu_s"] / x["other"]["cpu_s"] for x in rounds]
+            print(
+                f"its CPU / {args.other}'s          {statistics.median(cpu):>12.2f}x   "
+                f"(rounds {', '.join(f'{x:.2f}' for x in cpu)}; the rebuild's processes)"
             )
         if stock_rate:
             print(

@@ -52,14 +52,17 @@ def ensure_registry(tx: Tx) -> None:
 def record_costs(tx: Tx, costs: Mapping[str, tuple[int, float]]) -> None:
     """Remember what rebuilding each projection took: ``name -> (log positions, seconds)``
     (its batches and its deferred work, indexes and ANALYZE in its lane). A record is only
-    replaced by one measured over at least as many positions: a resumed rebuild's short tail,
-    mostly index builds, says little of a full one."""
+    updated by one measured over at least as many positions (a resumed rebuild's short tail,
+    mostly index builds, says little of a full one), to the mean of the two costs per
+    position: one rebuild on a busy machine does not swing the next one's split."""
     for name, (positions, seconds) in sorted(costs.items()):
         if positions > 0:
             tx.execute(
                 f"INSERT INTO {COSTS} (name, positions, seconds) VALUES (?, ?, ?) "
                 "ON CONFLICT (name) DO UPDATE SET positions = EXCLUDED.positions, "
-                f"seconds = EXCLUDED.seconds WHERE EXCLUDED.positions >= {COSTS}.positions",
+                f"seconds = (EXCLUDED.seconds / EXCLUDED.positions + {COSTS}.seconds / "
+                f"{COSTS}.positions) / 2 * EXCLUDED.positions "
+                f"WHERE EXCLUDED.positions >= {COSTS}.positions",
                 [name, positions, seconds],
             )
 
