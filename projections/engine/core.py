@@ -11,6 +11,7 @@ a short page means the log was read up to the head seen at the start of the batc
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from time import perf_counter
@@ -85,7 +86,7 @@ class Event(Generic[E]):
         if found is None:
             began = perf_counter()
             found = self._event = cast(E, decode_event(self))
-            DECODING.add(self.topic, perf_counter() - began)
+            READING.add(self.topic, perf_counter() - began)
         return found
 
     @property
@@ -122,7 +123,7 @@ class Event(Generic[E]):
         if found is None:
             began = perf_counter()
             found = self._data = decode_data(self)
-            DECODING.add(self.topic, perf_counter() - began)
+            READING.add(self.topic, perf_counter() - began)
         return found
 
     def __repr__(self) -> str:
@@ -130,9 +131,9 @@ class Event(Generic[E]):
         return f"Event({where}, {self.topic!r})"
 
 
-class _Decoding:
-    """Seconds this process spent decoding events, in all and by topic (approximate across
-    threads)."""
+class _Reading:
+    """Seconds this process spent reading events from the log and decoding them, in all and
+    by topic (approximate across threads)."""
 
     __slots__ = ("by_topic", "seconds")
 
@@ -145,9 +146,9 @@ class _Decoding:
         self.by_topic[topic] = self.by_topic.get(topic, 0.0) + seconds
 
 
-# Decoding is shared by every projection of a batch that reads the same event: a rebuild
-# leaves it out of each projection's own cost and reckons it by topic, once per lane.
-DECODING = _Decoding()
+# Reading and decoding an event is shared by every projection of a batch that reads it: a
+# rebuild leaves it out of each projection's own cost and reckons it by topic, once per lane.
+READING = _Reading()
 _TIMESTAMP_KEY = b'{"timestamp":"'
 _TIMESTAMP_AT = len(_TIMESTAMP_KEY)
 Handler = Callable[[Batch, Event[Any]], None]
@@ -179,7 +180,8 @@ class Projection(ABC):
     tables: ClassVar[tuple[Table, ...]]
     # Every event, including topics this code does not know (audit log, event index).
     all_topics: ClassVar[bool] = False
-    # Relative cost of a rebuild, to balance the lanes of a rebuild of several projections.
+    # Relative cost of a rebuild, to balance the lanes of a rebuild of several projections
+    # until a rebuild has measured (and recorded) what this one costs.
     rebuild_cost: ClassVar[int] = 1
     # A rebuild on PostgreSQL may apply the log to this projection in SQL alone (``apply_sql``),
     # reading nothing into Python; events SQL cannot read exactly still go through ``apply``.
@@ -426,14 +428,19 @@ class Engine:
             head = self.log.head(tx)
             if head <= start:
                 return 0
+            began = perf_counter()
             rows = self.log.read(tx, start, head, limit, topics)
         end = rows[-1][0] if len(rows) == limit else head
         events = [decode(r) for r in rows]
+        if rows:  # the page's reading, shared out over its topics by their rows
+            share = (perf_counter() - began) / len(rows)
+            for topic, n in Counter(r[3] for r in rows).items():
+                READING.add(topic, n * share)
         spent = self.spent
         with self.db.transaction(write=True) as tx:
             for m in members:
                 began = perf_counter()
-                decoding = DECODING.seconds
+                decoding = READING.seconds
                 batch = Batch(tx, m.generation, bulk=m.bulk)
                 wanted = m.projection.topics
                 # A member that reads every topic the page was read for takes the page as is.
@@ -446,7 +453,7 @@ class Engine:
                 batch.flush()
                 _advance(tx, m, start, end)
                 name = m.projection.name
-                took = perf_counter() - began - (DECODING.seconds - decoding)
+                took = perf_counter() - began - (READING.seconds - decoding)
                 spent[name] = spent.get(name, 0.0) + took
             if self.before_commit is not None:
                 self.before_commit(members, end)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from events.codec import install_inherited_keyring
 from projections.engine import registry
 from projections.engine.connection import connect
-from projections.engine.core import DECODING, Engine, EventLog, Member, Projection
+from projections.engine.core import READING, Engine, EventLog, Member, Projection
 
 if TYPE_CHECKING:
     from projections.engine.db import Database
@@ -40,6 +40,8 @@ _LANES = 2
 _PROCESS_LANES_FROM = 50_000
 # Progress is reported at most this often (seconds).
 _REPORT_EVERY = 0.25
+# Lanes follow the measured costs only when that shortens the costliest lane by this share.
+_REBALANCE_GAIN = 0.1
 # Log positions per transaction of the SQL lane.
 _SQL_CHUNK = 200_000
 # The statistics the lanes gathered are refreshed again when the final catch-up applied more
@@ -134,7 +136,7 @@ def run_rebuild(
         # Projections filled by SQL alone take a lane of their own: a thread that waits.
         in_sql = [m for m in members if db.dialect == "postgresql" and m.projection.sql_bulk]
         in_python = [m for m in members if m not in in_sql]
-        lanes = _lanes(in_python, _estimates(service, in_python))
+        lanes = _split(in_python, _estimates(service, in_python))
         processes = db.dialect == "postgresql" and engine.head() - start > _PROCESS_LANES_FROM
         with ThreadPoolExecutor(len(lanes) + 1, thread_name_prefix="rebuild") as pool:
             done = [pool.submit(_sql_lane, service, in_sql, report)] if in_sql else []
@@ -186,13 +188,13 @@ def _bulk_lane(
     service: Host, lane: Sequence[Member], report: Callable[[str], None], *, alone: bool = False
 ) -> None:
     """A lane's bulk phase and deferred work; then what each member cost is recorded, and,
-    when the lane had its process to itself (``alone``), what decoding each topic cost."""
+    when the lane had its process to itself (``alone``), what reading each topic cost."""
     copies = _twins(service, lane)
     own = [m for m in lane if m not in copies]
     engine = service.engine
     before = dict(zip(lane, engine.positions(lane), strict=True))
     spent_before = {m: engine.spent.get(m.projection.name, 0.0) for m in own}
-    decoded_before = dict(DECODING.by_topic)
+    read_before = dict(READING.by_topic)
     started = time.monotonic()
     # Up to the head: what is left after the lanes is applied by one process, with indexes.
     _catch_up(service, own, report, stop_within=0, page=engine.bulk_page_size)
@@ -210,9 +212,9 @@ def _bulk_lane(
     }
     if alone:
         positions = max(after[m] - before[m] for m in lane)
-        for topic, seconds in DECODING.by_topic.items():
-            if seconds > decoded_before.get(topic, 0.0):
-                costs[topic] = (positions, seconds - decoded_before.get(topic, 0.0))
+        for topic, seconds in READING.by_topic.items():
+            if seconds > read_before.get(topic, 0.0):
+                costs[topic] = (positions, seconds - read_before.get(topic, 0.0))
     with service.db.transaction() as tx:
         registry.record_costs(tx, costs)
 
@@ -295,18 +297,18 @@ def _finish_bulk(
 
 @dataclass(frozen=True, slots=True)
 class _Estimates:
-    """What a rebuild will cost (seconds): each member's own work, and decoding each topic
-    (paid once per lane that reads it)."""
+    """What a rebuild will cost (seconds): each member's own work, and reading and decoding
+    each topic (paid once per lane that reads it)."""
 
     own: Mapping[Member, float]
-    decoding: Mapping[str, float]
+    reading: Mapping[str, float]
 
 
 def _estimates(service: Host, members: Sequence[Member]) -> _Estimates:
     """From the last recorded rebuild's costs per log position and the positions still to
     apply. A member never measured is reckoned by its declared ``rebuild_cost``, scaled by
     the measured members' median cost per unit of declared cost (in declared units, with no
-    decoding, when none was measured)."""
+    reading, when none was measured)."""
     with service.db.transaction(write=False) as tx:
         measured = registry.costs(tx)
     head = service.engine.head()
@@ -323,37 +325,66 @@ def _estimates(service: Host, members: Sequence[Member]) -> _Estimates:
     }
     # Topics are recorded beside the projections' names; only they hold a "/".
     most = max(ahead, default=1)
-    decoding = {t: rate * most for t, rate in measured.items() if "/" in t} if per_unit else {}
-    return _Estimates(own, decoding)
+    reading = {t: rate * most for t, rate in measured.items() if "/" in t} if per_unit else {}
+    return _Estimates(own, reading)
+
+
+def _split(members: Sequence[Member], cost: _Estimates) -> list[list[Member]]:
+    """The lanes: split by the estimates, unless they say the split by declared weights is
+    within ``_REBALANCE_GAIN`` of it (measurements on a busy machine are noisy, and a split
+    that moves with them is no better than a steady one)."""
+    declared = _lanes(members, _Estimates({m: m.projection.rebuild_cost for m in members}, {}))
+    measured = _lanes(members, cost)
+    if _longest(measured, cost) < (1 - _REBALANCE_GAIN) * _longest(declared, cost):
+        return measured
+    return declared
+
+
+def _units(members: Sequence[Member]) -> list[list[Member]]:
+    """Twins together (one builds, the others copy), every other member alone."""
+    units: dict[object, list[Member]] = {}
+    for m in members:
+        units.setdefault(m.projection.bulk_twin or m, []).append(m)
+    return list(units.values())
+
+
+def _reads(unit: Sequence[Member], cost: _Estimates) -> frozenset[str]:
+    every = frozenset(cost.reading)
+    found: frozenset[str] = frozenset()
+    for m in unit:
+        topics = m.projection.topics
+        found |= every if topics is None else topics & every
+    return found
+
+
+def _reading(topics: frozenset[str], cost: _Estimates) -> float:
+    return sum(cost.reading[t] for t in topics)
+
+
+def _longest(lanes: Sequence[Sequence[Member]], cost: _Estimates) -> float:
+    """The estimated cost of the costliest lane."""
+    total = 0.0
+    for lane in lanes:
+        units = _units(lane)
+        topics = frozenset().union(*(_reads(u, cost) for u in units))
+        own = sum(max(cost.own[m] for m in u) for u in units)
+        total = max(total, own + _reading(topics, cost))
+    return total
 
 
 def _lanes(members: Sequence[Member], cost: _Estimates) -> list[list[Member]]:
     """Members split into lanes of about equal cost, greedily: costliest first, each to the
-    lane it leaves the cheapest (its own work, plus decoding the topics it reads that the lane
+    lane it leaves the cheapest (its own work, plus reading the topics it reads that the lane
     did not read yet, so projections reading the same events tend to share a lane); twins
     share a lane, at the cost of the costliest of them (one builds, the others copy)."""
-    units: dict[object, list[Member]] = {}
-    for m in members:
-        units.setdefault(m.projection.bulk_twin or m, []).append(m)
-    every = frozenset(cost.decoding)
-
-    def reads(unit: Sequence[Member]) -> frozenset[str]:
-        found: frozenset[str] = frozenset()
-        for m in unit:
-            topics = m.projection.topics
-            found |= every if topics is None else topics & every
-        return found
-
-    def decoding(topics: frozenset[str]) -> float:
-        return sum(cost.decoding[t] for t in topics)
-
-    weighed = [(max(cost.own[m] for m in unit), reads(unit), unit) for unit in units.values()]
-    weighed.sort(key=lambda w: -(w[0] + decoding(w[1])))
+    units = _units(members)
+    weighed = [(max(cost.own[m] for m in u), _reads(u, cost), u) for u in units]
+    weighed.sort(key=lambda w: -(w[0] + _reading(w[1], cost)))
     lanes: list[list[Member]] = [[] for _ in range(min(_LANES, len(units)))]
     work = [0.0] * len(lanes)
     topics: list[frozenset[str]] = [frozenset()] * len(lanes)
     for own, read, unit in weighed:
-        after = [w + own + decoding(t | read) for w, t in zip(work, topics, strict=True)]
+        after = [w + own + _reading(t | read, cost) for w, t in zip(work, topics, strict=True)]
         i = after.index(min(after))
         lanes[i] += unit
         work[i] += own
