@@ -1,7 +1,7 @@
 """Rebuilding every read model over >= 1,000,000 events on PostgreSQL, against two baselines.
 
     .venv/bin/python benchmarks/projections.py [--events 1000000] [--rounds 3]
-        [--sizes 100000,300000] [--db NAME --keep]
+        [--sizes 100000,300000] [--db NAME --keep] [--other /path/to/main/checkout]
 
 In one run, on a fresh database (or ``--db``, reused when it already holds ``--events``): generate
 a realistic history with the event classes and COPY it into the event store's table; then measure
@@ -12,6 +12,7 @@ a realistic history with the event classes and COPY it into the event store's ta
       SELECT over the log that decodes nothing (binary, as the engine reads it), plus the
       rows the rebuild wrote binary-COPYed into bare tables, plus the same indexes built
       on them, one after another; it prints the median ratio rebuild / floor (goal <= 1.5x);
+      with ``--other``, another checkout's rebuild runs in each round too (before / after);
   (a) the library's stock ProjectionRunner driving a per-event-transaction projection that
       does the same work (same read models, same SQL), on the first --stock-events events.
 """
@@ -219,15 +220,28 @@ def rebuild_child(url: str) -> None:
     )
 
 
-def rebuild(url: str) -> dict[str, Any]:
+def rebuild(url: str, checkout: Path | None = None) -> dict[str, Any]:
+    """A full rebuild in a child process: this checkout's code, or ``checkout``'s (its own
+    benchmark script and virtualenv, so each side runs its own code)."""
+    script, python = Path(__file__), Path(sys.executable)
+    if checkout is not None:
+        script = checkout / "benchmarks" / "projections.py"
+        own = checkout / ".venv" / "bin" / "python"
+        python = own if own.exists() else python
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
-        [sys.executable, __file__, "--rebuild-child", url],
+        [str(python), str(script), "--rebuild-child", url],
         check=True,
         capture_output=True,
         text=True,
+        cwd=checkout,
     )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(out.stderr.rstrip())  # how long each lane took
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    # The CPU of the rebuild's processes (its lanes included; not the server's): on a shared
+    # machine it varies less with the load than the wall time does.
+    result["cpu_s"] = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     return result
 
 
@@ -303,6 +317,12 @@ def main() -> None:
     )
     parser.add_argument("--db", help="use (and reuse) this database instead of a fresh one")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--other",
+        type=Path,
+        help="another checkout (e.g. main's) whose rebuild runs in every round too, against "
+        "the same floor",
+    )
     parser.add_argument("--rebuild-child")
     args = parser.parse_args()
     if args.rebuild_child:
@@ -338,20 +358,32 @@ def main() -> None:
         rounds: list[dict[str, Any]] = []
         for r in range(args.rounds):
             with tempfile.TemporaryDirectory() as tmp:
+                other: dict[str, Any] | None = None
                 if r % 2 == 0:
                     second = rebuild(url)
+                    other = rebuild(url, args.other) if args.other else None
                     fl = floor(url, Path(tmp))
                     scanned, scan_s = raw_scan(url)
                 else:
                     scanned, scan_s = raw_scan(url)
                     fl = floor(url, Path(tmp))
+                    other = rebuild(url, args.other) if args.other else None
                     second = rebuild(url)
             floor_s = scan_s + fl["copy_s"] + fl["index_s"]
-            rounds.append({**fl, "scan_s": scan_s, "rebuild": second, "floor_s": floor_s})
+            rounds.append(
+                {**fl, "scan_s": scan_s, "rebuild": second, "other": other, "floor_s": floor_s}
+            )
+            versus = (
+                f"; {args.other} rebuild {other['seconds']:.1f}s (CPU {other['cpu_s']:.1f}s), "
+                f"ratio {other['seconds'] / floor_s:.2f}x"
+                if other
+                else ""
+            )
             print(
-                f"round {r + 1}: rebuild {second['seconds']:.1f}s; floor {floor_s:.1f}s = scan "
+                f"round {r + 1}: rebuild {second['seconds']:.1f}s (CPU {second['cpu_s']:.1f}s); "
+                f"floor {floor_s:.1f}s = scan "
                 f"{scan_s:.1f}s + COPY {fl['copy_s']:.1f}s + {fl['indexes']} indexes "
-                f"{fl['index_s']:.1f}s; ratio {second['seconds'] / floor_s:.2f}x "
+                f"{fl['index_s']:.1f}s; ratio {second['seconds'] / floor_s:.2f}x{versus} "
                 f"(load {load_average()})",
                 flush=True,
             )
@@ -385,6 +417,22 @@ def main() -> None:
             f"rebuild vs its floor               {statistics.median(ratios):>12.2f}x   "
             f"(rounds {', '.join(f'{x:.2f}' for x in ratios)}; goal <= 1.5x)"
         )
+        if args.other:
+            theirs = [x["other"]["seconds"] / x["floor_s"] for x in rounds]
+            mine = [x["rebuild"]["seconds"] / x["other"]["seconds"] for x in rounds]
+            print(
+                f"{args.other} vs the same floors    {statistics.median(theirs):>12.2f}x   "
+                f"(rounds {', '.join(f'{x:.2f}' for x in theirs)})"
+            )
+            print(
+                f"this rebuild / {args.other}'s      {statistics.median(mine):>12.2f}x   "
+                f"(rounds {', '.join(f'{x:.2f}' for x in mine)})"
+            )
+            cpu = [x["rebuild"]["cpu_s"] / x["other"]["cpu_s"] for x in rounds]
+            print(
+                f"its CPU / {args.other}'s          {statistics.median(cpu):>12.2f}x   "
+                f"(rounds {', '.join(f'{x:.2f}' for x in cpu)}; the rebuild's processes)"
+            )
         if stock_rate:
             print(
                 f"(a) stock runner, 1 tx per event   {stock_rate:>12,.0f} events/s "

@@ -11,8 +11,10 @@ a short page means the log was read up to the head seen at the start of the batc
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from time import perf_counter
 from typing import Any, ClassVar, Generic, cast
 from uuid import UUID
 
@@ -82,7 +84,9 @@ class Event(Generic[E]):
         """The typed event (decoded on first use; ``TopicError`` for an unknown topic)."""
         found = self._event
         if found is None:
+            began = perf_counter()
             found = self._event = cast(E, decode_event(self))
+            READING.add(self.topic, perf_counter() - began)
         return found
 
     @property
@@ -117,7 +121,9 @@ class Event(Generic[E]):
         """The stored fields as JSON values (parsed on first use)."""
         found = self._data
         if found is None:
+            began = perf_counter()
             found = self._data = decode_data(self)
+            READING.add(self.topic, perf_counter() - began)
         return found
 
     def __repr__(self) -> str:
@@ -125,6 +131,24 @@ class Event(Generic[E]):
         return f"Event({where}, {self.topic!r})"
 
 
+class _Reading:
+    """Seconds this process spent reading events from the log and decoding them, in all and
+    by topic (approximate across threads)."""
+
+    __slots__ = ("by_topic", "seconds")
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.by_topic: dict[str, float] = {}
+
+    def add(self, topic: str, seconds: float) -> None:
+        self.seconds += seconds
+        self.by_topic[topic] = self.by_topic.get(topic, 0.0) + seconds
+
+
+# Reading and decoding an event is shared by every projection of a batch that reads it: a
+# rebuild leaves it out of each projection's own cost and reckons it by topic, once per lane.
+READING = _Reading()
 _TIMESTAMP_KEY = b'{"timestamp":"'
 _TIMESTAMP_AT = len(_TIMESTAMP_KEY)
 Handler = Callable[[Batch, Event[Any]], None]
@@ -156,7 +180,8 @@ class Projection(ABC):
     tables: ClassVar[tuple[Table, ...]]
     # Every event, including topics this code does not know (audit log, event index).
     all_topics: ClassVar[bool] = False
-    # Relative cost of a rebuild, to balance the lanes of a rebuild of several projections.
+    # Relative cost of a rebuild, to balance the lanes of a rebuild of several projections
+    # until a rebuild has measured (and recorded) what this one costs.
     rebuild_cost: ClassVar[int] = 1
     # A rebuild on PostgreSQL may apply the log to this projection in SQL alone (``apply_sql``),
     # reading nothing into Python; events SQL cannot read exactly still go through ``apply``.
@@ -373,6 +398,10 @@ class Engine:
         self.bulk_page_size = bulk_page_size or page_size
         # Called inside the batch transaction just before it commits (tests, metrics).
         self.before_commit = before_commit
+        # Seconds each projection's batches took here (apply and write, not the decoding of
+        # events, which the projections of a batch share), by name: a rebuild records them to
+        # balance the lanes of the next one.
+        self.spent: dict[str, float] = {}
 
     def head(self) -> int:
         with self.db.transaction(write=False) as tx:
@@ -399,17 +428,33 @@ class Engine:
             head = self.log.head(tx)
             if head <= start:
                 return 0
+            began = perf_counter()
             rows = self.log.read(tx, start, head, limit, topics)
         end = rows[-1][0] if len(rows) == limit else head
         events = [decode(r) for r in rows]
+        if rows:  # the page's reading, shared out over its topics by their rows
+            share = (perf_counter() - began) / len(rows)
+            for topic, n in Counter(r[3] for r in rows).items():
+                READING.add(topic, n * share)
+        spent = self.spent
         with self.db.transaction(write=True) as tx:
             for m in members:
+                began = perf_counter()
+                decoding = READING.seconds
                 batch = Batch(tx, m.generation, bulk=m.bulk)
                 wanted = m.projection.topics
-                mine = events if wanted is None else [e for e in events if e.topic in wanted]
+                # A member that reads every topic the page was read for takes the page as is.
+                mine = (
+                    events
+                    if wanted is None or (topics is not None and wanted >= topics)
+                    else [e for e in events if e.topic in wanted]
+                )
                 m.projection.apply(batch, mine)
                 batch.flush()
                 _advance(tx, m, start, end)
+                name = m.projection.name
+                took = perf_counter() - began - (READING.seconds - decoding)
+                spent[name] = spent.get(name, 0.0) + took
             if self.before_commit is not None:
                 self.before_commit(members, end)
         return end - start

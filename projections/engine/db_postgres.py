@@ -40,6 +40,11 @@ _PG_EPOCH_DAYS = date(2000, 1, 1).toordinal()
 _PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 _int4 = struct.Struct("!i").pack
 _int8 = struct.Struct("!q").pack
+# The binary forms of ids and ISO times already dumped in this process, each memo bounded
+# (cleared when full: a hit saves the parse, a miss costs one dict lookup).
+_ID_BYTES: dict[Any, bytes] = {}
+_TS_BYTES: dict[Any, bytes] = {}
+_MEMO_MAX = 65_536
 
 
 class _IdDumper(Dumper):
@@ -47,9 +52,16 @@ class _IdDumper(Dumper):
     oid = builtin_types["uuid"].oid
 
     def dump(self, obj: Any) -> Buffer:
-        if isinstance(obj, UUID):
-            return obj.bytes
-        return UUID(obj).bytes if len(obj) != 36 else bytes.fromhex(obj.replace("-", ""))
+        # The same ids recur in row after row (a person's, a school's, a cycle's): remembered.
+        found = _ID_BYTES.get(obj)
+        if found is None:
+            if isinstance(obj, UUID):
+                return obj.bytes
+            found = UUID(obj).bytes if len(obj) != 36 else bytes.fromhex(obj.replace("-", ""))
+            if len(_ID_BYTES) >= _MEMO_MAX:
+                _ID_BYTES.clear()
+            _ID_BYTES[obj] = found
+        return found
 
 
 class _DateDumper(Dumper):
@@ -67,12 +79,25 @@ class _TsDumper(Dumper):
     oid = builtin_types["timestamptz"].oid
 
     def dump(self, obj: Any) -> Buffer:
-        if isinstance(obj, str):
-            obj = datetime.fromisoformat(obj)
-        if obj.tzinfo is None:  # as normalize_ts reads it: UTC
-            obj = obj.replace(tzinfo=UTC)
-        delta = obj - _PG_EPOCH
-        return _int8((delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds)
+        # An event's time recurs in every row the event writes (and rows rewritten page after
+        # page keep theirs): remembered, as ids are.
+        found = _TS_BYTES.get(obj)
+        if found is None:
+            found = _ts_bytes(obj)
+            if isinstance(obj, str):
+                if len(_TS_BYTES) >= _MEMO_MAX:
+                    _TS_BYTES.clear()
+                _TS_BYTES[obj] = found
+        return found
+
+
+def _ts_bytes(obj: str | datetime) -> bytes:
+    if isinstance(obj, str):
+        obj = datetime.fromisoformat(obj)
+    if obj.tzinfo is None:  # as normalize_ts reads it: UTC
+        obj = obj.replace(tzinfo=UTC)
+    delta = obj - _PG_EPOCH
+    return _int8((delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds)
 
 
 class _JsonDumper(Dumper):

@@ -14,6 +14,7 @@ import gc
 import importlib
 import json
 import logging
+import statistics
 import subprocess
 import sys
 import threading
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from events.codec import install_inherited_keyring
 from projections.engine import registry
 from projections.engine.connection import connect
-from projections.engine.core import Engine, EventLog, Member, Projection
+from projections.engine.core import READING, Engine, EventLog, Member, Projection
 
 if TYPE_CHECKING:
     from projections.engine.db import Database
@@ -39,6 +40,8 @@ _LANES = 2
 _PROCESS_LANES_FROM = 50_000
 # Progress is reported at most this often (seconds).
 _REPORT_EVERY = 0.25
+# Lanes follow the measured costs only when that shortens the costliest lane by this share.
+_REBALANCE_GAIN = 0.1
 # Log positions per transaction of the SQL lane.
 _SQL_CHUNK = 200_000
 # The statistics the lanes gathered are refreshed again when the final catch-up applied more
@@ -132,7 +135,8 @@ def run_rebuild(
         # threads (one lane's Python work still overlaps the other's wait on the database).
         # Projections filled by SQL alone take a lane of their own: a thread that waits.
         in_sql = [m for m in members if db.dialect == "postgresql" and m.projection.sql_bulk]
-        lanes = _lanes([m for m in members if m not in in_sql])
+        in_python = [m for m in members if m not in in_sql]
+        lanes = _split(in_python, _estimates(service, in_python))
         processes = db.dialect == "postgresql" and engine.head() - start > _PROCESS_LANES_FROM
         with ThreadPoolExecutor(len(lanes) + 1, thread_name_prefix="rebuild") as pool:
             done = [pool.submit(_sql_lane, service, in_sql, report)] if in_sql else []
@@ -180,16 +184,39 @@ def run_rebuild(
     return {m.projection.name: m.generation for m in members}
 
 
-def _bulk_lane(service: Host, lane: Sequence[Member], report: Callable[[str], None]) -> None:
+def _bulk_lane(
+    service: Host, lane: Sequence[Member], report: Callable[[str], None], *, alone: bool = False
+) -> None:
+    """A lane's bulk phase and deferred work; then what each member cost is recorded, and,
+    when the lane had its process to itself (``alone``), what reading each topic cost."""
     copies = _twins(service, lane)
     own = [m for m in lane if m not in copies]
     engine = service.engine
+    before = dict(zip(lane, engine.positions(lane), strict=True))
+    spent_before = {m: engine.spent.get(m.projection.name, 0.0) for m in own}
+    read_before = dict(READING.by_topic)
     started = time.monotonic()
     # Up to the head: what is left after the lanes is applied by one process, with indexes.
     _catch_up(service, own, report, stop_within=0, page=engine.bulk_page_size)
     built = time.monotonic()
-    _finish_bulk(service, own, copies)
+    finished = _finish_bulk(service, own, copies)
     _log_lane(lane, started, built)
+    # What each member cost this lane, for the next rebuild's split (copies: their copy).
+    after = dict(zip(lane, engine.positions(lane), strict=True))
+    costs = {
+        m.projection.name: (
+            after[m] - before[m],
+            engine.spent.get(m.projection.name, 0.0) - spent_before.get(m, 0.0) + finished[m],
+        )
+        for m in lane
+    }
+    if alone:
+        positions = max(after[m] - before[m] for m in lane)
+        for topic, seconds in READING.by_topic.items():
+            if seconds > read_before.get(topic, 0.0):
+                costs[topic] = (positions, seconds - read_before.get(topic, 0.0))
+    with service.db.transaction() as tx:
+        registry.record_costs(tx, costs)
 
 
 def _sql_lane(service: Host, lane: Sequence[Member], report: Callable[[str], None]) -> None:
@@ -236,39 +263,132 @@ def _twins(service: Host, lane: Sequence[Member]) -> dict[Member, Member]:
     return copies
 
 
-def _finish_bulk(service: Host, own: Sequence[Member], copies: Mapping[Member, Member]) -> None:
-    """Deferred work, indexes and what needs them; then the twins copy what was built."""
+def _finish_bulk(
+    service: Host, own: Sequence[Member], copies: Mapping[Member, Member]
+) -> dict[Member, float]:
+    """Deferred work, indexes and what needs them; then the twins copy what was built. How
+    long each member's part took (seconds)."""
+    took: dict[Member, float] = {}
     for m in own:
+        began = time.perf_counter()
         with service.db.transaction() as tx:
             m.projection.derive_bulk(tx, m.generation)
             registry.mark_indexed(tx, m.projection, m.generation)
             m.projection.complete_bulk(tx, m.generation)
+        took[m] = time.perf_counter() - began
     for m, twin in copies.items():
+        began = time.perf_counter()
         with service.db.transaction() as tx:
             m.projection.copy_bulk(tx, m.generation, twin.projection, twin.generation)
             service.engine.move(tx, m, to_position_of=twin)
             registry.mark_indexed(tx, m.projection, m.generation)
             m.projection.complete_bulk(tx, m.generation)
+        took[m] = time.perf_counter() - began
     # Fresh statistics before the new tables answer queries (nothing else runs ANALYZE on them
     # until autovacuum does, and a planner that guesses walks the log): here, in the lanes, so
     # the tables of one lane are analysed while another lane still builds.
     for m in [*own, *copies]:
+        began = time.perf_counter()
         with service.db.transaction() as tx:
             registry.analyze(tx, m.projection, m.generation)
+        took[m] += time.perf_counter() - began
+    return took
 
 
-def _lanes(members: Sequence[Member]) -> list[list[Member]]:
-    """Members split into lanes of about equal cost (greedy, costliest first); twins share a
-    lane, at the cost of one of them."""
+@dataclass(frozen=True, slots=True)
+class _Estimates:
+    """What a rebuild will cost (seconds): each member's own work, and reading and decoding
+    each topic (paid once per lane that reads it)."""
+
+    own: Mapping[Member, float]
+    reading: Mapping[str, float]
+
+
+def _estimates(service: Host, members: Sequence[Member]) -> _Estimates:
+    """From the last recorded rebuild's costs per log position and the positions still to
+    apply. A member never measured is reckoned by its declared ``rebuild_cost``, scaled by
+    the measured members' median cost per unit of declared cost (in declared units, with no
+    reading, when none was measured)."""
+    with service.db.transaction(write=False) as tx:
+        measured = registry.costs(tx)
+    head = service.engine.head()
+    ahead = [max(head - p, 1) for p in service.engine.positions(members)]
+    per_unit = [
+        measured[m.projection.name] / m.projection.rebuild_cost
+        for m in members
+        if m.projection.name in measured
+    ]
+    scale = statistics.median(per_unit) if per_unit else 1.0
+    own = {
+        m: measured.get(m.projection.name, scale * m.projection.rebuild_cost) * n
+        for m, n in zip(members, ahead, strict=True)
+    }
+    # Topics are recorded beside the projections' names; only they hold a "/".
+    most = max(ahead, default=1)
+    reading = {t: rate * most for t, rate in measured.items() if "/" in t} if per_unit else {}
+    return _Estimates(own, reading)
+
+
+def _split(members: Sequence[Member], cost: _Estimates) -> list[list[Member]]:
+    """The lanes: split by the estimates, unless they say the split by declared weights is
+    within ``_REBALANCE_GAIN`` of it (measurements on a busy machine are noisy, and a split
+    that moves with them is no better than a steady one)."""
+    declared = _lanes(members, _Estimates({m: m.projection.rebuild_cost for m in members}, {}))
+    measured = _lanes(members, cost)
+    if _longest(measured, cost) < (1 - _REBALANCE_GAIN) * _longest(declared, cost):
+        return measured
+    return declared
+
+
+def _units(members: Sequence[Member]) -> list[list[Member]]:
+    """Twins together (one builds, the others copy), every other member alone."""
     units: dict[object, list[Member]] = {}
     for m in members:
         units.setdefault(m.projection.bulk_twin or m, []).append(m)
+    return list(units.values())
+
+
+def _reads(unit: Sequence[Member], cost: _Estimates) -> frozenset[str]:
+    every = frozenset(cost.reading)
+    found: frozenset[str] = frozenset()
+    for m in unit:
+        topics = m.projection.topics
+        found |= every if topics is None else topics & every
+    return found
+
+
+def _reading(topics: frozenset[str], cost: _Estimates) -> float:
+    return sum(cost.reading[t] for t in topics)
+
+
+def _longest(lanes: Sequence[Sequence[Member]], cost: _Estimates) -> float:
+    """The estimated cost of the costliest lane."""
+    total = 0.0
+    for lane in lanes:
+        units = _units(lane)
+        topics = frozenset().union(*(_reads(u, cost) for u in units))
+        own = sum(max(cost.own[m] for m in u) for u in units)
+        total = max(total, own + _reading(topics, cost))
+    return total
+
+
+def _lanes(members: Sequence[Member], cost: _Estimates) -> list[list[Member]]:
+    """Members split into lanes of about equal cost, greedily: costliest first, each to the
+    lane it leaves the cheapest (its own work, plus reading the topics it reads that the lane
+    did not read yet, so projections reading the same events tend to share a lane); twins
+    share a lane, at the cost of the costliest of them (one builds, the others copy)."""
+    units = _units(members)
+    weighed = [(max(cost.own[m] for m in u), _reads(u, cost), u) for u in units]
+    weighed.sort(key=lambda w: -(w[0] + _reading(w[1], cost)))
     lanes: list[list[Member]] = [[] for _ in range(min(_LANES, len(units)))]
-    loads = [0] * len(lanes)
-    for unit in sorted(units.values(), key=lambda u: -u[0].projection.rebuild_cost):
-        i = loads.index(min(loads))
+    work = [0.0] * len(lanes)
+    topics: list[frozenset[str]] = [frozenset()] * len(lanes)
+    for own, read, unit in weighed:
+        after = [w + own + _reading(t | read, cost) for w, t in zip(work, topics, strict=True)]
+        i = after.index(min(after))
         lanes[i] += unit
-        loads[i] += unit[0].projection.rebuild_cost
+        work[i] += own
+        topics[i] |= read
     return lanes
 
 
@@ -326,7 +446,7 @@ def _lane_process(
     )
     try:
         lane = [Member(p, int(g), bulk=True) for p, (_, _, g) in zip(chosen, spec, strict=True)]
-        _bulk_lane(_LaneHost(db, engine), lane, _ignore)
+        _bulk_lane(_LaneHost(db, engine), lane, _ignore, alone=True)
     finally:
         db.close()
 

@@ -9,6 +9,7 @@ views in one transaction, so readers see the old generation or the new one, neve
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from hashlib import blake2b
 
@@ -16,6 +17,9 @@ from projections.engine.core import REGISTRY as REGISTRY
 from projections.engine.core import Projection
 from projections.engine.db import _DDL, Table, Tx
 
+# What each projection's last rebuild cost, and decoding each event topic in it (a topic's
+# row is named by the topic), to balance the lanes of the next one.
+COSTS = "rm_rebuild_costs"
 LIVE = "live"
 BUILDING = "building"
 _MAX_IDENT = 63
@@ -39,6 +43,34 @@ def ensure_registry(tx: Tx) -> None:
         "state TEXT NOT NULL, position BIGINT NOT NULL DEFAULT 0, "
         "indexed INTEGER NOT NULL DEFAULT 1, PRIMARY KEY (name, generation))"
     )
+    tx.execute(
+        f"CREATE TABLE IF NOT EXISTS {COSTS} (name TEXT PRIMARY KEY, "
+        "positions BIGINT NOT NULL, seconds DOUBLE PRECISION NOT NULL)"
+    )
+
+
+def record_costs(tx: Tx, costs: Mapping[str, tuple[int, float]]) -> None:
+    """Remember what rebuilding each projection took: ``name -> (log positions, seconds)``
+    (its batches and its deferred work, indexes and ANALYZE in its lane). A record is only
+    updated by one measured over at least as many positions (a resumed rebuild's short tail,
+    mostly index builds, says little of a full one), to the mean of the two costs per
+    position: one rebuild on a busy machine does not swing the next one's split."""
+    for name, (positions, seconds) in sorted(costs.items()):
+        if positions > 0:
+            tx.execute(
+                f"INSERT INTO {COSTS} (name, positions, seconds) VALUES (?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET positions = EXCLUDED.positions, "
+                f"seconds = (EXCLUDED.seconds / EXCLUDED.positions + {COSTS}.seconds / "
+                f"{COSTS}.positions) / 2 * EXCLUDED.positions "
+                f"WHERE EXCLUDED.positions >= {COSTS}.positions",
+                [name, positions, seconds],
+            )
+
+
+def costs(tx: Tx) -> dict[str, float]:
+    """Seconds per log position of each projection's (and topic's) last recorded rebuild."""
+    rows = tx.query(f"SELECT name, positions, seconds FROM {COSTS}")
+    return {str(r[0]): float(r[2]) / int(r[1]) for r in rows if int(r[1]) > 0}
 
 
 def generations(tx: Tx, name: str | None = None) -> list[Generation]:

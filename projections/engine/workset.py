@@ -20,7 +20,15 @@ Row = dict[str, Any]
 class Rows:
     """The rows of one keyed table touched by a batch (single-column primary key)."""
 
-    def __init__(self, tx: Tx, table: Table, name: str, index_on: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        tx: Tx,
+        table: Table,
+        name: str,
+        index_on: Sequence[str] = (),
+        *,
+        sole_writer: bool = False,
+    ) -> None:
         if len(table.key) != 1:
             raise ValueError(f"{table.name}: a working set needs a one-column key")
         self._tx = tx
@@ -37,6 +45,10 @@ class Rows:
         self._index: dict[str, dict[Any, set[Any]]] = {c: {} for c in index_on}
         self._indexed: dict[tuple[str, Any], Any] = {}
         self._loaded_by: set[tuple[str, Any]] = set()
+        # Keys a load found no stored row for, while this batch is the table's only writer (a
+        # rebuild's bulk phase): their rows are inserted outright, not upserted.
+        self._sole_writer = sole_writer
+        self._absent: set[Any] = set()
 
     def _decode(self, stored: Sequence[Any]) -> Row:
         row = dict(zip(self._cols, stored, strict=True))
@@ -69,6 +81,8 @@ class Rows:
         for key in missing:
             if key not in self._cache:
                 self._cache[key] = None
+                if self._sole_writer:
+                    self._absent.add(key)
 
     def load_where(self, column: str, values: Iterable[Any]) -> None:
         """Bring every stored row whose ``column`` is one of ``values`` into the working set."""
@@ -113,11 +127,21 @@ class Rows:
         if not self._dirty:
             return
         keys = sorted(self._dirty)
-        gone = [k for k in keys if self._cache[k] is None]
+        cache, values = self._cache, self._values
+        gone = [k for k in keys if cache[k] is None]
         if gone:
             self._tx.delete_in(self.table, self._name, self._key, gone)
-        values = self._values
-        rows = [values(row) for k in keys if (row := self._cache[k]) is not None]
+        absent = self._absent
+        if absent:
+            # Rows no stored row stands for go in as they are (COPY straight into the table);
+            # once written they are stored like any other.
+            new = [values(row) for k in keys if k in absent and (row := cache[k]) is not None]
+            rows = [values(row) for k in keys if k not in absent and (row := cache[k]) is not None]
+            absent.difference_update(keys)
+            if new:
+                self._tx.insert(self.table, self._name, new)
+        else:
+            rows = [values(row) for k in keys if (row := cache[k]) is not None]
         if rows:
             self._tx.upsert(self.table, self._name, rows)
         self._dirty.clear()
@@ -166,7 +190,9 @@ class Batch:
         if part is None:
             if table.name in self._parts:
                 raise TypeError(f"{table.name} is appended to in this batch, not keyed")
-            part = self._rows[table.name] = Rows(self.tx, table, self.name(table), index_on)
+            part = self._rows[table.name] = Rows(
+                self.tx, table, self.name(table), index_on, sole_writer=self.bulk
+            )
             self._parts[table.name] = part
         return part
 
