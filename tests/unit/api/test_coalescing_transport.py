@@ -4,9 +4,20 @@ turn of the event loop leaves in one write, in order, and nothing is lost on clo
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from api.security.protocol import CoalescingTransport
+
+T = TypeVar("T")
+
+
+def _run(scenario: Coroutine[Any, Any, T]) -> T:
+    """On a loop of its own, in a thread of its own: the browser tests' Playwright keeps an
+    event loop running in the main thread, where ``asyncio.run`` refuses to start."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, scenario).result()
 
 
 class Recorded:
@@ -40,7 +51,7 @@ def test_a_head_and_body_written_in_one_turn_leave_as_one_write() -> None:
         assert transport.get_extra_info("peername") == ("127.0.0.1", 5)
         return raw
 
-    assert asyncio.run(scenario()).writes == [b"HTTP/1.1 200 OK\r\n\r\nbody", b"next"]
+    assert _run(scenario()).writes == [b"HTTP/1.1 200 OK\r\n\r\nbody", b"next"]
 
 
 def test_closing_sends_what_is_pending_first_and_large_writes_go_at_once() -> None:
@@ -56,5 +67,5 @@ def test_closing_sends_what_is_pending_first_and_large_writes_go_at_once() -> No
         await asyncio.sleep(0)
         return raw
 
-    raw = asyncio.run(scenario())
+    raw = _run(scenario())
     assert raw.writes[1:] == [b"last"] and raw.closed
