@@ -41,7 +41,8 @@ from privacy.keys import KEYS_TABLE, Keyring
 from projections.audit_log import audit_events, summarise
 from projections.directory import display_name, words
 from projections.engine.core import decode
-from projections.engine.db import Database, Tx
+from projections.engine.db import SQLITE_CHUNK, Database, Tx, chunks
+from projections.personal_seals import owners, sealed_positions
 
 # Tables never scrubbed: the log (ciphertext), the keys, idempotency fingerprints.
 _KEEP = ("appraisals_events", "appraisals_idempotency", KEYS_TABLE, "privacy_master")
@@ -170,20 +171,34 @@ class Eraser:
     # -- finding their values -------------------------------------------------------------------
 
     def _sealed_under(self, person: str) -> list[tuple[Any, ...]]:
-        """The stored events with a value sealed under ``person``'s key."""
+        """The stored events with a value sealed under ``person``'s key: those the
+        ``personal_seals`` read model lists up to its position, and a scan of the log after
+        that position (all of it when the read model has no live generation), so a read
+        model that lags, or is being rebuilt from scratch, never makes an erasure miss one."""
         mark = f'["{person}","'.encode()
-        contains = (
-            "position(?::bytea in state) > 0"
-            if self.db.dialect == "postgresql"
-            else "instr(state, ?) > 0"
-        )
-        with self.db.transaction(write=False) as tx:
-            return tx.query(
-                "SELECT originator_id, originator_version, topic, state "
-                f"FROM {self.events_table} WHERE {contains}",
-                [mark],
+        pg = self.db.dialect == "postgresql"
+        contains = "position(?::bytea in state) > 0" if pg else "instr(state, ?) > 0"
+        position = "notification_id" if pg else "rowid"
+        columns = "originator_id, originator_version, topic, state"
+        rows: list[tuple[Any, ...]] = []
+        # PostgreSQL: the read model's registry row is read FOR SHARE (a write transaction).
+        with self.db.transaction(write=pg) as tx:
+            upto, positions = sealed_positions(tx, person)
+            for chunk in chunks(positions, SQLITE_CHUNK):
+                where, params = tx.in_list(position, "int", chunk)
+                rows += tx.query(
+                    f"SELECT {columns} FROM {self.events_table} WHERE {where} AND {contains}",
+                    [*params, mark],
+                    binary=True,
+                )
+            rows += tx.query(
+                f"SELECT {columns} FROM {self.events_table} WHERE {position} > ? AND {contains}",
+                [upto, mark],
                 binary=True,
             )
+        # The mark also matches a plain list of ids that starts with theirs: only the
+        # events with a seal of theirs are theirs (as the read model records them).
+        return [r for r in rows if person in owners(bytes(r[3]))]
 
     def _values(
         self, person: str, rows: Sequence[tuple[Any, ...]]
@@ -208,20 +223,35 @@ class Eraser:
 
     # -- scrubbing the read models ----------------------------------------------------------------
 
-    def _scrub(self, person_id: UUID, replacements: dict[str, str], aggregates: set[UUID]) -> int:
+    def _scrub(
+        self,
+        person_id: UUID,
+        replacements: dict[str, str],
+        aggregates: set[UUID],
+        *,
+        thorough: bool = False,
+    ) -> int:
+        """Their values replaced in the rows about them: rows whose indexed id columns name
+        them or one of their aggregates (index lookups, however large the tables). With
+        ``thorough``, as the scrub was first written: every id column, indexed or not, and any
+        text column naming their id, one scan of the table per text column (the reference
+        the targeted scrub is tested against)."""
         changed = 0
         with self.db.transaction() as tx:
             changed += self._resummarise(tx, aggregates)
             changed += self._directory(tx, person_id)
             if replacements:
                 ids = sorted({person_id, *aggregates}, key=str)
-                for table, (texts, id_columns) in _columns(tx).items():
+                for table, (texts, id_columns, indexed) in _columns(tx).items():
                     if table.startswith(_KEEP) or table.startswith(_TARGETED):
                         continue
+                    link = (
+                        _Link(id_columns, ids, person_id) if thorough else _Link(indexed, ids, None)
+                    )
+                    if not link.id_columns and link.person is None:
+                        continue  # no indexed id column: no row of it is found as theirs
                     for column, json in texts:
-                        changed += _replace(
-                            tx, table, column, json, replacements, _Link(id_columns, ids, person_id)
-                        )
+                        changed += _replace(tx, table, column, json, replacements, link)
         return changed
 
     def _resummarise(self, tx: Tx, aggregates: Iterable[UUID]) -> int:
@@ -297,11 +327,11 @@ def _tables_like(tx: Tx, prefix: str) -> list[str]:
 @dataclass(frozen=True, slots=True)
 class _Link:
     """Which rows are about the person: an id column holding them or one of their
-    aggregates, or a text column naming their id (JSON lists of people)."""
+    aggregates, or (given ``person``) a text column naming their id (JSON lists of people)."""
 
     id_columns: list[str]
     ids: list[UUID]
-    person: UUID
+    person: UUID | None
 
     def sql(self, tx: Tx, column: str) -> tuple[str, list[Any]]:
         parts, params = [], []
@@ -309,16 +339,17 @@ class _Link:
             where, values = tx.in_list(c, "id", [tx.param("id", i) for i in self.ids])
             parts.append(where)
             params += values
-        contains = "strpos({c}, ?) > 0" if tx.dialect == "postgresql" else "instr({c}, ?) > 0"
-        parts.append(contains.format(c=column))
-        params.append(str(self.person))
+        if self.person is not None:
+            contains = "strpos({c}, ?) > 0" if tx.dialect == "postgresql" else "instr({c}, ?) > 0"
+            parts.append(contains.format(c=column))
+            params.append(str(self.person))
         return "(" + " OR ".join(parts) + ")", params
 
 
-def _columns(tx: Tx) -> dict[str, tuple[list[tuple[str, bool]], list[str]]]:
-    """Every base table: its text and JSON columns (``(column, is_json)``) and its id
-    columns."""
-    out: dict[str, tuple[list[tuple[str, bool]], list[str]]] = {}
+def _columns(tx: Tx) -> dict[str, tuple[list[tuple[str, bool]], list[str], list[str]]]:
+    """Every base table with text columns: its text and JSON columns (``(column,
+    is_json)``), its id columns, and those of its id columns an index starts with."""
+    out: dict[str, tuple[list[tuple[str, bool]], list[str], list[str]]] = {}
     if tx.dialect == "postgresql":
         rows = tx.query(
             "SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c "
@@ -327,20 +358,34 @@ def _columns(tx: Tx) -> dict[str, tuple[list[tuple[str, bool]], list[str]]]:
             "AND t.table_type = 'BASE TABLE' ORDER BY c.table_name, c.ordinal_position"
         )
         for table, column, type_ in rows:
-            texts, ids = out.setdefault(table, ([], []))
+            texts, ids, _ = out.setdefault(table, ([], [], []))
             if type_ in ("text", "character varying", "jsonb", "json"):
                 texts.append((column, type_ in ("jsonb", "json")))
             elif type_ == "uuid":
                 ids.append(column)
+        leading = tx.query(
+            "SELECT DISTINCT t.relname, a.attname FROM pg_index i "
+            "JOIN pg_class t ON t.oid = i.indrelid "
+            "JOIN pg_namespace n ON n.oid = t.relnamespace AND n.nspname = current_schema() "
+            "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = i.indkey[0]"
+        )
+        first = {(str(t), str(c)) for t, c in leading}
     else:
         names = [r[0] for r in tx.query("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        first = set()
         for table in names:
-            texts, ids = out.setdefault(table, ([], []))
+            texts, ids, _ = out.setdefault(table, ([], [], []))
             for _, column, type_, *_ in tx.query(f'PRAGMA table_info("{table}")'):
                 if (str(column).endswith("_id") or column == "id") and column != "entry_id":
                     ids.append(column)
                 elif str(type_).upper() in ("TEXT", "", "JSON", "VARCHAR"):
                     texts.append((column, False))
+            # The primary key's index is among them (``sqlite_autoindex_...``).
+            for index in tx.query(f'PRAGMA index_list("{table}")'):
+                info = tx.query(f'PRAGMA index_info("{index[1]}")')
+                first |= {(table, str(r[2])) for r in info if r[0] == 0}
+    for table, (_, ids, indexed) in out.items():
+        indexed += [c for c in ids if (table, c) in first]
     return {t: v for t, v in sorted(out.items()) if v[0]}
 
 

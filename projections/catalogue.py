@@ -24,6 +24,7 @@ from projections.objective_current import ObjectiveCurrent
 from projections.objective_revisions import ObjectiveRevisions
 from projections.observation_log import ObservationLog
 from projections.pay_recommendations import PayRecommendations
+from projections.personal_seals import PersonalSeals
 from projections.reminder_context import ReminderContext
 from projections.review_status import ReviewStatus
 
@@ -47,6 +48,7 @@ def all_projections() -> list[Projection]:
         Directory(),
         ReminderContext(),
         CycleClosings(),
+        PersonalSeals(),
     ]
 
 

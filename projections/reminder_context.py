@@ -70,12 +70,15 @@ CHASES = Table(
         Column("chased_at", "ts", False),
     ),
     key=("chase_id",),
-    indexes=(("chased_at",),),
+    # ``review_id``: an erasure finds the chases of the person's reviews by it (their notes
+    # are sealed under the appraisee's key; privacy/erasure.py scrubs rows by indexed ids).
+    indexes=(("chased_at",), ("review_id",)),
 )
 
 
 class ReminderContext(Projection):
     name = "reminder_context"
+    schema_version = 2  # 2: reminder_chases indexed by review_id
     tables = (POLICIES, PEOPLE, CYCLES, CHASES)
 
     def handlers(self) -> Mapping[type[DomainEvent], Handler]:

@@ -112,6 +112,12 @@ class Event(Generic[E]):
         return at
 
     @property
+    def stored(self) -> bytes | None:
+        """The stored bytes of the event as read from the log (None for an envelope built
+        from fields or an event object); decodes nothing."""
+        return self._state
+
+    @property
     def decoded(self) -> E | None:
         """The typed event if it was decoded already, else None (decodes nothing)."""
         return self._event
