@@ -12,6 +12,15 @@ one person in a large store, on PostgreSQL, in one run.
 3. Erasure: one person of the sealed store erased (their leaving, then ``Eraser.erase``):
    seconds, against the same store's full rebuild.
 
+``--erase-only --events N [--baseline DIR]`` runs part 3 alone on one store of N synthetic
+events (700,000 load about 710k; 1,000,000 about 1.03M): a full rebuild, then one person
+erased per round. With ``--baseline DIR`` (a checkout of the code to compare with, e.g.
+``git archive main | tar -x -C DIR``) the rebuild and the erasure run in interleaved rounds
+with that code and this, on the same store, each in a child process whose working directory
+is its checkout (each round erases another person); printed: each round, the medians and
+their ratio, and where each erasure's time went (finding the seals, opening their values,
+scrubbing the read models). ``--write-only`` runs part 1 alone.
+
 The machine is shared: the load average is printed beside every figure.
 """
 
@@ -31,7 +40,8 @@ from typing import Any
 
 import psycopg
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+HERE = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(HERE))
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 BASE = "postgresql://postgres@127.0.0.1:5432"
@@ -166,46 +176,104 @@ def rebuild_child(url: str) -> None:
 
 
 def rebuild(url: str) -> float:
+    return rebuild_in(HERE, url)
+
+
+# Erases the ``offset``-th staff member still in post, with the code of the working directory
+# (this checkout or the baseline's): their leaving, then ``Eraser.erase``, timing its phases.
+_ERASE_CHILD = r"""
+import json, os, sys, time
+sys.path.insert(0, os.getcwd())
+from collections import defaultdict
+from datetime import date
+import psycopg
+import privacy.erasure as erasure
+from appraisals.cli_access import OPERATOR
+from appraisals.wiring import build
+from commands import messages as m
+from config.settings import Settings
+
+url, offset = sys.argv[1], int(sys.argv[2])
+spent = defaultdict(float)
+for name in ("_sealed_under", "_values", "_scrub"):
+    method = getattr(erasure.Eraser, name)
+    def timed(*args, __method=method, __name=name, **kwargs):
+        began = time.perf_counter()
+        try:
+            return __method(*args, **kwargs)
+        finally:
+            spent[__name] += time.perf_counter() - began
+    setattr(erasure.Eraser, name, timed)
+settings = Settings(
+    database_url=url, audit_anchor_sink="none", privacy_retention_interval_seconds=0
+)
+container = build(settings, run_projections=False)
+try:
+    with psycopg.connect(url) as conn:
+        person = conn.execute(
+            "SELECT staff_id FROM rm_directory_people WHERE left_on IS NULL "
+            "ORDER BY staff_id OFFSET %s LIMIT 1",
+            (offset,),
+        ).fetchone()[0]
+    container.commands.execute(
+        m.RecordStaffLeaving(staff_id=person, effective_date=date(2026, 1, 31), reason="left"),
+        OPERATOR,
+    )
+    container.projections.catch_up()
+    # Both checkouts' read models share the store: a read model whose live generation the
+    # other built at another schema is not advanced here, so waiting for it would time out.
+    container.eraser.wait_for = lambda position: container.projections.catch_up()
+    done = container.eraser.erase(person, reason="their request", principal=OPERATOR)
+    print(json.dumps({
+        "seconds": done.seconds, "sealed_events": done.sealed_events,
+        "aggregates": done.aggregates, "rows_scrubbed": done.rows_scrubbed,
+        "find": spent["_sealed_under"], "open": spent["_values"], "scrub": spent["_scrub"],
+        "load": "/".join(f"{x:.1f}" for x in os.getloadavg()),
+    }))
+finally:
+    container.close()
+"""
+
+
+def _child_env() -> dict[str, str]:
+    """The environment of a child run in another checkout: this store's master key (the
+    development key lives in this checkout's var/), so both open the same keys."""
+    return {
+        **os.environ,
+        "APPRAISALS_PRIVACY_MASTER_KEY": _settings(ADMIN_URL).privacy_master_key.get_secret_value(),
+    }
+
+
+def erase_in(root: Path, url: str, offset: int) -> dict[str, Any]:
+    """Erase the ``offset``-th staff member in post with the code checked out at ``root``."""
     out = subprocess.run(
-        [sys.executable, __file__, "--rebuild-child", url],
+        [sys.executable, "-c", _ERASE_CHILD, url, str(offset)],
         check=True,
         capture_output=True,
         text=True,
+        cwd=root,
+        env=_child_env(),
+    ).stdout
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def rebuild_in(root: Path, url: str) -> float:
+    """A full rebuild of every read model with the code checked out at ``root``."""
+    out = subprocess.run(
+        [sys.executable, str(root / "benchmarks" / "privacy.py"), "--rebuild-child", url],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env=_child_env(),
     ).stdout
     return float(json.loads(out.strip().splitlines()[-1])["seconds"])
 
 
 def erase_one(url: str) -> dict[str, Any]:
-    """Erase the person with the most sealed events in the store."""
-    from appraisals.cli_access import OPERATOR
-    from appraisals.wiring import build
-    from commands import messages as m
-
-    container = build(_settings(url), run_projections=False)
-    try:
-        with psycopg.connect(url) as conn:
-            row = conn.execute(
-                "SELECT staff_id FROM rm_directory_people WHERE left_on IS NULL "
-                "ORDER BY staff_id LIMIT 1"
-            ).fetchone()
-        assert row is not None
-        person = row[0]
-        container.commands.execute(
-            m.RecordStaffLeaving(staff_id=person, effective_date=date(2026, 1, 31), reason="left"),
-            OPERATOR,
-        )
-        container.projections.catch_up()
-        assert container.eraser is not None
-        done = container.eraser.erase(person, reason="their request", principal=OPERATOR)
-        return {
-            "seconds": done.seconds,
-            "sealed_events": done.sealed_events,
-            "aggregates": done.aggregates,
-            "rows_scrubbed": done.rows_scrubbed,
-            "load": load_average(),
-        }
-    finally:
-        container.close()
+    """Erase the first staff member in post (by id), with this checkout's code."""
+    return erase_in(HERE, url, 0)
 
 
 def main() -> None:
@@ -217,14 +285,32 @@ def main() -> None:
     parser.add_argument(
         "--erase-only",
         action="store_true",
-        help="Only part 3: load --events sealed, rebuild once, erase one person (a 1M store)",
+        help="Only part 3: load --events sealed, rebuild, erase one person a round (a 1M store)",
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="With --erase-only: a checkout to compare with, in interleaved rounds",
+    )
+    parser.add_argument("--write-only", action="store_true", help="Only part 1")
     args = parser.parse_args()
     if args.rebuild_child:
         rebuild_child(args.rebuild_child)
         return
     if args.erase_only:
-        erase_only(args.events)
+        erase_only(args.events, args.rounds, args.baseline)
+        return
+    if args.write_only:
+        url = create_database("write")
+        try:
+            w = write_path(url, args.commands, args.rounds)
+            print(
+                f"write path: sealed {w['sealed_ms']:.2f} ms/command, plain "
+                f"{w['plain_ms']:.2f} ms/command: ratio {w['ratio']:.3f} (median of "
+                f"{args.rounds} interleaved rounds: {w['rounds']}; load {w['load']})"
+            )
+        finally:
+            drop_database(url)
         return
     urls = [create_database("write"), create_database("sealed"), create_database("plain")]
     try:
@@ -264,9 +350,11 @@ def main() -> None:
             drop_database(url)
 
 
-def erase_only(events: int) -> None:
-    """Part 3 alone, at a size where building two stores and six rebuilds does not fit."""
+def erase_only(events: int, rounds: int, baseline: Path | None) -> None:
+    """Part 3 alone, at a size where building two stores and six rebuilds does not fit; with
+    a baseline checkout, its rebuild and erasure against this code's, interleaved."""
     url = create_database("erase")
+    roots = {"this": HERE} if baseline is None else {"baseline": baseline, "this": HERE}
     try:
         started = time.perf_counter()
         n = load_history(url, events, sealed=True)
@@ -275,14 +363,43 @@ def erase_only(events: int) -> None:
             f"load {load_average()}",
             flush=True,
         )
-        seconds = rebuild(url)
-        print(f"full rebuild {seconds:.1f}s (load {load_average()})", flush=True)
-        e = erase_one(url)
-        print(
-            f"erasing one person in {n:,} events: {e['seconds']:.2f}s ({e['sealed_events']} "
-            f"sealed events, {e['aggregates']} aggregates, {e['rows_scrubbed']} rows) against "
-            f"a full rebuild of {seconds:.1f}s; load {e['load']}"
-        )
+        rebuilds: dict[str, list[float]] = {name: [] for name in roots}
+        for r in range(rounds if baseline is not None else 1):
+            # This code's rebuild last: the erasures read the read models it builds.
+            for name in sorted(roots, reverse=r % 2 == 1) if r < rounds - 1 else roots:
+                seconds = rebuild_in(roots[name], url)
+                rebuilds[name].append(seconds)
+                print(f"round {r + 1}: {name} rebuild {seconds:.1f}s (load {load_average()})")
+        erasures: dict[str, list[dict[str, Any]]] = {name: [] for name in roots}
+        offset = 0
+        for r in range(rounds):
+            for name in sorted(roots, reverse=r % 2 == 1):
+                e = erase_in(roots[name], url, offset)
+                offset += 1
+                erasures[name].append(e)
+                print(
+                    f"round {r + 1}: {name} erased one person in {n:,} events: "
+                    f"{e['seconds']:.2f}s (finding their seals {e['find']:.2f}s, opening "
+                    f"their values {e['open']:.2f}s, scrubbing the read models "
+                    f"{e['scrub']:.2f}s; {e['sealed_events']} sealed events, "
+                    f"{e['aggregates']} aggregates, {e['rows_scrubbed']} rows; load {e['load']})",
+                    flush=True,
+                )
+        for name in roots:
+            rebuilt = statistics.median(rebuilds[name])
+            erased = statistics.median(e["seconds"] for e in erasures[name])
+            print(
+                f"{name}: full rebuild {rebuilt:.1f}s, erasing one person {erased:.2f}s "
+                f"(medians of {len(rebuilds[name])} and {len(erasures[name])} rounds)"
+            )
+        if baseline is not None:
+            ratio = statistics.median(rebuilds["this"]) / statistics.median(rebuilds["baseline"])
+            fast = statistics.median(e["seconds"] for e in erasures["this"])
+            slow = statistics.median(e["seconds"] for e in erasures["baseline"])
+            print(
+                f"this / baseline: rebuild {ratio:.3f}x, erasure {fast / slow:.3f}x "
+                f"({slow / fast:.0f} times faster); load {load_average()}"
+            )
     finally:
         drop_database(url)
 

@@ -3,15 +3,17 @@
 ``Eraser.erase`` runs the ``ErasePerson`` command (policy and rules: a rejected command
 records nothing and touches nothing), then completes the erasure:
 
-1. finds the events holding values sealed under the person's key (one indexed-free scan of
-   the log for their seals, in the database) and reads those values while the key exists;
+1. finds the events holding values sealed under the person's key (the ``personal_seals``
+   read model up to its position, a scan of the log's tail beyond it) and reads those
+   values while the key exists;
 2. removes the evidence files they own from the blob store;
 3. deletes their key (``privacy.keys``): from now on every copy of those values, in the log
    and in its backups, is unreadable;
 4. scrubs the read models without rebuilding them: the audit log's summaries of their
    aggregates are summarised again (their values now read as placeholders), their directory
-   entry is re-derived, and every text column of every other table has their values
-   replaced by the placeholders a rebuild would show (``Erased person`` / ``[erased]``).
+   entry is re-derived, and in every other table the rows about them (found by indexed id
+   columns naming them or one of their aggregates) have their values replaced by the
+   placeholders a rebuild would show (``Erased person`` / ``[erased]``).
 
 Counts, dates, outcomes and statuses are untouched: summaries keep their numbers. The
 hash chain covers the sealed bytes, which do not change, so ``audit verify`` stays intact
@@ -171,34 +173,7 @@ class Eraser:
     # -- finding their values -------------------------------------------------------------------
 
     def _sealed_under(self, person: str) -> list[tuple[Any, ...]]:
-        """The stored events with a value sealed under ``person``'s key: those the
-        ``personal_seals`` read model lists up to its position, and a scan of the log after
-        that position (all of it when the read model has no live generation), so a read
-        model that lags, or is being rebuilt from scratch, never makes an erasure miss one."""
-        mark = f'["{person}","'.encode()
-        pg = self.db.dialect == "postgresql"
-        contains = "position(?::bytea in state) > 0" if pg else "instr(state, ?) > 0"
-        position = "notification_id" if pg else "rowid"
-        columns = "originator_id, originator_version, topic, state"
-        rows: list[tuple[Any, ...]] = []
-        # PostgreSQL: the read model's registry row is read FOR SHARE (a write transaction).
-        with self.db.transaction(write=pg) as tx:
-            upto, positions = sealed_positions(tx, person)
-            for chunk in chunks(positions, SQLITE_CHUNK):
-                where, params = tx.in_list(position, "int", chunk)
-                rows += tx.query(
-                    f"SELECT {columns} FROM {self.events_table} WHERE {where} AND {contains}",
-                    [*params, mark],
-                    binary=True,
-                )
-            rows += tx.query(
-                f"SELECT {columns} FROM {self.events_table} WHERE {position} > ? AND {contains}",
-                [upto, mark],
-                binary=True,
-            )
-        # The mark also matches a plain list of ids that starts with theirs: only the
-        # events with a seal of theirs are theirs (as the read model records them).
-        return [r for r in rows if person in owners(bytes(r[3]))]
+        return sealed_events(self.db, self.events_table, person)
 
     def _values(
         self, person: str, rows: Sequence[tuple[Any, ...]]
@@ -306,6 +281,38 @@ class Eraser:
                 [(f"{person_id}:{w}", w, staff) for w in placeholder_words],
             )
         return changed
+
+
+def sealed_events(db: Database, events_table: str, person: str) -> list[tuple[Any, ...]]:
+    """The stored events with a value sealed under ``person``'s key (``originator_id,
+    originator_version, topic, state``): those the ``personal_seals`` read model lists up to
+    its position, and those a scan of the log after that position finds (all of the log when
+    the read model has no live generation), so a read model that lags, or is being rebuilt
+    from scratch, never makes an erasure miss one."""
+    mark = f'["{person}","'.encode()
+    pg = db.dialect == "postgresql"
+    contains = "position(?::bytea in state) > 0" if pg else "instr(state, ?) > 0"
+    position = "notification_id" if pg else "rowid"
+    columns = "originator_id, originator_version, topic, state"
+    rows: list[tuple[Any, ...]] = []
+    # PostgreSQL: the read model's registry row is read FOR SHARE (a write transaction).
+    with db.transaction(write=pg) as tx:
+        upto, positions = sealed_positions(tx, person)
+        for chunk in chunks(positions, SQLITE_CHUNK):
+            where, params = tx.in_list(position, "int", chunk)
+            rows += tx.query(
+                f"SELECT {columns} FROM {events_table} WHERE {where} AND {contains}",
+                [*params, mark],
+                binary=True,
+            )
+        rows += tx.query(
+            f"SELECT {columns} FROM {events_table} WHERE {position} > ? AND {contains}",
+            [upto, mark],
+            binary=True,
+        )
+    # The mark also matches a plain list of ids that starts with theirs: only the events
+    # with a seal of theirs are theirs (as the read model records them).
+    return [r for r in rows if person in owners(bytes(r[3]))]
 
 
 def _tables_like(tx: Tx, prefix: str) -> list[str]:

@@ -118,6 +118,8 @@ def sealed_positions(tx: Tx, person: str) -> tuple[int, list[int]]:
     be able to write): a rebuild cannot switch away from, and drop, the generation read
     here until the caller's transaction ends, and the position cannot move under it."""
     pg = tx.dialect == "postgresql"
+    if not _has_registry(tx):
+        return 0, []  # no read model was ever set up here
     rows = tx.query(
         f"SELECT generation, position, schema_version FROM {registry.REGISTRY} "
         "WHERE name = ? AND state = ?" + (" FOR SHARE" if pg else ""),
@@ -132,3 +134,12 @@ def sealed_positions(tx: Tx, person: str) -> tuple[int, list[int]]:
         [tx.param("id", UUID(person)), upto],
     )
     return upto, [int(r[0]) for r in found]
+
+
+def _has_registry(tx: Tx) -> bool:
+    if tx.dialect == "postgresql":
+        return tx.query("SELECT to_regclass(?) IS NOT NULL", [registry.REGISTRY])[0][0] is True
+    found = tx.query(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [registry.REGISTRY]
+    )
+    return bool(found)

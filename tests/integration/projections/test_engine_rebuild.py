@@ -1,5 +1,5 @@
-"""Rebuilds on PostgreSQL: the SQL bulk path (audit_log, event_index) and the summaries' shared
-bulk phase give the same read models as applying every event in Python."""
+"""Rebuilds on PostgreSQL: the SQL bulk path (audit_log, event_index, personal_seals) and the
+summaries' shared bulk phase give the same read models as applying every event in Python."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from projections.audit_log import AuditLog
 from projections.catalogue import read_models
 from projections.engine.core import EventLog
 from projections.engine.service import Projections
+from projections.personal_seals import sealed_positions
 from testkit.synthetic import History
 
 pytestmark = pytest.mark.integration
@@ -139,7 +140,15 @@ def test_the_sql_rebuild_equals_applying_every_event_in_python(
     )
     revised = next(e for e in every_event() if type(e).__name__ == "ObjectiveRevised")
     pg_store.append([revised.model_copy(update={"originator_version": 51, "reason": None})])
-    names = ["audit_log", "event_index"]
+    # A closing naming two people: two seals in one event (personal_seals' general path).
+    closed = next(e for e in every_event() if type(e).__name__ == "CycleClosed")
+    assert isinstance(closed, events.cycle.CycleClosed)
+    two = tuple(
+        u.model_copy(update={"appraisee_id": uuid5(NS, f"appraisee{i}")})
+        for i, u in enumerate(closed.unfinished)
+    )
+    pg_store.append([closed.model_copy(update={"originator_version": 52, "unfinished": two})])
+    names = ["audit_log", "event_index", "personal_seals"]
     service = read_models(pg_store.url, page_size=9, rebuild_page_size=9)
     service.catch_up()
     applied = checksums(service, names)
@@ -155,6 +164,9 @@ def test_the_sql_rebuild_equals_applying_every_event_in_python(
     service.rebuild(names)
 
     assert checksums(service, names) == applied
+    with service.db.transaction() as tx:
+        for person in (STAFF, uuid5(NS, "appraisee0"), uuid5(NS, "appraisee1")):
+            assert sealed_positions(tx, str(person))[1], f"no seals of {person} found"
     # SQL stopped before each record it cannot read, and took the rest of the log.
     with service.db.transaction(write=False) as tx:
         unsafe = EventLog().first_unsafe(tx, 0, pg_store.head())
