@@ -19,7 +19,8 @@ erased per round. With ``--baseline DIR`` (a checkout of the code to compare wit
 with that code and this, on the same store, each in a child process whose working directory
 is its checkout (each round erases another person); printed: each round, the medians and
 their ratio, and where each erasure's time went (finding the seals, opening their values,
-scrubbing the read models). ``--write-only`` runs part 1 alone.
+scrubbing the read models). ``--sqlite`` runs it on an SQLite store; ``--write-only`` runs
+part 1 alone.
 
 The machine is shared: the load average is printed beside every figure.
 """
@@ -29,11 +30,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -127,8 +131,12 @@ def write_path(url: str, commands: int, rounds: int) -> dict[str, Any]:
 
 
 def load_history(url: str, target: int, *, sealed: bool, seed: int = 1) -> int:
-    """Create the store (and its keys) and COPY ``target`` synthetic events into it."""
+    """Create the store (and its keys) and load ``target`` synthetic events into it (COPY on
+    PostgreSQL, one ``executemany`` per history on SQLite)."""
+    import sqlite3
+
     from appraisals.wiring import build_store
+    from config.settings import sqlite_path
     from events import codec
     from events.sealing import Subjects
     from testkit import synthetic
@@ -141,7 +149,20 @@ def load_history(url: str, target: int, *, sealed: bool, seed: int = 1) -> int:
     synthetic._SUBJECTS = Subjects()
     n = 0
     history = History(seed)
+    batch = {"trusts": 1, "schools": 20, "staff_per_school": 50, "cycles": 2}
     try:
+        if url.startswith("sqlite"):
+            with closing(sqlite3.connect(sqlite_path(url))) as db:
+                while n < target:
+                    rows = [stored(event) for event in history.events(**batch)]
+                    db.executemany(
+                        "INSERT INTO appraisals_events "
+                        "(originator_id, originator_version, topic, state) VALUES (?, ?, ?, ?)",
+                        [(o.hex, v, t, s) for o, v, t, s in rows],
+                    )
+                    db.commit()
+                    n += len(rows)
+            return n
         with psycopg.connect(url) as conn:
             while n < target:
                 with (
@@ -151,9 +172,7 @@ def load_history(url: str, target: int, *, sealed: bool, seed: int = 1) -> int:
                         "FROM STDIN"
                     ) as copy,
                 ):
-                    for event in history.events(
-                        trusts=1, schools=20, staff_per_school=50, cycles=2
-                    ):
+                    for event in history.events(**batch):
                         copy.write_row(stored(event))
                         n += 1
                 conn.commit()
@@ -182,11 +201,10 @@ def rebuild(url: str) -> float:
 # Erases the ``offset``-th staff member still in post, with the code of the working directory
 # (this checkout or the baseline's): their leaving, then ``Eraser.erase``, timing its phases.
 _ERASE_CHILD = r"""
-import json, os, sys, time
+import json, os, sys, time, uuid
 sys.path.insert(0, os.getcwd())
 from collections import defaultdict
 from datetime import date
-import psycopg
 import privacy.erasure as erasure
 from appraisals.cli_access import OPERATOR
 from appraisals.wiring import build
@@ -209,12 +227,13 @@ settings = Settings(
 )
 container = build(settings, run_projections=False)
 try:
-    with psycopg.connect(url) as conn:
-        person = conn.execute(
+    with container.projections.db.transaction(write=False) as tx:
+        person = tx.query(
             "SELECT staff_id FROM rm_directory_people WHERE left_on IS NULL "
-            "ORDER BY staff_id OFFSET %s LIMIT 1",
-            (offset,),
-        ).fetchone()[0]
+            "ORDER BY staff_id LIMIT 1 OFFSET ?",
+            [offset],
+        )[0][0]
+    person = uuid.UUID(str(person))
     container.commands.execute(
         m.RecordStaffLeaving(staff_id=person, effective_date=date(2026, 1, 31), reason="left"),
         OPERATOR,
@@ -293,12 +312,13 @@ def main() -> None:
         help="With --erase-only: a checkout to compare with, in interleaved rounds",
     )
     parser.add_argument("--write-only", action="store_true", help="Only part 1")
+    parser.add_argument("--sqlite", action="store_true", help="With --erase-only: on SQLite")
     args = parser.parse_args()
     if args.rebuild_child:
         rebuild_child(args.rebuild_child)
         return
     if args.erase_only:
-        erase_only(args.events, args.rounds, args.baseline)
+        erase_only(args.events, args.rounds, args.baseline, args.sqlite)
         return
     if args.write_only:
         url = create_database("write")
@@ -350,10 +370,11 @@ def main() -> None:
             drop_database(url)
 
 
-def erase_only(events: int, rounds: int, baseline: Path | None) -> None:
+def erase_only(events: int, rounds: int, baseline: Path | None, sqlite: bool = False) -> None:
     """Part 3 alone, at a size where building two stores and six rebuilds does not fit; with
     a baseline checkout, its rebuild and erasure against this code's, interleaved."""
-    url = create_database("erase")
+    workdir = tempfile.mkdtemp(prefix="erase-bench-")
+    url = f"sqlite:///{workdir}/store.db" if sqlite else create_database("erase")
     roots = {"this": HERE} if baseline is None else {"baseline": baseline, "this": HERE}
     try:
         started = time.perf_counter()
@@ -401,7 +422,9 @@ def erase_only(events: int, rounds: int, baseline: Path | None) -> None:
                 f"({slow / fast:.0f} times faster); load {load_average()}"
             )
     finally:
-        drop_database(url)
+        if not sqlite:
+            drop_database(url)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
