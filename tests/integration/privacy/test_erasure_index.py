@@ -87,7 +87,12 @@ def _query(url: str, sql: str) -> list[tuple[object, ...]]:
 def _sealed_in_log(url: str, person: UUID) -> int:
     """How many stored events hold a seal of ``person``: every record read."""
     states = _query(url, f"SELECT state FROM {EVENTS_TABLE}")
-    return sum(1 for (state,) in states if str(person) in owners(bytes(state)))  # type: ignore[arg-type]
+    return sum(1 for (state,) in states if str(person) in owners(_bytes(state)))
+
+
+def _bytes(value: object) -> bytes:
+    assert isinstance(value, bytes | memoryview)
+    return bytes(value)
 
 
 def _readable(url: str, needle: str) -> list[str]:
