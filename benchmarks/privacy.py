@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -165,14 +166,19 @@ def rebuild_child(url: str) -> None:
     print(json.dumps({"seconds": time.perf_counter() - started}))
 
 
-def rebuild(url: str) -> float:
+def rebuild(url: str) -> tuple[float, float]:
+    """Wall seconds of a full rebuild in a child process, and the CPU seconds of that child
+    and its lane processes (steadier than the wall when the machine is shared)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
         [sys.executable, __file__, "--rebuild-child", url],
         check=True,
         capture_output=True,
         text=True,
     ).stdout
-    return float(json.loads(out.strip().splitlines()[-1])["seconds"])
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return float(json.loads(out.strip().splitlines()[-1])["seconds"]), cpu
 
 
 def erase_one(url: str) -> dict[str, Any]:
@@ -240,16 +246,24 @@ def main() -> None:
         load_history(plain_url, args.events, sealed=False)
         print(f"loaded {n:,} events twice (sealed, plain); load {load_average()}", flush=True)
         times: dict[str, list[float]] = {"sealed": [], "plain": []}
+        cpus: dict[str, list[float]] = {"sealed": [], "plain": []}
         for r in range(args.rounds):
             order = ("sealed", "plain") if r % 2 == 0 else ("plain", "sealed")
             for mode in order:
-                seconds = rebuild(sealed_url if mode == "sealed" else plain_url)
+                seconds, cpu = rebuild(sealed_url if mode == "sealed" else plain_url)
                 times[mode].append(seconds)
-                print(f"round {r + 1}: {mode} rebuild {seconds:.1f}s (load {load_average()})")
+                cpus[mode].append(cpu)
+                print(
+                    f"round {r + 1}: {mode} rebuild {seconds:.1f}s, CPU {cpu:.1f}s "
+                    f"(load {load_average()})",
+                    flush=True,
+                )
         sealed, plain = statistics.median(times["sealed"]), statistics.median(times["plain"])
+        sealed_cpu, plain_cpu = statistics.median(cpus["sealed"]), statistics.median(cpus["plain"])
         print(
             f"full rebuild of {n:,} events: sealed {sealed:.1f}s, plain {plain:.1f}s: ratio "
-            f"{sealed / plain:.3f} (medians of {args.rounds} interleaved rounds; "
+            f"{sealed / plain:.3f}; CPU sealed {sealed_cpu:.1f}s, plain {plain_cpu:.1f}s: ratio "
+            f"{sealed_cpu / plain_cpu:.3f} (medians of {args.rounds} interleaved rounds; "
             f"load {load_average()})",
             flush=True,
         )
@@ -275,8 +289,8 @@ def erase_only(events: int) -> None:
             f"load {load_average()}",
             flush=True,
         )
-        seconds = rebuild(url)
-        print(f"full rebuild {seconds:.1f}s (load {load_average()})", flush=True)
+        seconds, cpu = rebuild(url)
+        print(f"full rebuild {seconds:.1f}s, CPU {cpu:.1f}s (load {load_average()})", flush=True)
         e = erase_one(url)
         print(
             f"erasing one person in {n:,} events: {e['seconds']:.2f}s ({e['sealed_events']} "

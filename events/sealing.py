@@ -144,8 +144,25 @@ def _put(
 def aad(topic: str, originator_id: UUID | str, version: int, person: str) -> bytes:
     """What a seal is bound to: the event (topic, aggregate, version) and the person, so a
     sealed value moved to another event or person does not open."""
-    oid = originator_id.hex if isinstance(originator_id, UUID) else UUID(originator_id).hex
+    if isinstance(originator_id, UUID):
+        oid = originator_id.hex
+    else:
+        # An id as text recurs in event after event of its aggregate; parsing it each time
+        # was a fifth of opening a sealed record during a rebuild.
+        oid = _HEX.get(originator_id) or _hex_of(originator_id)
     return f"{topic}|{oid}|{version}|{person}".encode()
+
+
+# The 32 hex digits of ids given as text (any form ``UUID`` accepts), remembered: bounded.
+_HEX: dict[str, str] = {}
+_HEX_MAX = 65_536
+
+
+def _hex_of(text: str) -> str:
+    if len(_HEX) >= _HEX_MAX:
+        _HEX.clear()
+    found = _HEX[text] = UUID(text).hex
+    return found
 
 
 def subject_in(event: BaseModel) -> UUID | None:
