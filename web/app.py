@@ -14,6 +14,7 @@ from web import (
     forms,
     pages,
     pay,
+    privacy,
     reminders,
     report,
     signin,
@@ -32,6 +33,7 @@ def install(app: FastAPI) -> None:
     app.include_router(reminders.router)
     app.include_router(development.router)
     app.include_router(pay.router)
+    app.include_router(privacy.router)
     app.include_router(report.router)
     app.include_router(trust_pages.router)
     app.include_router(audit_pages.router)
