@@ -167,7 +167,7 @@ def _privacy_page(
     horizon = until if until is not None and until >= today else today
     due = retention.plan(db, container.commands, today=today, trust_id=trust_id, horizon=horizon)
     search = q.strip()
-    people, _ = directory.list_staff(
+    people, more = directory.list_staff(
         db,
         directory.StaffFilter(trust_id, search=search or None, active=False),
         after=None,
@@ -191,6 +191,7 @@ def _privacy_page(
         horizons=[(today + timedelta(days=d), label) for d, label in HORIZONS],
         q=search,
         leavers=leavers,
+        more_leavers=more is not None,
         done=done,
         fresh=fresh,
         status_code=status_code,
