@@ -3,9 +3,10 @@ why) and a form to change it; the retention plan (leavers due for erasure, by na
 chosen horizon: ``privacy.retention.plan``, as the API and the CLI); and finding a leaver to
 erase (``web.erasure``). What both pages share lives here: who may see them, their forms.
 
-To anyone but the trust's administrators (signed out included) every page and form here is
-the dashboard's 404, as if it did not exist. Each form carries an idempotency key made when
-it was rendered, so a replayed form records nothing more.
+To anyone signed in but the trust's administrators every page and form here is the
+dashboard's 404, as if it did not exist; someone signed out is sent to sign in, as
+everywhere. Each form carries an idempotency key made when it was rendered, so a replayed
+form records nothing more.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from projections.audit_log import AuditEntry, audit_events
 from replay.export import named_entries
 from web.actions import Action, Field, FormState, field_errors
 from web.render import PageNotFound, caught_up, page
-from web.session import SignInRequired, check_same_origin, current_principal
+from web.session import check_same_origin, current_principal
 
 router = APIRouter(include_in_schema=False)
 
@@ -84,11 +85,9 @@ class PrivacyForm:
 
 
 def admin_of(request: Request) -> Principal:
-    """The signed-in administrator of a trust; anyone else (signed out too) is "not found"."""
-    try:
-        principal = current_principal(request)
-    except SignInRequired:
-        raise PageNotFound from None
+    """The signed-in administrator of a trust; anyone else signed in is "not found" (and
+    someone signed out is sent to sign in, as on every page of the dashboard)."""
+    principal = current_principal(request)
     if principal.role is not Role.ADMIN or principal.trust_id is None or principal.read_only:
         raise PageNotFound
     return principal

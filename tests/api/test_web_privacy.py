@@ -1,8 +1,8 @@
 """The dashboard's privacy page over HTTP (web/privacy.py): a trust's administrator sets the
 retention policy, reads the plan by name and erases a leaver after typing their name; bad
 input and broken rules are shown at their fields and record nothing; a replayed form erases
-once; anyone else (other roles, another trust's admin, signed out) gets the dashboard's 404,
-and a cross-site post is refused.
+once; anyone else signed in (other roles, another trust's admin) gets the dashboard's 404,
+the signed out are sent to sign in, and a cross-site post is refused.
 
 Erasure deletes keys and rewrites read-model rows (records that are not events): this
 module runs on a database of its own, not the session's shared one."""
@@ -294,7 +294,8 @@ def test_nobody_but_the_trusts_admins_finds_the_privacy_pages(
         client.get(url, follow_redirects=False),
         post(client, url, reason="Their request", basis="request", confirm_name="Ann Appraisee"),
     ):
-        assert r.status_code == 404 and r.text == missing.text
+        # Signed out: sent to sign in, as from every page of the dashboard.
+        assert r.status_code == 303 and r.headers["location"] == "/"
     assert head(api_container) == at
     assert erased(api_container, org.appraisee_id) is False
 
