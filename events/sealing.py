@@ -52,6 +52,10 @@ class Keyring(Protocol):
 
     def forget(self, person: str, *, erased: bool = False) -> None: ...
 
+    def forget_erased(self) -> None:
+        """Drop the cached keys of everyone erased so far, by any process (a reader about to
+        read the whole history again, such as a rebuild, asks first)."""
+
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
