@@ -126,7 +126,7 @@ class Eraser:
         # until the key is deleted below, this one must open them once more to find them.
         self.keyring.forget(person)
         rows = self._sealed_under(person)
-        replacements, files = self._values(person, rows)
+        replacements, files, items = self._values(person, rows)
         aggregates = {UUID(str(r[0])) for r in rows} | {person_id}
         removed = 0
         if self.blobs is not None:
@@ -138,7 +138,8 @@ class Eraser:
             self.commands.states.forget(aggregate_id)
         if position is not None and self.wait_for is not None:
             self.wait_for(position)
-        scrubbed = self._scrub(person_id, replacements, aggregates, _records_about(person, rows))
+        records = _records_about(person, rows)
+        scrubbed = self._scrub(person_id, replacements, aggregates, records, frozenset(items))
         # The replaced values' old copies in the database's own files (decision 261).
         self.db.reclaim()
         return Erasure(
@@ -189,15 +190,18 @@ class Eraser:
 
     def _values(
         self, person: str, rows: Sequence[tuple[Any, ...]]
-    ) -> tuple[dict[str, str], list[UUID]]:
-        """Their values (opened with their key) and the placeholders they become; and the
-        evidence files they own."""
+    ) -> tuple[dict[str, str], list[UUID], set[str]]:
+        """Their values (opened with their key) and the placeholders they become; the
+        evidence files they own; and which values are items of a list."""
         out: dict[str, str] = {}
         files: list[UUID] = []
+        items: set[str] = set()
         for originator_id, version, topic, state in rows:
             raw = orjson.loads(bytes(state))
             cls, fields = decode_state(topic, bytes(state), originator_id, version)
-            owned = sealing.values_of(cls, fields, raw[sealing.SEALED_KEY]["s"], person)
+            owned = sealing.values_of(
+                cls, fields, raw[sealing.SEALED_KEY]["s"], person, items=items
+            )
             for value, placeholder in owned:
                 out.setdefault(value, placeholder)
             if topic == "appraisals/EvidenceFileAttached":
@@ -206,7 +210,7 @@ class Eraser:
                 name = fields.get("name") or fields.get("new_name")
                 if name:
                     out.setdefault(display_name(name, fields.get("preferred_name")), ERASED_PERSON)
-        return out, files
+        return out, files, items
 
     # -- scrubbing the read models ----------------------------------------------------------------
 
@@ -216,6 +220,7 @@ class Eraser:
         replacements: dict[str, str],
         aggregates: set[UUID],
         records: set[UUID],
+        items: frozenset[str] = frozenset(),
     ) -> int:
         # Their names go from every row naming them; their free text only from the rows about
         # their own records: a row about a colleague they appraised or observed holds the
@@ -238,7 +243,9 @@ class Eraser:
                             (texts, _Link(id_columns, own, person_id, names=False)),
                         ):
                             if values:
-                                changed += _replace(tx, table, column, json, values, link)
+                                changed += _replace(
+                                    tx, table, column, json, values, link, items
+                                )
         return changed
 
     def _resummarise(self, tx: Tx, aggregates: Iterable[UUID]) -> int:
@@ -385,7 +392,13 @@ def _columns(tx: Tx) -> dict[str, tuple[list[tuple[str, bool]], list[str]]]:
 
 
 def _replace(
-    tx: Tx, table: str, column: str, json: bool, replacements: dict[str, str], link: _Link
+    tx: Tx,
+    table: str,
+    column: str,
+    json: bool,
+    replacements: dict[str, str],
+    link: _Link,
+    items: frozenset[str] = frozenset(),
 ) -> int:
     """Replace the values in one column: whole values always, inside longer text only for
     values long enough to be theirs (a full name, an email, a sentence)."""
@@ -416,6 +429,7 @@ def _replace(
     for (old,) in found:
         value: str = whole.get(old) or old
         if old not in whole:
+            value = _without(value, items)
             for before, after in long_:
                 value = value.replace(before, after)
         if value != old:
@@ -430,3 +444,17 @@ def _replace(
             [new, old, *link_params],
         )
     return changed
+
+
+def _without(text: str, items: frozenset[str]) -> str:
+    """A JSON list holding items of one of their lists, without those items: an erased list
+    reads as empty, so a rebuild shows it so (success criteria, development needs)."""
+    if not items or not text.startswith("["):
+        return text
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return text
+    if not isinstance(value, list) or not any(isinstance(v, str) and v in items for v in value):
+        return text
+    return orjson.dumps([v for v in value if not (isinstance(v, str) and v in items)]).decode()
