@@ -243,9 +243,7 @@ class Eraser:
                             (texts, _Link(id_columns, own, person_id, names=False)),
                         ):
                             if values:
-                                changed += _replace(
-                                    tx, table, column, json, values, link, items
-                                )
+                                changed += _replace(tx, table, column, json, values, link, items)
         return changed
 
     def _resummarise(self, tx: Tx, aggregates: Iterable[UUID]) -> int:
