@@ -33,7 +33,12 @@ console = Console()
 
 @contextmanager
 def _container() -> Iterator[Container]:
-    container = build(get_settings(), run_projections=False)
+    from config.logs import configure_logging
+
+    settings = get_settings()
+    # Its log lines (ids and counts, never a name) go where the service's do, at its level.
+    configure_logging(settings.log_level)
+    container = build(settings, run_projections=False)
     try:
         yield container
     finally:

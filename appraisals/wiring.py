@@ -172,6 +172,10 @@ class _OpenKeyrings:
         for ring in self.rings:
             ring.forget(person, erased=erased)
 
+    def forget_erased(self) -> None:
+        for ring in self.rings:
+            ring.forget_erased()
+
 
 def _install_open_keyrings() -> None:
     users = list(dict.fromkeys(_keyring_users))  # one keyring per database and master key
@@ -214,7 +218,8 @@ def install_privacy(settings: Settings) -> Keyring:
     except BaseException:
         db.close()
         raise
-    if _keyring is not None:
+    if _keyring is not None and _keyring[1] not in _keyring_users:
+        # (One an open container still uses is closed with that container.)
         _keyring[1].db.close()
     _keyring = (wanted, keyring)
     return keyring
@@ -347,7 +352,10 @@ def build(
         _keyring_users.remove(keyring)
         _install_open_keyrings()
         if keyring not in _keyring_users:
-            _close_keyring(keyring)
+            if _keyring is not None and _keyring[1] is keyring:
+                _close_keyring(keyring)
+            else:  # replaced as the process's keyring while this container was open
+                keyring.db.close()
 
     container.closers.append(uninstall_keyring)
     container.eraser = Eraser(

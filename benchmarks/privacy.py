@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -194,7 +195,7 @@ def rebuild_child(url: str) -> None:
     print(json.dumps({"seconds": time.perf_counter() - started}))
 
 
-def rebuild(url: str) -> float:
+def rebuild(url: str) -> tuple[float, float]:
     return rebuild_in(HERE, url)
 
 
@@ -277,8 +278,11 @@ def erase_in(root: Path, url: str, offset: int) -> dict[str, Any]:
     return result
 
 
-def rebuild_in(root: Path, url: str) -> float:
-    """A full rebuild of every read model with the code checked out at ``root``."""
+def rebuild_in(root: Path, url: str) -> tuple[float, float]:
+    """Wall seconds of a full rebuild of every read model with the code checked out at
+    ``root``, in a child process, and the CPU seconds of that child and its lane processes
+    (steadier than the wall when the machine is shared)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(
         [sys.executable, str(root / "benchmarks" / "privacy.py"), "--rebuild-child", url],
         check=True,
@@ -287,7 +291,9 @@ def rebuild_in(root: Path, url: str) -> float:
         cwd=root,
         env=_child_env(),
     ).stdout
-    return float(json.loads(out.strip().splitlines()[-1])["seconds"])
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return float(json.loads(out.strip().splitlines()[-1])["seconds"]), cpu
 
 
 def erase_one(url: str) -> dict[str, Any]:
@@ -346,16 +352,24 @@ def main() -> None:
         load_history(plain_url, args.events, sealed=False)
         print(f"loaded {n:,} events twice (sealed, plain); load {load_average()}", flush=True)
         times: dict[str, list[float]] = {"sealed": [], "plain": []}
+        cpus: dict[str, list[float]] = {"sealed": [], "plain": []}
         for r in range(args.rounds):
             order = ("sealed", "plain") if r % 2 == 0 else ("plain", "sealed")
             for mode in order:
-                seconds = rebuild(sealed_url if mode == "sealed" else plain_url)
+                seconds, cpu = rebuild(sealed_url if mode == "sealed" else plain_url)
                 times[mode].append(seconds)
-                print(f"round {r + 1}: {mode} rebuild {seconds:.1f}s (load {load_average()})")
+                cpus[mode].append(cpu)
+                print(
+                    f"round {r + 1}: {mode} rebuild {seconds:.1f}s, CPU {cpu:.1f}s "
+                    f"(load {load_average()})",
+                    flush=True,
+                )
         sealed, plain = statistics.median(times["sealed"]), statistics.median(times["plain"])
+        sealed_cpu, plain_cpu = statistics.median(cpus["sealed"]), statistics.median(cpus["plain"])
         print(
             f"full rebuild of {n:,} events: sealed {sealed:.1f}s, plain {plain:.1f}s: ratio "
-            f"{sealed / plain:.3f} (medians of {args.rounds} interleaved rounds; "
+            f"{sealed / plain:.3f}; CPU sealed {sealed_cpu:.1f}s, plain {plain_cpu:.1f}s: ratio "
+            f"{sealed_cpu / plain_cpu:.3f} (medians of {args.rounds} interleaved rounds; "
             f"load {load_average()})",
             flush=True,
         )
@@ -388,9 +402,13 @@ def erase_only(events: int, rounds: int, baseline: Path | None, sqlite: bool = F
         for r in range(rounds if baseline is not None else 1):
             # This code's rebuild last: the erasures read the read models it builds.
             for name in sorted(roots, reverse=r % 2 == 1) if r < rounds - 1 else roots:
-                seconds = rebuild_in(roots[name], url)
+                seconds, cpu = rebuild_in(roots[name], url)
                 rebuilds[name].append(seconds)
-                print(f"round {r + 1}: {name} rebuild {seconds:.1f}s (load {load_average()})")
+                print(
+                    f"round {r + 1}: {name} rebuild {seconds:.1f}s, CPU {cpu:.1f}s "
+                    f"(load {load_average()})",
+                    flush=True,
+                )
         erasures: dict[str, list[dict[str, Any]]] = {name: [] for name in roots}
         offset = 0
         for r in range(rounds):

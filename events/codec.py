@@ -42,6 +42,14 @@ def keyring() -> Keyring | None:
     return _keyring
 
 
+def forget_erased() -> None:
+    """Make the process's keyring drop the keys of people erased by any process: a rebuild,
+    a proof pack or an export reads history from before their ``PersonErased`` event, and
+    must not open it with a key cached before another process erased them (decision 260)."""
+    if _keyring is not None:
+        _keyring.forget_erased()
+
+
 def install_inherited_keyring() -> None:
     """In a child process (a rebuild lane): install the keyring its parent named in the
     environment (``APPRAISALS_KEYRING_FACTORY``, ``module:function``), if any."""

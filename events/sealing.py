@@ -52,6 +52,10 @@ class Keyring(Protocol):
 
     def forget(self, person: str, *, erased: bool = False) -> None: ...
 
+    def forget_erased(self) -> None:
+        """Drop the cached keys of everyone erased so far, by any process (a reader about to
+        read the whole history again, such as a rebuild, asks first)."""
+
 
 @dataclass(frozen=True, slots=True)
 class _Plan:
@@ -61,6 +65,18 @@ class _Plan:
     own: tuple[tuple[str, Any], ...]
     nested: tuple[tuple[str, _Plan], ...]
     subject: str
+    # (field, {value: placeholder}): the own fields are withheld only where ``field`` holds
+    # one of these values, and then read as its placeholder once erased (``free_text_of``).
+    only_when: tuple[str, dict[str, Any]] | None = None
+
+    def withholds(self, state: dict[str, Any]) -> bool:
+        return self.only_when is None or state.get(self.only_when[0]) in self.only_when[1]
+
+    def placeholder(self, state: dict[str, Any], default: Any) -> Any:
+        if self.only_when is None:
+            return default
+        value = self.only_when[1][state[self.only_when[0]]]
+        return list(value) if isinstance(value, list) else value
 
 
 @cache
@@ -78,7 +94,8 @@ def plan_of(model: type[BaseModel]) -> _Plan | None:
         inner_plan = plan_of(inner) if inner is not None else None
         if inner_plan is not None:
             nested.append((name, inner_plan))
-    return _Plan(own, tuple(nested), str(getattr(model, "about", "") or ""))
+    when = getattr(model, "free_text_of", None)
+    return _Plan(own, tuple(nested), str(getattr(model, "about", "") or ""), when)
 
 
 def _placeholder(model: type[BaseModel], name: str, personal: bool) -> Any:
@@ -116,7 +133,7 @@ def _owner(state: dict[str, Any], plan: _Plan, owner: str | None) -> str | None:
 
 def _take(state: dict[str, Any], plan: _Plan, owner: str | None, out: dict[str, list[Any]]) -> None:
     owner = _owner(state, plan, owner)
-    for name, _ in plan.own:
+    for name, _ in plan.own if plan.withholds(state) else ():
         value = state.get(name)
         if value is None or owner is None:
             continue
@@ -131,11 +148,11 @@ def _put(
     state: dict[str, Any], plan: _Plan, owner: str | None, values: dict[str, list[Any] | None]
 ) -> None:
     owner = _owner(state, plan, owner)
-    for name, placeholder in plan.own:
+    for name, placeholder in plan.own if plan.withholds(state) else ():
         if owner is None or name in state:
             continue
         mine = values.get(owner)
-        state[name] = mine.pop() if mine else placeholder
+        state[name] = mine.pop() if mine else plan.placeholder(state, placeholder)
     for name, inner in plan.nested:
         for item in _items(state.get(name)):
             _put(item, inner, owner, values)
@@ -144,8 +161,25 @@ def _put(
 def aad(topic: str, originator_id: UUID | str, version: int, person: str) -> bytes:
     """What a seal is bound to: the event (topic, aggregate, version) and the person, so a
     sealed value moved to another event or person does not open."""
-    oid = originator_id.hex if isinstance(originator_id, UUID) else UUID(originator_id).hex
+    if isinstance(originator_id, UUID):
+        oid = originator_id.hex
+    else:
+        # An id as text recurs in event after event of its aggregate; parsing it each time
+        # was a fifth of opening a sealed record during a rebuild.
+        oid = _HEX.get(originator_id) or _hex_of(originator_id)
     return f"{topic}|{oid}|{version}|{person}".encode()
+
+
+# The 32 hex digits of ids given as text (any form ``UUID`` accepts), remembered: bounded.
+_HEX: dict[str, str] = {}
+_HEX_MAX = 65_536
+
+
+def _hex_of(text: str) -> str:
+    if len(_HEX) >= _HEX_MAX:
+        _HEX.clear()
+    found = _HEX[text] = UUID(text).hex
+    return found
 
 
 def subject_in(event: BaseModel) -> UUID | None:
@@ -213,22 +247,31 @@ def unseal(
 
 
 def values_of(
-    model: type[BaseModel], fields: dict[str, Any], subject: str | None, person: str
+    model: type[BaseModel],
+    fields: dict[str, Any],
+    subject: str | None,
+    person: str,
+    *,
+    items: set[str] | None = None,
 ) -> list[tuple[str, str]]:
     """The text values of an opened event's ``fields`` sealed under ``person``'s key, each
-    with the placeholder it reads as once they are erased (their erasure scrubs these)."""
+    with the placeholder it reads as once they are erased (their erasure scrubs these).
+    ``items`` collects those that are items of a list (an erased list reads as empty)."""
     out: list[tuple[str, str]] = []
 
     def walk(state: dict[str, Any], plan: _Plan, owner: str | None) -> None:
         owner = _owner(state, plan, owner)
-        for name, placeholder in plan.own:
+        for name, default in plan.own if plan.withholds(state) else ():
             value = state.get(name)
             if owner != person or value is None:
                 continue
+            placeholder = plan.placeholder(state, default)
             text = ERASED_TEXT if isinstance(placeholder, list) else str(placeholder)
             for v in value if isinstance(value, list | tuple) else [value]:
                 if isinstance(v, str) and v.strip():
                     out.append((v, text))
+                    if items is not None and isinstance(placeholder, list):
+                        items.add(v)
         for name, inner in plan.nested:
             for item in _items(state.get(name)):
                 walk(item, inner, owner)

@@ -76,6 +76,16 @@ FieldValue = str | list[str] | None
 class FieldChange(BaseModel):
     """One field of an objective changed by a revision, with its old and new value."""
 
+    # The old and new text of a title, description or success criteria are the appraisee's
+    # words, sealed under their key; a due date, priority or standards change stays plain
+    # (``events.sealing``: ``free_text_of`` names the field deciding, and the placeholder
+    # each such value reads as once erased). Decision 263.
+    free_text: ClassVar[frozenset[str]] = frozenset({"old", "new"})
+    free_text_of: ClassVar[tuple[str, dict[str, object]]] = (
+        "field",
+        {"title": "[erased]", "description": "[erased]", "success_criteria": []},
+    )
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     field: str

@@ -8,6 +8,7 @@ for a wrapped data key), so a ciphertext copied elsewhere does not open.
 from __future__ import annotations
 
 import base64
+import binascii
 import os
 
 from cryptography.exceptions import InvalidTag
@@ -46,5 +47,6 @@ def seal(cipher: AESGCM, plaintext: bytes, aad: bytes) -> str:
 
 def open_(cipher: AESGCM, sealed: str, aad: bytes) -> bytes:
     """The plaintext of ``seal``; ``InvalidTag`` if it was altered, moved or keyed otherwise."""
-    raw = base64.b64decode(sealed)
+    # binascii directly: ``base64.b64decode``'s argument checks cost as much as the decoding.
+    raw = binascii.a2b_base64(sealed)
     return cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad)

@@ -129,7 +129,7 @@ class Eraser:
         # until the key is deleted below, this one must open them once more to find them.
         self.keyring.forget(person)
         rows = self._sealed_under(person)
-        replacements, files = self._values(person, rows)
+        replacements, files, items = self._values(person, rows)
         aggregates = {UUID(str(r[0])) for r in rows} | {person_id}
         removed = 0
         if self.blobs is not None:
@@ -141,7 +141,10 @@ class Eraser:
             self.commands.states.forget(aggregate_id)
         if position is not None and self.wait_for is not None:
             self.wait_for(position)
-        scrubbed = self._scrub(person_id, replacements, aggregates)
+        records = _records_about(person, rows)
+        scrubbed = self._scrub(person_id, replacements, aggregates, records, frozenset(items))
+        # The replaced values' old copies in the database's own files (decision 261).
+        self.db.reclaim()
         return Erasure(
             person_id,
             position,
@@ -177,15 +180,18 @@ class Eraser:
 
     def _values(
         self, person: str, rows: Sequence[tuple[Any, ...]]
-    ) -> tuple[dict[str, str], list[UUID]]:
-        """Their values (opened with their key) and the placeholders they become; and the
-        evidence files they own."""
+    ) -> tuple[dict[str, str], list[UUID], set[str]]:
+        """Their values (opened with their key) and the placeholders they become; the
+        evidence files they own; and which values are items of a list."""
         out: dict[str, str] = {}
         files: list[UUID] = []
+        items: set[str] = set()
         for originator_id, version, topic, state in rows:
             raw = orjson.loads(bytes(state))
             cls, fields = decode_state(topic, bytes(state), originator_id, version)
-            owned = sealing.values_of(cls, fields, raw[sealing.SEALED_KEY]["s"], person)
+            owned = sealing.values_of(
+                cls, fields, raw[sealing.SEALED_KEY]["s"], person, items=items
+            )
             for value, placeholder in owned:
                 out.setdefault(value, placeholder)
             if topic == "appraisals/EvidenceFileAttached":
@@ -194,7 +200,7 @@ class Eraser:
                 name = fields.get("name") or fields.get("new_name")
                 if name:
                     out.setdefault(display_name(name, fields.get("preferred_name")), ERASED_PERSON)
-        return out, files
+        return out, files, items
 
     # -- scrubbing the read models ----------------------------------------------------------------
 
@@ -203,30 +209,41 @@ class Eraser:
         person_id: UUID,
         replacements: dict[str, str],
         aggregates: set[UUID],
+        records: set[UUID],
+        items: frozenset[str] = frozenset(),
         *,
         thorough: bool = False,
     ) -> int:
-        """Their values replaced in the rows about them: rows whose indexed id columns name
-        them or one of their aggregates (index lookups, however large the tables). With
-        ``thorough``, as the scrub was first written: every id column, indexed or not, and any
-        text column naming their id, one scan of the table per text column (the reference
-        the targeted scrub is tested against)."""
+        """Their values replaced in the rows about them, found by the id columns an index
+        starts with: index lookups, however large the tables (decision 252). With
+        ``thorough``, as the scrub was first written: every id column, indexed or not, and
+        names also where a text column names their id, a scan of the table per text column
+        (the reference the targeted scrub is tested against)."""
+        # Their names go from every row naming them; their free text only from the rows about
+        # their own records: a row about a colleague they appraised or observed holds the
+        # colleague's words, which may be the same phrase (decision 262).
+        names = {k: v for k, v in replacements.items() if v == ERASED_PERSON}
+        texts = {k: v for k, v in replacements.items() if v != ERASED_PERSON}
         changed = 0
         with self.db.transaction() as tx:
             changed += self._resummarise(tx, aggregates)
             changed += self._directory(tx, person_id)
             if replacements:
                 ids = sorted({person_id, *aggregates}, key=str)
-                for table, (texts, id_columns, indexed) in _columns(tx).items():
+                own = sorted(records, key=str)
+                for table, (columns, id_columns, indexed) in _columns(tx).items():
                     if table.startswith(_KEEP) or table.startswith(_TARGETED):
                         continue
-                    link = (
-                        _Link(id_columns, ids, person_id) if thorough else _Link(indexed, ids, None)
-                    )
-                    if not link.id_columns and link.person is None:
+                    linking = id_columns if thorough else indexed
+                    if not linking and not thorough:
                         continue  # no indexed id column: no row of it is found as theirs
-                    for column, json in texts:
-                        changed += _replace(tx, table, column, json, replacements, link)
+                    for column, json in columns:
+                        for values, link in (
+                            (names, _Link(linking, ids, person_id, search=thorough)),
+                            (texts, _Link(linking, own, person_id, names=False)),
+                        ):
+                            if values:
+                                changed += _replace(tx, table, column, json, values, link, items)
         return changed
 
     def _resummarise(self, tx: Tx, aggregates: Iterable[UUID]) -> int:
@@ -331,26 +348,50 @@ def _tables_like(tx: Tx, prefix: str) -> list[str]:
     return [r[0] for r in rows]
 
 
+# The id columns naming whom a row is about (not a participant such as an appraiser).
+_ABOUT = ("staff_id", "person_id")
+
+
+def _records_about(person: str, rows: Sequence[tuple[Any, ...]]) -> set[UUID]:
+    """The aggregates whose sealed events are about the person (their reviews, objectives,
+    CPD, evidence, observations of them), not those naming them inside another's record,
+    nor their staff record (rows about others name it too: as appraiser, as observer)."""
+    about = {
+        UUID(str(r[0]))
+        for r in rows
+        if orjson.loads(bytes(r[3]))[sealing.SEALED_KEY].get("s") == person
+    }
+    return about - {UUID(person)}
+
+
 @dataclass(frozen=True, slots=True)
 class _Link:
-    """Which rows are about the person: an id column holding them or one of their
-    aggregates, or (given ``person``) a text column naming their id (JSON lists of people)."""
+    """Which rows are about the person. ``names``: an id column holding them or one of
+    their aggregates, or a text column naming their id (JSON lists of people). Otherwise
+    (their free text): an id column holding one of their own records, or a column saying
+    whom the row is about (``_ABOUT``) holding them."""
 
     id_columns: list[str]
     ids: list[UUID]
-    person: UUID | None
+    person: UUID
+    names: bool = True
+    # Names also where a text column holds their id (a scan of the table: ``thorough`` only).
+    search: bool = True
 
     def sql(self, tx: Tx, column: str) -> tuple[str, list[Any]]:
         parts, params = [], []
         for c in self.id_columns:
-            where, values = tx.in_list(c, "id", [tx.param("id", i) for i in self.ids])
+            ids = self.ids if self.names or c not in _ABOUT else [*self.ids, self.person]
+            if not ids:
+                continue
+            where, values = tx.in_list(c, "id", [tx.param("id", i) for i in ids])
             parts.append(where)
             params += values
-        if self.person is not None:
+        if self.names and self.search:
             contains = "strpos({c}, ?) > 0" if tx.dialect == "postgresql" else "instr({c}, ?) > 0"
             parts.append(contains.format(c=column))
             params.append(str(self.person))
-        return "(" + " OR ".join(parts) + ")", params
+        return "(" + " OR ".join(parts or ["1 = 0"]) + ")", params
 
 
 def _columns(tx: Tx) -> dict[str, tuple[list[tuple[str, bool]], list[str], list[str]]]:
@@ -397,7 +438,13 @@ def _columns(tx: Tx) -> dict[str, tuple[list[tuple[str, bool]], list[str], list[
 
 
 def _replace(
-    tx: Tx, table: str, column: str, json: bool, replacements: dict[str, str], link: _Link
+    tx: Tx,
+    table: str,
+    column: str,
+    json: bool,
+    replacements: dict[str, str],
+    link: _Link,
+    items: frozenset[str] = frozenset(),
 ) -> int:
     """Replace the values in one column: whole values always, inside longer text only for
     values long enough to be theirs (a full name, an email, a sentence)."""
@@ -428,6 +475,7 @@ def _replace(
     for (old,) in found:
         value: str = whole.get(old) or old
         if old not in whole:
+            value = _without(value, items)
             for before, after in long_:
                 value = value.replace(before, after)
         if value != old:
@@ -442,3 +490,17 @@ def _replace(
             [new, old, *link_params],
         )
     return changed
+
+
+def _without(text: str, items: frozenset[str]) -> str:
+    """A JSON list holding items of one of their lists, without those items: an erased list
+    reads as empty, so a rebuild shows it so (success criteria, development needs)."""
+    if not items or not text.startswith("["):
+        return text
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return text
+    if not isinstance(value, list) or not any(isinstance(v, str) and v in items for v in value):
+        return text
+    return orjson.dumps([v for v in value if not (isinstance(v, str) and v in items)]).decode()

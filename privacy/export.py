@@ -22,6 +22,7 @@ import orjson
 from blobstore import BlobMissing
 from commands.evidence_files import BlobStore, blob_key
 from events import facts
+from events.codec import forget_erased
 from privacy.subject_access import (
     Collected,
     ExportedEvent,
@@ -166,6 +167,7 @@ def build_export(
     now: datetime | None = None,
 ) -> SubjectAccessExport:
     """Everything about ``person_id``; their files' bytes too when ``blobs`` is given."""
+    forget_erased()  # an export is handed out: nothing read with a key since erased
     collected = collect(db, person_id)
     me = collected.records.get(str(person_id))
     if me is None or me.kind != "staff record":

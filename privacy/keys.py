@@ -190,7 +190,7 @@ class Keyring:
 
     def _cipher(self, person: str, *, create: bool) -> AESGCM | None:
         if time.monotonic() - self._erasures_checked > _ERASURES_EVERY:
-            self._drop_erased()
+            self.forget_erased()
         try:
             return self._ciphers[person]
         except KeyError:
@@ -223,7 +223,7 @@ class Keyring:
                 self._ciphers[person] = cipher
         return cipher
 
-    def _drop_erased(self) -> None:
+    def forget_erased(self) -> None:
         """Forget the cached keys of people erased since (by any process): the web processes
         and the background process each hold keys, and only the eraser's own is told."""
         self._erasures_checked = time.monotonic()

@@ -18,6 +18,7 @@ from uuid import UUID
 from events import access as ac
 from events import staff as st
 from events.base import DomainEvent
+from events.sealing import ERASED_PERSON
 from projections.engine.common import as_model, of_type, originators, select, when
 from projections.engine.core import Event, Handler, Handlers, Projection, id_text
 from projections.engine.db import Column, ColumnType, Database, Table
@@ -84,7 +85,9 @@ class Access(Projection):
                 "person_id": e.originator_id,
                 "trust_id": id_text(d.trust_id),
                 "name": d.name,
-                "email": d.email.lower(),
+                # Sign-in looks emails up in lower case; an erased one reads as the
+                # placeholder itself, as the erasure's scrub writes it.
+                "email": d.email if d.email == ERASED_PERSON else d.email.lower(),
                 "job_title": d.job_title,
                 "left_on": None,
             }

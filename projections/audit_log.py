@@ -262,9 +262,13 @@ class AuditLog(Projection):
             binary=True,
         )
         if sealed:
-            tx.executemany(
-                f"UPDATE {rows} SET summary = ? WHERE position = ?",
-                [(summarise(decode(r)), r[0]) for r in sealed],
+            # One statement for the whole chunk: a row-by-row UPDATE cost the SQL lane as
+            # much again as building the rows (a seventh of a synthetic log is in these topics).
+            tx.execute(
+                f"UPDATE {rows} AS r SET summary = v.summary "
+                "FROM unnest(?::bigint[], ?::text[]) AS v(position, summary) "
+                "WHERE r.position = v.position",
+                [[r[0] for r in sealed], [summarise(decode(r)) for r in sealed]],
             )
 
 

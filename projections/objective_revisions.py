@@ -212,10 +212,13 @@ class ObjectiveRevisions(Projection):
             **{k: initial[k] for k in _KEPT},  # type: ignore[literal-required]
         }
         b.rows(STATE).put(state)
+        # A draft always has success criteria (the command asks for one): an empty list is
+        # an erased appraisee's, and keeps its row, as the erasure's scrub does.
         changes: list[tuple[str, Any, Any]] = [
             (f, None, initial[f])  # type: ignore[literal-required]
             for f in _INITIAL_FIELDS
-            if initial[f] not in (None, [])  # type: ignore[literal-required]
+            if initial[f] is not None  # type: ignore[literal-required]
+            and (initial[f] != [] or f == "success_criteria")  # type: ignore[literal-required]
         ]
         self._record(b, e, [*changes, ("status", None, initial["status"])], None)
 

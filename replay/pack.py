@@ -22,7 +22,7 @@ from uuid import UUID
 import orjson
 
 from events.codec import decode as decode_event
-from events.codec import record_hash
+from events.codec import forget_erased, record_hash
 from projections.cycle_summary.asof import read_aggregates
 from projections.engine.core import EventLog, decode
 from projections.engine.db import Database
@@ -106,6 +106,7 @@ def build_pack(
     """The proof pack of one review, as zip bytes. ``documents`` (report.json, timeline.json,
     a rendered report...) are added as they are and listed in the signed manifest."""
     ensure(db)
+    forget_erased()  # a pack is handed out: no one's words read with a key since erased
     rows = review_records(db, review_id)
     with db.transaction(write=False) as tx:
         marks = checkpoints(tx)
@@ -209,6 +210,7 @@ def review_documents(db: Database, review_id: UUID) -> dict[str, bytes]:
     """What a person reads in the pack: ``report.json`` (the review and its objectives as
     they stand, folded from their events by the aggregates' own code) and ``timeline.json``
     (every event with names as they were at the time)."""
+    forget_erased()
     rows = review_records(db, review_id)
     by_aggregate: dict[str, list[HistoryEntry]] = {}
     for position, aggregate, version, topic, state in rows:

@@ -11,9 +11,11 @@ from web import (
     account,
     audit_pages,
     development,
+    erasure,
     forms,
     pages,
     pay,
+    privacy,
     reminders,
     report,
     signin,
@@ -32,6 +34,8 @@ def install(app: FastAPI) -> None:
     app.include_router(reminders.router)
     app.include_router(development.router)
     app.include_router(pay.router)
+    app.include_router(privacy.router)
+    app.include_router(erasure.router)
     app.include_router(report.router)
     app.include_router(trust_pages.router)
     app.include_router(audit_pages.router)

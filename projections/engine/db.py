@@ -259,6 +259,10 @@ class Database(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    def reclaim(self) -> None:  # noqa: B027 - PostgreSQL: nothing to do here
+        """Leave no old copy of changed rows in the database's own files where this process
+        can (SQLite's write-ahead log); PostgreSQL's are its server's, vacuumed by it."""
+
     def ddl_type(self, type_: ColumnType) -> str:
         return _DDL[self.dialect][type_]
 

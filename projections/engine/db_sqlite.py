@@ -105,6 +105,9 @@ class SQLiteDatabase(Database):
                 # Position and read model commit together, so NORMAL keeps them consistent;
                 # a power cut can only lose the last batches, which are then re-applied.
                 conn.execute("PRAGMA synchronous=NORMAL")
+                # A replaced or deleted value is overwritten, not left in free space: an
+                # erasure's scrub must leave no copy in the file (decision 261).
+                conn.execute("PRAGMA secure_delete=ON")
             self._local.conn = conn
             with self._guard:
                 self._all.append(conn)
@@ -137,6 +140,11 @@ class SQLiteDatabase(Database):
             conn.close()
             if getattr(self._local, "conn", None) is conn:
                 del self._local.conn
+
+    def reclaim(self) -> None:
+        """Empty the write-ahead log into the file (it holds old copies of changed pages)."""
+        if not self._memory:
+            self._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @contextmanager
     def locked(self, *keys: str) -> Iterator[bool]:

@@ -24,7 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from events.codec import install_inherited_keyring
+from events.codec import forget_erased, install_inherited_keyring
 from projections.engine import registry
 from projections.engine.connection import connect
 from projections.engine.core import READING, Engine, EventLog, Member, Projection
@@ -98,6 +98,8 @@ def run_rebuild(
     service: Host, chosen: Sequence[Projection], progress: Progress | None
 ) -> dict[str, int]:
     db, engine = service.db, service.engine
+    # The whole history is read again: not with the cached key of someone since erased.
+    forget_erased()
     members = [
         Member(m.projection, m.generation, bulk=True)
         for m in _building_generations(service, chosen)

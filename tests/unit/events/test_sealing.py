@@ -41,6 +41,9 @@ class MemoryKeyring:
         if erased:
             self.keys.pop(person, None)
 
+    def forget_erased(self) -> None:
+        """In memory the erasures are this ring's own (``forget``)."""
+
 
 @pytest.fixture
 def keyring() -> Iterator[MemoryKeyring]:
