@@ -23,6 +23,7 @@ and proof packs still verify.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -53,6 +54,8 @@ _TARGETED = ("rm_audit_log", "rm_event_index")
 # Values shorter than this are replaced only where a whole column holds exactly them: a
 # short word inside other people's text is not theirs to take.
 _SUBSTRING_FROM = 8
+# One bare lower-case word: never replaced as free text (see ``_replace``).
+_CODE = re.compile(r"[a-z0-9_]+")
 
 
 log = logging.getLogger(__name__)
@@ -447,15 +450,27 @@ def _replace(
     items: frozenset[str] = frozenset(),
 ) -> int:
     """Replace the values in one column: whole values always, inside longer text only for
-    values long enough to be theirs (a full name, an email, a sentence)."""
+    values long enough to be theirs (a full name, an email, a sentence).
+
+    Free text that is one bare lower-case word (``met``, ``withdrawn``) is left: it names
+    nobody, and it is the shape of the read models' own codes (statuses, outcomes, metrics),
+    which a whole-value match would overwrite in the rows about them. For the same reason
+    only names are also matched lower-cased (sort keys and search words keep them so): a
+    reason "Withdrawn" must not turn their withdrawn objectives' status into a placeholder
+    (decision 265)."""
     pairs: list[tuple[str, str]] = []
     for old, new in replacements.items():
+        name = new == ERASED_PERSON
+        if not name and _CODE.fullmatch(old):
+            continue
         pairs.append((old, new))
-        if old.lower() != old:
+        if name and old.lower() != old:
             pairs.append((old.lower(), new.lower()))
         escaped = orjson.dumps(old).decode()[1:-1]
         if escaped != old:
             pairs.append((escaped, new))
+    if not pairs:
+        return 0
     pairs.sort(key=lambda p: -len(p[0]))
     long_ = [p for p in pairs if len(p[0]) >= _SUBSTRING_FROM]
     whole = dict(pairs)

@@ -310,3 +310,37 @@ def test_a_principal_of_another_role_may_not_erase(world: World) -> None:
         with pytest.raises((Forbidden, NotFound)):
             w.container.eraser.erase(w.person, reason="asked", principal=who)  # type: ignore[union-attr]
     assert w.container.store.recorder.max_notification_id() == head
+
+
+def test_one_word_reasons_do_not_overwrite_the_read_models_codes(world: World) -> None:
+    """A reason "Withdrawn" and a comment "met" are the appraisee's free text, sealed under
+    their key; the objective's status ``withdrawn`` and an outcome ``met`` are codes of the
+    read models. Erasing them leaves every status, outcome and count as it was, and a
+    rebuild agrees (decision 265)."""
+    w = world
+    svc = w.container.commands
+    objective = svc.execute(
+        m.DraftObjective(
+            review_id=w.org.review_id,
+            title="Run the Year 7 spelling bee with the English team",
+            success_criteria=["Every Year 7 form enters"],
+            due_date=date(2026, 6, 30),
+        ),
+        w.org.appraisee,
+    ).aggregate_id
+    svc.execute(m.AgreeObjective(objective_id=objective), w.org.appraisee)
+    svc.execute(m.AgreeObjective(objective_id=objective), w.org.appraiser)
+    svc.execute(m.WithdrawObjective(objective_id=objective, reason="Withdrawn"), w.org.appraiser)
+    svc.execute(
+        m.RecordStaffLeaving(staff_id=w.person, effective_date=date(2026, 2, 1), reason="left"),
+        w.org.admin,
+    )
+    w.container.projections.catch_up()
+    statuses = "SELECT status, count(*) FROM rm_objective_current GROUP BY status ORDER BY status"
+    before = _rows(w.url, statuses)
+    assert ("withdrawn", 1) in [(str(s), int(str(n))) for s, n in before]
+    w.container.eraser.erase(w.person, reason="their request", principal=w.org.admin)  # type: ignore[union-attr]
+    w.container.projections.catch_up()
+    assert _rows(w.url, statuses) == before
+    w.container.projections.rebuild(w.container.projections.names)
+    assert _rows(w.url, statuses) == before
