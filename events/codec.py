@@ -145,7 +145,9 @@ def decode(topic: str, data: bytes, originator_id: UUID | str, version: int) -> 
     _, state = decode_state(topic, data, originator_id, version)
     state["originator_id"] = originator_id
     state["originator_version"] = version
-    return cls.model_validate(state)
+    # The validator itself: ``model_validate``'s wrapper cost a tenth of opening a record.
+    validated: DomainEvent = cls.__pydantic_validator__.validate_python(state)
+    return validated
 
 
 # The end of a record ``encode`` wrote at the class's current version: ``,"_v":N}``.

@@ -161,24 +161,25 @@ def _put(
 def aad(topic: str, originator_id: UUID | str, version: int, person: str) -> bytes:
     """What a seal is bound to: the event (topic, aggregate, version) and the person, so a
     sealed value moved to another event or person does not open."""
-    if isinstance(originator_id, UUID):
-        oid = originator_id.hex
-    else:
-        # An id as text recurs in event after event of its aggregate; parsing it each time
-        # was a fifth of opening a sealed record during a rebuild.
-        oid = _HEX.get(originator_id) or _hex_of(originator_id)
+    # An aggregate's id recurs in event after event: its hex digits are remembered (parsing
+    # or formatting it each time was a fifth of opening a sealed record in a rebuild).
+    key: int | str = originator_id.int if isinstance(originator_id, UUID) else originator_id
+    oid = _HEX.get(key) or _hex_of(key, originator_id)
     return f"{topic}|{oid}|{version}|{person}".encode()
 
 
-# The 32 hex digits of ids given as text (any form ``UUID`` accepts), remembered: bounded.
-_HEX: dict[str, str] = {}
+# The 32 hex digits of ids, by their integer (a UUID) or their text (any form ``UUID``
+# accepts), remembered: bounded.
+_HEX: dict[int | str, str] = {}
 _HEX_MAX = 65_536
 
 
-def _hex_of(text: str) -> str:
+def _hex_of(key: int | str, originator_id: UUID | str) -> str:
     if len(_HEX) >= _HEX_MAX:
         _HEX.clear()
-    found = _HEX[text] = UUID(text).hex
+    found = _HEX[key] = (
+        originator_id.hex if isinstance(originator_id, UUID) else UUID(originator_id).hex
+    )
     return found
 
 

@@ -105,7 +105,16 @@ class Keyring:
         return seal(cipher, plaintext, aad)
 
     def open(self, person: str, aad: bytes, sealed: str) -> bytes | None:
-        cipher = self._cipher(person, create=False)
+        # A key already unwrapped, the erasures checked lately: the common case of a reader
+        # opening record after record, without ``_cipher``'s call.
+        cipher: AESGCM | None
+        if time.monotonic() - self._erasures_checked <= _ERASURES_EVERY:
+            try:
+                cipher = self._ciphers[person]
+            except KeyError:
+                cipher = self._cipher(person, create=False)
+        else:
+            cipher = self._cipher(person, create=False)
         if cipher is None:
             return None
         return open_(cipher, sealed, aad)
