@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Annotated
-from uuid import UUID, uuid5
+from uuid import UUID
 
 import typer
 from rich.console import Console
@@ -21,6 +21,7 @@ from appraisals.wiring import Container, build
 from commands import messages as m
 from commands.principal import Principal
 from config.settings import get_settings
+from events.actors import OPERATOR_ID
 from events.base import Role
 
 roles_app = typer.Typer(help="Grant, revoke and list people's roles (recorded as events).")
@@ -29,7 +30,7 @@ sessions_app = typer.Typer(help="Dashboard sessions: end a person's sessions.")
 console = Console()
 
 # The operator of this installation, as the actor of what is done from the command line.
-OPERATOR = Principal(uuid5(UUID(int=0), "appraisal-ledger operator"), Role.ADMIN)
+OPERATOR = Principal(OPERATOR_ID, Role.ADMIN)
 
 
 @contextmanager

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
@@ -24,6 +24,7 @@ from aggregates.errors import DomainError
 from commands.principal import Principal
 from commands.service import CommandService
 from commands.states import STAFF, TRUST
+from events.actors import RETENTION_ID
 from events.base import Role
 from events.sealing import ERASED_PERSON
 from events.staff import ErasureBasis
@@ -33,7 +34,7 @@ from projections.engine.db import Database
 log = logging.getLogger(__name__)
 
 # The service itself, erasing by policy (recorded as the actor of retention erasures).
-RETENTION = Principal(uuid5(UUID(int=0), "appraisal-ledger retention"), Role.ADMIN)
+RETENTION = Principal(RETENTION_ID, Role.ADMIN)
 JOB = "privacy_retention"
 
 

@@ -20,6 +20,7 @@ from uuid import UUID
 from events import cycle as cy
 from events import staff as st
 from events import trust as tr
+from events.actors import SERVICE_ACTORS
 from events.base import DomainEvent
 from projections.engine.common import as_model, originators, pinned, select, text
 from projections.engine.core import Event, Handler, Handlers, Projection, id_text
@@ -598,6 +599,10 @@ class Names:
                 found.setdefault(str(r["subject_id"]), []).append(
                     (r["position"], r["name"], r["school_id"])
                 )
+        # The service's own actors (the operator, the retention pass) are in no directory.
+        for i in wanted:
+            if i in SERVICE_ACTORS and i not in found:
+                found[i] = [(0, SERVICE_ACTORS[i], None)]
         for entries in found.values():
             entries.sort(key=lambda x: x[0])
         return found

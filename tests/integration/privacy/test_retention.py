@@ -14,6 +14,8 @@ from appraisals.wiring import Container, build
 from commands import messages as m
 from config.settings import Settings
 from privacy import retention
+from projections.audit_log import audit_events
+from replay.export import named_entries
 from testkit.scenario import Org, build_org
 
 
@@ -69,6 +71,13 @@ def test_a_run_erases_the_due_once(setup: tuple[Container, Org]) -> None:
     head = container.store.recorder.max_notification_id()
     assert retention.run(container.eraser, db, today=date(2026, 1, 1)) == []
     assert container.store.recorder.max_notification_id() == head
+    # The audit log names who erased them: the service's retention pass, not an id.
+    [entry] = [
+        e
+        for e in named_entries(db, audit_events(db, event_type="PersonErased", limit=10))
+        if e.aggregate_id == org.appraisee_id
+    ]
+    assert entry.actor_name == "the scheduled retention pass"
 
 
 def test_the_scheduler_runs_the_pass_on_its_timer(setup: tuple[Container, Org]) -> None:
