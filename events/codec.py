@@ -20,9 +20,6 @@ from events.base import DomainEvent, TopicError, resolve, topic_of, upcast
 from events.sealing import Keyring
 
 VERSION_KEY = "_v"
-# A sealed record holds its seals under this key (events/sealing.py); as raw bytes it can
-# only be a key: inside a JSON string its quotes would be escaped.
-_SEALED_MARK = b'"%s":' % sealing.SEALED_KEY.encode()
 _ENVELOPE = {"originator_id", "originator_version"}
 
 # The process's keyring (``privacy.keys``, installed by the composition root): with one,
@@ -128,7 +125,7 @@ def decode(topic: str, data: bytes, originator_id: UUID | str, version: int) -> 
     tail = _TAILS.get(cls)
     if tail is None:
         tail = _TAILS[cls] = b',"%s":%d}' % (VERSION_KEY.encode(), cls.class_version)
-    if data.endswith(tail) and not cls.erases_subject and _SEALED_MARK not in data:
+    if data.endswith(tail) and not cls.erases_subject and sealing.SEALED_MARK not in data:
         oid = originator_id if isinstance(originator_id, str) else str(originator_id)
         if '"' not in oid and "\\" not in oid:
             whole = b"".join(

@@ -34,6 +34,9 @@ from events.base import TopicError, resolve
 from events.facts import facts_of
 
 SEALED_KEY = "_p"
+# The seals' key as stored bytes (``"_p":``): outside a JSON string it can only be a key
+# (inside one its quotes would be escaped), so finding it in a record's bytes means sealed.
+SEALED_MARK = b'"%s":' % SEALED_KEY.encode()
 # What an erased person's fields read as: a name, or words they wrote.
 ERASED_PERSON = "Erased person"
 ERASED_TEXT = "[erased]"

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from uuid import UUID
 
 from events.base import DomainEvent
-from events.sealing import SEALED_KEY
+from events.sealing import SEALED_MARK
 from projections.engine import registry
 from projections.engine.core import Event, Handler, Projection
 from projections.engine.db import Column, Table, Tx
@@ -33,9 +33,8 @@ PERSONAL_SEALS = Table(
     public=False,
 )
 
-# Where the seals begin: ``"_p":`` as raw bytes can only be a key (inside a JSON string its
-# quotes would be escaped), and only ``"_v"`` follows it (``events.codec.encode``).
-_SEALS = b'"%s":' % SEALED_KEY.encode()
+# Where the seals begin (only ``"_v"`` follows them: ``events.codec.encode``).
+_SEALS = SEALED_MARK
 # How a seal entry begins: ``["<lower-case dashed uuid>","`` (a blob is base64: no quotes).
 _OWNER = re.compile(rb'\["([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})","')
 
